@@ -1,0 +1,48 @@
+# Thin wrapper over meson/ninja. Every target installs what is missing first (idempotent).
+BUILD      ?= build
+BUILD_SAN  ?= build-asan
+BUILD_REL  ?= build-release
+MESON_SETUP = meson setup --reconfigure
+
+.PHONY: deps deps-bench build test test-asan demo bench fuzz clean
+
+deps:
+	@scripts/deps.sh core
+
+deps-bench:
+	@scripts/deps.sh bench
+
+$(BUILD)/build.ninja:
+	@scripts/deps.sh core
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+test: build
+	scripts/run-tests.py $(BUILD)
+
+# ASan+UBSan build of the same tests (CI runs it once).
+test-asan: deps
+	[ -f $(BUILD_SAN)/build.ninja ] || meson setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1
+	ninja -C $(BUILD_SAN)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	  scripts/run-tests.py $(BUILD_SAN) --timeout-scale 3
+
+demo: build
+	scripts/demo.sh $(BUILD)/cli/shoal
+
+$(BUILD_REL)/build.ninja:
+	@scripts/deps.sh core
+	meson setup $(BUILD_REL) -Dbuildtype=release -Doptimization=2
+
+bench: deps-bench $(BUILD_REL)/build.ninja
+	ninja -C $(BUILD_REL)
+	scripts/bench.sh $(BUILD_REL)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	scripts/fuzz.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_REL) build-fuzz

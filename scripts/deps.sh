@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Idempotent dependency install: apt-get installs only the Debian packages that are missing.
+# Usage: scripts/deps.sh [core|bench|runtime|fuzz|vm]...   (default: core)
+set -euo pipefail
+core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev
+      libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2)
+bench=(serf bc)
+fuzz=(clang)
+want=()
+[ $# -eq 0 ] && set -- core
+for set_name in "$@"; do
+  case "$set_name" in
+    core) want+=("${core[@]}") ;;
+    bench) want+=("${core[@]}" "${bench[@]}") ;;
+    fuzz) want+=("${core[@]}" "${fuzz[@]}") ;;
+    *) echo "deps.sh: unknown package set '$set_name' (core|bench|fuzz)" >&2; exit 2 ;;
+  esac
+done
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "deps: installing ${missing[*]}"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || true
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
