@@ -1,0 +1,234 @@
+#include "agent/agent.h"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "agent/agent_impl.h"
+#include "agent/atomic_file.h"
+
+namespace shoal {
+
+namespace {
+
+// --join retry: first retry after 0.5 s, doubling to at most 30 s, until some seed answers.
+constexpr std::uint64_t kJoinBackoffMaxMs = 30'000;
+// A graceful leave waits until the leave broadcast is out, but never longer than this.
+constexpr std::uint64_t kLeaveMaxWaitMs = 3'000;
+constexpr std::size_t kSeenKeyOpsMax = 1024;
+constexpr const char* kVersion = "0.1.0";
+
+void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
+
+membership::Config profile_config(const std::string& profile) {
+  if (profile == "wan") return membership::wan_config();
+  if (profile == "local") return membership::local_config();
+  return membership::lan_config();
+}
+
+std::uint64_t random_u64() {
+  std::uint64_t v;
+  randombytes_buf(&v, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config)
+    : config_(std::move(config)), signals_(io_, SIGTERM, SIGINT), join_timer_(io_), leave_timer_(io_) {}
+
+Status Agent::load_keyring() {
+  crypto_init();
+  std::string persisted = config_.data_dir + "/keyring";
+  if (!config_.keyring_file.empty()) {
+    auto text = read_file(config_.keyring_file);
+    if (!text) return make_error("--keyring: " + text.message());
+    auto ring = Keyring::from_text(*text);
+    if (!ring) return make_error("--keyring " + config_.keyring_file + ": " + ring.message());
+    keyring_ = std::move(*ring);
+    return {};
+  }
+  auto key = key_from_base64(config_.key_b64);
+  if (!key) return make_error("--key: " + key.message());
+  // Rotations done over gossip are kept in the data dir; use them if they still know --key.
+  if (auto text = read_file(persisted); text.ok()) {
+    if (auto ring = Keyring::from_text(*text); ring.ok()) {
+      for (const Key& k : ring->keys())
+        if (k == *key) {
+          keyring_ = std::move(*ring);
+          return {};
+        }
+    }
+  }
+  keyring_.emplace(*key);
+  return {};
+}
+
+Status Agent::persist_keyring() {
+  std::string path = config_.keyring_file.empty() ? config_.data_dir + "/keyring" : config_.keyring_file;
+  return write_file_atomically(path, keyring_->to_text());
+}
+
+Status Agent::load_node_state(std::uint64_t* incarnation) {
+  *incarnation = 0;
+  auto text = read_file(config_.data_dir + "/incarnation");
+  if (text.ok()) *incarnation = std::strtoull(text->c_str(), nullptr, 10) + 1;
+  return {};
+}
+
+Status Agent::save_node_state() {
+  return write_file_atomically(config_.data_dir + "/incarnation", std::to_string(swim_->incarnation()) + "\n");
+}
+
+membership::NodeMeta Agent::build_meta() const {
+  membership::NodeMeta meta;
+  meta.labels = config_.labels;
+  meta.cpu_millis = config_.cpu_millis ? config_.cpu_millis
+                                       : static_cast<std::uint64_t>(::sysconf(_SC_NPROCESSORS_ONLN)) * 1000;
+  meta.memory_bytes = config_.memory_bytes
+                          ? config_.memory_bytes
+                          : static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                                static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  meta.addresses = {split_host_port(config_.advertise, "--advertise")->first};
+  meta.version = kVersion;
+  return meta;
+}
+
+Status Agent::init() {
+  auto id = parse_node_id(config_.name);
+  if (!id) return make_error("--name: " + id.message());
+  if (auto d = make_dirs(config_.data_dir); !d) return make_error("--data-dir: " + d.message());
+  if (auto k = load_keyring(); !k) return k;
+  std::uint64_t incarnation = 0;
+  if (auto s = load_node_state(&incarnation); !s) return s;
+  auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
+                                       build_meta(), random_u64(), membership::Transport::mono_ms(),
+                                       incarnation);
+  if (!swim) return swim.error();
+  swim_.emplace(std::move(*swim));
+  if (auto s = save_node_state(); !s) return s;
+  transport_ = std::make_unique<membership::Transport>(io_, *swim_, *keyring_);
+  auto bind = split_host_port(config_.bind, "--bind");
+  if (auto b = transport_->bind(bind->first, bind->second); !b) return b;
+  transport_->on_events([this](auto events) { on_events(events); });
+  transport_->on_user_payloads([this](auto payloads) { on_user_payloads(payloads); });
+  std::string token;
+  if (!config_.api_token_file.empty()) {
+    auto t = read_file(config_.api_token_file);
+    if (!t) return make_error("--api-token-file: " + t.message());
+    token = *t;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (token.empty()) return make_error("--api-token-file " + config_.api_token_file + " is empty");
+  }
+  api_ = std::make_unique<ApiServer>(io_, [this](const ApiRequest& r) { return handle(r); });
+  if (auto a = api_->listen(config_.api, token); !a) return a;
+  return {};
+}
+
+void Agent::on_events(const std::vector<membership::Event>& events) {
+  for (const auto& e : events)
+    log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
+             membership::status_name(e.member.status) + ", incarnation " +
+             std::to_string(e.member.incarnation) + ")");
+}
+
+void Agent::on_user_payloads(const std::vector<membership::UserPayload>& payloads) {
+  for (const auto& p : payloads) {
+    auto msg = decode_user_message(p.data);
+    if (!msg) continue;
+    if (msg->first == UserMessageKind::kKeyOp) {
+      if (auto op = decode_key_op(msg->second); op.ok()) apply_key_op(*op);
+    }
+  }
+}
+
+void Agent::apply_key_op(const KeyOpMessage& m) {
+  for (std::uint64_t seen : seen_key_ops_)
+    if (seen == m.id) return;
+  seen_key_ops_.push_back(m.id);
+  if (seen_key_ops_.size() > kSeenKeyOpsMax) seen_key_ops_.erase(seen_key_ops_.begin());
+  auto key = key_from_base64(m.key_b64);
+  if (!key) return;
+  Status s;
+  if (m.op == KeyOp::kInstall) s = keyring_->install(*key);
+  else if (m.op == KeyOp::kUse) s = keyring_->use(*key);
+  else s = keyring_->remove(*key);
+  if (!s) {
+    log_line("key operation from the cluster not applied here: " + s.message());
+    return;
+  }
+  if (auto p = persist_keyring(); !p) log_line("cannot persist keyring: " + p.message());
+}
+
+Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
+  auto key = key_from_base64(key_b64);
+  if (!key) return key.error();
+  Keyring trial = *keyring_;  // validate before gossiping, so errors reach the user
+  Status s = op == KeyOp::kInstall ? trial.install(*key) : op == KeyOp::kUse ? trial.use(*key) : trial.remove(*key);
+  if (!s) return s;
+  KeyOpMessage m{op, key_b64, random_u64()};
+  // Gossip first (sealed with the current primary, which every node still holds), then apply.
+  if (auto b = swim_->broadcast_user(encode_user_message(UserMessageKind::kKeyOp, encode_key_op(m))); !b)
+    return b;
+  apply_key_op(m);
+  transport_->pump();
+  return {};
+}
+
+void Agent::try_join() {
+  if (config_.joins.empty() || leaving_) return;
+  if (swim_->num_alive() > 1) return;  // joined: someone answered
+  swim_->join(membership::Transport::mono_ms(), config_.joins);
+  transport_->pump();
+  join_timer_.expires_after(std::chrono::milliseconds(join_backoff_ms_));
+  join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
+  join_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    if (swim_->num_alive() <= 1) log_line("no seed answered yet; retrying join");
+    try_join();
+  });
+}
+
+void Agent::begin_leave() {
+  if (leaving_) return;
+  leaving_ = true;
+  log_line("leaving the cluster");
+  leave_started_ms_ = membership::Transport::mono_ms();
+  swim_->leave(leave_started_ms_);
+  transport_->pump();
+  wait_for_leave();
+}
+
+void Agent::wait_for_leave() {
+  std::uint64_t waited = membership::Transport::mono_ms() - leave_started_ms_;
+  if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() <= 1) {
+    transport_->stop();
+    api_->close();
+    io_.stop();
+    return;
+  }
+  leave_timer_.expires_after(std::chrono::milliseconds(50));
+  leave_timer_.async_wait([this](boost::system::error_code ec) { if (!ec) wait_for_leave(); });
+}
+
+int Agent::run() {
+  signals_.async_wait([this](boost::system::error_code ec, int) { if (!ec) begin_leave(); });
+  transport_->start();
+  try_join();
+  log_line("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
+  io_.run();
+  (void)save_node_state();
+  return 0;
+}
+
+int run_agent(const AgentConfig& config) {
+  Agent agent(config);
+  if (auto s = agent.init(); !s) {
+    std::fprintf(stderr, "shoal agent: %s\n", s.message().c_str());
+    return 1;
+  }
+  return agent.run();
+}
+
+}  // namespace shoal

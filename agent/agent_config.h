@@ -1,0 +1,40 @@
+// `shoal agent` flags, parsed into one value. Defaults live here, documented.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace shoal {
+
+// Where the CLI finds its agent when neither --api nor SHOAL_API is given.
+inline constexpr const char* kDefaultApiAddress = "/run/shoal/agent.sock";
+
+struct AgentConfig {
+  std::string name;                    // --name (required): unique node name
+  std::string bind;                    // --bind IP:PORT (required): UDP+TCP gossip address
+  std::string advertise;               // --advertise IP:PORT: what peers dial; default = bind
+  std::vector<std::string> joins;      // --join IP:PORT, repeatable; retried with backoff
+  std::string key_b64;                 // --key B64: cluster key
+  std::string keyring_file;            // --keyring FILE: one key per line, first primary
+  std::map<std::string, std::string> labels;  // --label k=v
+  std::uint64_t cpu_millis = 0;        // --cpu N (0: detect the host's CPU count)
+  std::uint64_t memory_bytes = 0;      // --memory SIZE (0: detect MemTotal)
+  std::string profile = "lan";         // --profile lan|wan|local
+  std::string api = kDefaultApiAddress;  // --api: unix socket path or 127.0.0.1:PORT
+  std::string api_token_file;          // --api-token-file: required when --api is TCP
+  std::string data_dir;                // --data-dir: state file, incarnation (default /var/lib/shoal/NAME)
+};
+
+Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args);
+
+// "IP:PORT" -> (ip, port), with a message naming the flag on error.
+Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& text, const char* flag);
+
+// True when an --api address is TCP (host:port) rather than a unix socket path.
+bool api_is_tcp(const std::string& api);
+
+}  // namespace shoal

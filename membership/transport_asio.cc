@@ -1,0 +1,271 @@
+#include "membership/transport_asio.h"
+
+#include <cstdio>
+
+namespace shoal::membership {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+std::string addr_string(const asio::ip::address& a, std::uint16_t port) {
+  return a.to_string() + ":" + std::to_string(port);
+}
+
+Bytes framed(const Bytes& body) {
+  Bytes out(4 + body.size());
+  std::uint32_t n = static_cast<std::uint32_t>(body.size());
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+  std::copy(body.begin(), body.end(), out.begin() + 4);
+  return out;
+}
+
+std::uint32_t frame_len(const std::uint8_t* h) {
+  return (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) | (std::uint32_t{h[2]} << 8) | h[3];
+}
+
+}  // namespace
+
+// One TCP exchange, either side: read a frame, maybe answer; or write a frame, read the answer.
+struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
+  tcp::socket socket;
+  asio::steady_timer deadline;
+  std::uint8_t header[4]{};
+  Bytes body, out;
+  std::string peer;
+  std::function<void(const Bytes&)> on_frame;
+
+  StreamExchange(asio::io_context& io, tcp::socket s)
+      : socket(std::move(s)), deadline(io) {}
+
+  void arm_deadline() {
+    deadline.expires_after(std::chrono::milliseconds(kStreamTimeoutMs));
+    std::weak_ptr<StreamExchange> weak = shared_from_this();
+    deadline.async_wait([weak](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        boost::system::error_code ignored;
+        self->socket.close(ignored);
+      }
+    });
+  }
+
+  void read_frame() {
+    auto self = shared_from_this();
+    asio::async_read(socket, asio::buffer(header), [self](auto ec, std::size_t) {
+      if (ec) return self->finish();
+      std::uint32_t n = frame_len(self->header);
+      if (n > kMaxStreamFrameBytes) return self->finish();
+      self->body.resize(n);
+      asio::async_read(self->socket, asio::buffer(self->body), [self](auto ec2, std::size_t) {
+        if (!ec2 && self->on_frame) self->on_frame(self->body);
+        else self->finish();
+      });
+    });
+  }
+
+  void write_then(Bytes frame, std::function<void()> next) {
+    out = std::move(frame);
+    auto self = shared_from_this();
+    asio::async_write(socket, asio::buffer(out), [self, next](auto ec, std::size_t) {
+      if (ec || !next) return self->finish();
+      next();
+    });
+  }
+
+  void finish() {
+    boost::system::error_code ignored;
+    deadline.cancel();
+    socket.close(ignored);
+  }
+};
+
+struct Transport::Impl {
+  asio::io_context& io;
+  Swim& swim;
+  Keyring& keyring;
+  Transport* owner;
+  udp::socket udp_socket;
+  tcp::acceptor acceptor;
+  asio::steady_timer timer;
+  ReplayFilter replay;
+  udp::endpoint sender;
+  std::array<std::uint8_t, 65536> rx{};
+  bool stopped = false;
+
+  Impl(asio::io_context& io_, Swim& s, Keyring& k, Transport* o)
+      : io(io_), swim(s), keyring(k), owner(o), udp_socket(io_), acceptor(io_), timer(io_) {}
+
+  // Opens and replay-checks a sealed packet; counts the reason when it is dropped.
+  std::optional<Bytes> unseal(const std::uint8_t* data, std::size_t size) {
+    DropReason why{};
+    auto opened = keyring.open(data, size, &why);
+    if (!opened) {
+      swim.count_drop(why);
+      return std::nullopt;
+    }
+    if (!replay.accept(opened->nonce, opened->sent_ms, Transport::wall_ms())) {
+      swim.count_drop(DropReason::kReplayed);
+      return std::nullopt;
+    }
+    return std::move(opened->plaintext);
+  }
+
+  void receive_udp() {
+    udp_socket.async_receive_from(asio::buffer(rx), sender, [this](auto ec, std::size_t n) {
+      if (ec == asio::error::operation_aborted || stopped) return;
+      if (!ec) {
+        if (n > swim.config().udp_payload_max_bytes) {
+          swim.count_drop(DropReason::kOversized);
+        } else if (auto plain = unseal(rx.data(), n)) {
+          swim.handle_packet(Transport::mono_ms(), addr_string(sender.address(), sender.port()),
+                             plain->data(), plain->size());
+          owner->pump();
+        }
+      }
+      receive_udp();
+    });
+  }
+
+  void accept_tcp() {
+    acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || stopped) return;
+      if (!ec) serve_stream(std::move(socket));
+      accept_tcp();
+    });
+  }
+
+  void serve_stream(tcp::socket socket) {
+    auto ex = std::make_shared<StreamExchange>(io, std::move(socket));
+    boost::system::error_code ec;
+    auto remote = ex->socket.remote_endpoint(ec);
+    ex->peer = ec ? "" : addr_string(remote.address(), remote.port());
+    std::weak_ptr<StreamExchange> weak = ex;
+    ex->on_frame = [this, weak](const Bytes& frame) {
+      auto self = weak.lock();
+      if (!self) return;
+      auto plain = unseal(frame.data(), frame.size());
+      if (!plain) return self->finish();
+      auto reply = swim.handle_stream(Transport::mono_ms(), self->peer, plain->data(), plain->size());
+      owner->pump();
+      if (!reply) return self->finish();
+      self->write_then(framed(keyring.seal(*reply, Transport::wall_ms())), nullptr);
+    };
+    ex->arm_deadline();
+    ex->read_frame();
+  }
+
+  void send_reliable(const std::string& to, const Bytes& payload) {
+    auto colon = to.rfind(':');
+    boost::system::error_code ec;
+    if (colon == std::string::npos) return;
+    auto addr = asio::ip::make_address(to.substr(0, colon), ec);
+    if (ec) return;
+    auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
+    auto ex = std::make_shared<StreamExchange>(io, tcp::socket(io));
+    ex->peer = to;
+    std::weak_ptr<StreamExchange> weak = ex;
+    ex->on_frame = [this, weak](const Bytes& frame) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (auto plain = unseal(frame.data(), frame.size())) {
+        (void)swim.handle_stream(Transport::mono_ms(), self->peer, plain->data(), plain->size());
+        owner->pump();
+      }
+      self->finish();
+    };
+    Bytes sealed = framed(keyring.seal(payload, Transport::wall_ms()));
+    ex->arm_deadline();
+    ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
+      if (cec) return ex->finish();
+      ex->write_then(std::move(sealed), [ex] { ex->read_frame(); });
+    });
+  }
+
+  void send_udp(const std::string& to, const Bytes& payload) {
+    auto colon = to.rfind(':');
+    boost::system::error_code ec;
+    if (colon == std::string::npos) return;
+    auto addr = asio::ip::make_address(to.substr(0, colon), ec);
+    if (ec) return;
+    auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
+    Bytes sealed = keyring.seal(payload, Transport::wall_ms());
+    udp_socket.send_to(asio::buffer(sealed), udp::endpoint(addr, port), 0, ec);  // non-blocking in practice: UDP
+  }
+
+  void arm_timer() {
+    if (stopped) return;
+    std::uint64_t deadline = swim.next_deadline_ms();
+    std::uint64_t now = Transport::mono_ms();
+    std::uint64_t wait = deadline > now ? deadline - now : 0;
+    timer.expires_after(std::chrono::milliseconds(wait));
+    timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped) return;
+      swim.tick(Transport::mono_ms());
+      owner->pump();
+    });
+  }
+};
+
+Transport::Transport(asio::io_context& io, Swim& swim, Keyring& keyring)
+    : impl_(std::make_unique<Impl>(io, swim, keyring, this)) {}
+
+Transport::~Transport() { stop(); }
+
+shoal::Status Transport::bind(const std::string& ip, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(ip, ec);
+  if (ec) return make_error("'" + ip + "' is not an IP address");
+  udp::endpoint uep(addr, port);
+  impl_->udp_socket.open(uep.protocol(), ec);
+  if (!ec) impl_->udp_socket.bind(uep, ec);
+  if (ec) return make_error("cannot bind UDP " + addr_string(addr, port) + ": " + ec.message());
+  tcp::endpoint tep(addr, port);
+  impl_->acceptor.open(tep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(tep, ec);
+  if (!ec) impl_->acceptor.listen(128, ec);
+  if (ec) return make_error("cannot listen on TCP " + addr_string(addr, port) + ": " + ec.message());
+  return {};
+}
+
+void Transport::start() {
+  impl_->receive_udp();
+  impl_->accept_tcp();
+  pump();
+}
+
+void Transport::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  boost::system::error_code ec;
+  impl_->timer.cancel();
+  impl_->udp_socket.close(ec);
+  impl_->acceptor.close(ec);
+}
+
+void Transport::pump() {
+  for (Outgoing& out : impl_->swim.take_outgoing()) {
+    if (out.reliable) impl_->send_reliable(out.to_addr, out.payload);
+    else impl_->send_udp(out.to_addr, out.payload);
+  }
+  auto events = impl_->swim.take_events();
+  if (!events.empty() && on_events_) on_events_(std::move(events));
+  auto user = impl_->swim.take_user_payloads();
+  if (!user.empty() && on_user_) on_user_(std::move(user));
+  impl_->arm_timer();
+}
+
+std::uint64_t Transport::mono_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+std::uint64_t Transport::wall_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace shoal::membership

@@ -1,0 +1,61 @@
+// The Asio shell around the SWIM core: one UDP socket for probes and gossip, a TCP listener on
+// the same port for push-pull and large messages, one timer for the core's next deadline. Every
+// packet is sealed with the cluster keyring on the way out; on the way in it is size-checked,
+// opened, replay-filtered and only then handed to the core. Drops are counted in the core's
+// counters by reason (`shoal agent info`). Everything runs on the caller's io_context thread.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/keyring.h"
+#include "common/replay_filter.h"
+#include "common/result.h"
+#include "membership/swim.h"
+
+namespace shoal::membership {
+
+// Largest TCP frame accepted: a push-pull of 10,000 members is ~1-2 MiB; 32 MiB leaves room
+// for the CRDT user state riding along, while bounding what a peer can make us allocate.
+inline constexpr std::uint32_t kMaxStreamFrameBytes = 32u << 20;
+// A reliable exchange (connect, write, read reply) gives up after this long.
+inline constexpr std::uint64_t kStreamTimeoutMs = 5'000;
+
+class Transport {
+ public:
+  using EventsHandler = std::function<void(std::vector<Event>)>;
+  using UserHandler = std::function<void(std::vector<UserPayload>)>;
+
+  Transport(boost::asio::io_context& io, Swim& swim, Keyring& keyring);
+  ~Transport();
+
+  // Binds UDP and TCP on ip:port. Call before start().
+  shoal::Status bind(const std::string& ip, std::uint16_t port);
+  // Starts receiving and the timer loop.
+  void start();
+  void stop();
+
+  void on_events(EventsHandler h) { on_events_ = std::move(h); }
+  void on_user_payloads(UserHandler h) { on_user_ = std::move(h); }
+
+  // Sends what the core queued, delivers its events, re-arms the timer. Call after driving the
+  // core from outside (join, leave, broadcast_user, update_meta).
+  void pump();
+
+  // Monotonic milliseconds: the core's clock.
+  static std::uint64_t mono_ms();
+  // Wall-clock milliseconds: only for the seal timestamp / replay window, never for the core.
+  static std::uint64_t wall_ms();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  EventsHandler on_events_;
+  UserHandler on_user_;
+};
+
+}  // namespace shoal::membership
