@@ -202,7 +202,8 @@ void Agent::begin_leave() {
 
 void Agent::wait_for_leave() {
   std::uint64_t waited = membership::Transport::mono_ms() - leave_started_ms_;
-  if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() <= 1) {
+  // num_alive() no longer counts us once we left: 0 means nobody is left to tell.
+  if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() == 0) {
     transport_->stop();
     api_->close();
     io_.stop();

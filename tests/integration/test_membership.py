@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Integration tests: real `shoal agent` processes on loopback.
+Usage: test_membership.py SHOAL_BINARY SCENARIO"""
+import json, os, signal, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster import Cluster, wait_until
+
+def all_see(c, names, status_of):
+    return all(all(c.status_map(n).get(m) == s for m, s in status_of.items()) for n in names)
+
+def join_and_converge(c):
+    c.start('n1'); c.start('n2', join=['n1']); c.start('n3', join=['n1'])
+    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n1': 'alive', 'n2': 'alive', 'n3': 'alive'}), 20, 'all alive')
+
+def scenario_join(c):
+    join_and_converge(c)
+    m = c.members('n2')
+    assert [x['name'] for x in m] == ['n1', 'n2', 'n3'], m
+    assert all(x['addr'].startswith('127.0.0.1:') for x in m)
+    table = c.run_cli('members', api=c.agents['n3']['api'])
+    assert table.splitlines()[0].split() == ['NAME', 'ADDR', 'STATUS', 'LABELS'], table
+
+def scenario_kill_marks_failed(c):
+    join_and_converge(c)
+    c.kill('n3')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed everywhere')
+    out = c.run_cli('members', '--status', 'failed', '--format', 'json', api=c.agents['n1']['api'])
+    assert [x['name'] for x in json.loads(out)] == ['n3'], out
+
+def scenario_sigterm_is_left(c):
+    join_and_converge(c)
+    c.kill('n2', signal.SIGTERM)
+    c.agents['n2']['proc'].wait(10)
+    wait_until(lambda: all_see(c, ['n1', 'n3'], {'n2': 'left'}), 20, 'n2 left everywhere')
+
+def scenario_leave_after_failure(c):
+    # regression: a leave with a failed peer in the view must still reach the live ones
+    join_and_converge(c)
+    c.kill('n3')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed')
+    c.kill('n2', signal.SIGTERM)
+    c.agents['n2']['proc'].wait(10)
+    wait_until(lambda: all_see(c, ['n1'], {'n2': 'left', 'n3': 'failed'}), 20, 'n2 left on n1')
+
+def scenario_restart_rejoins(c):
+    join_and_converge(c)
+    c.kill('n3')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed')
+    c.restart('n3')
+    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n3': 'alive'}), 20, 'n3 alive again')
+
+def scenario_wrong_key_cannot_join(c):
+    c.start('n1'); c.start('n2', join=['n1'])
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 20, 'pair alive')
+    other = c.run_cli('keygen').strip()
+    c.start('intruder', join=['n1'], key=other)
+    time.sleep(3)
+    assert 'intruder' not in c.status_map('n1'), c.status_map('n1')
+    assert set(c.status_map('intruder')) == {'intruder'}, c.status_map('intruder')
+    info = json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api']))
+    assert info['counters']['dropped']['unknown_key'] > 0, info
+
+def scenario_garbage_is_counted(c):
+    import socket
+    c.start('n1')
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for payload in [b'', b'x', b'\x01' * 60, os.urandom(200), b'\x01\x00\x00\x00\x00' + os.urandom(100)]:
+        s.sendto(payload, ('127.0.0.1', c.agents['n1']['port']))
+    t = socket.create_connection(('127.0.0.1', c.agents['n1']['port']))
+    t.sendall(b'\x00\x00\x00\x10' + os.urandom(16)); t.close()
+    def dropped():
+        info = json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api']))
+        return sum(info['counters']['dropped'].values())
+    wait_until(lambda: dropped() >= 5, 5, 'drops counted')
+    assert c.ping('n1')
+
+def scenario_key_rotation(c):
+    join_and_converge(c)
+    new = c.run_cli('keygen').strip()
+    c.run_cli('keys', 'install', new, api=c.agents['n1']['api'])
+    wait_until(lambda: all(new in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 15, 'installed everywhere')
+    c.run_cli('keys', 'use', new, api=c.agents['n2']['api'])
+    def primary(n):
+        return [k['key'] for k in json.loads(c.run_cli('keys', 'list', '--format', 'json', api=c.agents[n]['api'])) if k['primary']]
+    wait_until(lambda: all(primary(n) == [new] for n in ['n1', 'n2', 'n3']), 15, 'new key primary everywhere')
+    c.run_cli('keys', 'remove', c.key, api=c.agents['n3']['api'])
+    wait_until(lambda: all(c.key not in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 15, 'old key removed')
+    # the cluster still works on the new key, and a node with only the old key is shut out
+    c.kill('n3')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed after rotation')
+    p = c.run_cli('keys', 'remove', new, api=c.agents['n1']['api'], check=False)
+    assert p.returncode != 0 and 'primary' in p.stderr, p
+
+def scenario_api_token(c):
+    port = __import__('cluster').free_port()
+    tok = os.path.join(c.dir, 'token'); open(tok, 'w').write('s3cret\n')
+    c.start('n1', extra=['--api', f'127.0.0.1:{port}', '--api-token-file', tok])  # last --api wins
+    api = f'127.0.0.1:{port}'
+    wait_until(lambda: subprocess.run([c.shoal, 'members', '--api', api], env=dict(os.environ, SHOAL_TOKEN='s3cret'),
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode == 0, 10, 'tcp api up')
+    bad = subprocess.run([c.shoal, 'members', '--api', api], env=dict(os.environ, SHOAL_TOKEN='nope'),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert bad.returncode != 0 and 'token' in bad.stderr, bad
+    assert 'refused' in open(c.agents['n1']['log']).read()
+
+def scenario_cli_errors(c):
+    c.start('n1')
+    api = c.agents['n1']['api']
+    for args, needle in [(['members', '--status', 'zombie'], '--status'),
+                         (['members', '--format', 'xml'], '--format'),
+                         (['members', '--bogus'], 'unknown flag'),
+                         (['frobnicate'], 'unknown command'),
+                         (['keys', 'install', 'notakey'], 'base64')]:
+        p = c.run_cli(*args, api=api, check=False)
+        assert p.returncode != 0, (args, p)
+        assert needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, (args, p.stderr)
+    for args, needle in [(['agent', '--bind', '127.0.0.1:1'], '--name'),
+                         (['agent', '--name', 'x', '--bind', 'nope', '--key', c.key], 'IP:PORT'),
+                         (['agent', '--name', 'x', '--bind', '127.0.0.1:7', '--memory', '12Q', '--key', c.key], '--memory'),
+                         (['agent', '--name', 'x', '--bind', '127.0.0.1:7'], 'key'),
+                         (['members', '--api', os.path.join(c.dir, 'nobody.sock')], 'agent')]:
+        p = c.run_cli(*args, check=False)
+        assert p.returncode != 0 and needle in p.stderr, (args, p.stderr)
+    mode = os.stat(api).st_mode & 0o777
+    assert mode == 0o600, oct(mode)
+
+def main():
+    shoal, scenario = sys.argv[1], sys.argv[2]
+    c = Cluster(shoal)
+    try:
+        globals()['scenario_' + scenario](c)
+    except Exception:
+        for n, a in c.agents.items():
+            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
+        raise
+    finally:
+        c.stop()
+    print(f'ok {scenario}')
+
+if __name__ == '__main__':
+    main()
