@@ -1,0 +1,126 @@
+// The service schema: what a user asks the cluster to run. Plain value types; every field has
+// the default Docker swarm uses (where swarm has one) so a spec written with few flags behaves
+// the way operators already expect. All types are totally ordered (defaulted <=>) because the
+// LWW register breaks an impossible-in-practice stamp tie by value.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal::crdt {
+
+enum class Driver : std::uint8_t { kProcess, kOci };
+enum class ServiceMode : std::uint8_t { kReplicated, kGlobal };
+enum class FailureAction : std::uint8_t { kPause, kContinue, kRollback };
+enum class UpdateOrder : std::uint8_t { kStopFirst, kStartFirst };
+enum class ConstraintOp : std::uint8_t { kEq, kNe };
+enum class PortProtocol : std::uint8_t { kTcp, kUdp };
+enum class RestartCondition : std::uint8_t { kOnFailure, kAny, kNone };
+
+// What to run. Process: `command args...` with `env`. OCI: the same process inside `rootfs`.
+struct TaskSpec {
+  Driver driver = Driver::kProcess;
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string rootfs;  // OCI only: path of the root filesystem on every node
+
+  auto operator<=>(const TaskSpec&) const = default;
+};
+
+struct Resources {
+  std::uint64_t cpu_millis = 0;    // 1000 = one core; 0 = no reservation
+  std::uint64_t memory_bytes = 0;  // 0 = no reservation
+
+  auto operator<=>(const Resources&) const = default;
+};
+
+// node.labels.<label> == value, or != value.
+struct Constraint {
+  std::string label;
+  ConstraintOp op = ConstraintOp::kEq;
+  std::string value;
+
+  auto operator<=>(const Constraint&) const = default;
+};
+
+// How a spec change rolls out (and, as `rollback`, how a rollback rolls out).
+struct UpdateConfig {
+  std::uint32_t parallelism = 1;  // tasks per wave (swarm default 1); 0 = all at once
+  std::uint64_t delay_ms = 0;     // pause between waves (swarm default 0)
+  std::uint64_t monitor_ms = 5000;  // watch each wave this long for failures (swarm default 5 s)
+  FailureAction failure_action = FailureAction::kPause;  // swarm default pause
+  double max_failure_ratio = 0.0;  // failures tolerated, 0..1 (swarm default 0); never NaN
+  UpdateOrder order = UpdateOrder::kStopFirst;            // swarm default stop-first
+
+  auto operator<=>(const UpdateConfig&) const = default;
+};
+
+struct PublishedPort {
+  std::uint16_t published = 0;  // port on every node (and the service VIP)
+  std::uint16_t target = 0;     // port the task listens on
+  PortProtocol protocol = PortProtocol::kTcp;
+
+  auto operator<=>(const PublishedPort&) const = default;
+};
+
+// Empty `command` = no health check (a running task counts as healthy). Defaults from Docker.
+struct HealthCheck {
+  std::string command;  // run with /bin/sh -c inside the task's namespaces
+  std::uint64_t interval_ms = 30000;
+  std::uint64_t timeout_ms = 30000;
+  std::uint32_t retries = 3;
+  std::uint64_t start_period_ms = 0;
+
+  auto operator<=>(const HealthCheck&) const = default;
+};
+
+struct RestartPolicy {
+  RestartCondition condition = RestartCondition::kAny;  // swarm default any
+  std::uint64_t delay_ms = 5000;                        // swarm default 5 s
+  std::uint32_t max_attempts = 0;                       // 0 = unlimited (swarm default)
+
+  auto operator<=>(const RestartPolicy&) const = default;
+};
+
+struct ServiceSpec {
+  TaskSpec task;
+  ServiceMode mode = ServiceMode::kReplicated;
+  std::uint32_t replicas = 1;  // replicated mode only
+  Resources reservations;
+  std::vector<Constraint> constraints;
+  std::string spread_label;  // spread tasks over values of node.labels.<spread_label>; "" = none
+  UpdateConfig update;
+  UpdateConfig rollback;
+  std::vector<PublishedPort> ports;
+  HealthCheck health;
+  RestartPolicy restart;
+
+  auto operator<=>(const ServiceSpec&) const = default;
+};
+
+// The value of one service in the desired state (one LWW register per service name).
+// `version` grows by one on every spec change; `previous_spec` is the spec before the last
+// change, so rollback is an ordinary write of it.
+struct Service {
+  std::string name;
+  ServiceSpec spec;
+  std::uint64_t version = 0;
+  std::optional<ServiceSpec> previous_spec;
+
+  auto operator<=>(const Service&) const = default;
+};
+
+const char* to_string(Driver v);
+const char* to_string(ServiceMode v);
+const char* to_string(FailureAction v);
+const char* to_string(UpdateOrder v);
+const char* to_string(ConstraintOp v);
+const char* to_string(PortProtocol v);
+const char* to_string(RestartCondition v);
+
+}  // namespace shoal::crdt

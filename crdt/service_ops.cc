@@ -1,0 +1,144 @@
+#include "crdt/service_ops.h"
+
+#include <cmath>
+
+namespace shoal::crdt {
+namespace {
+
+Status check_string(const char* what, const std::string& s) {
+  if (s.size() > kMaxSpecStringBytes) {
+    return make_error(std::string(what) + " is longer than " +
+                      std::to_string(kMaxSpecStringBytes) + " bytes");
+  }
+  return {};
+}
+
+Status check_count(const char* what, std::size_t n) {
+  if (n > kMaxSpecListItems) {
+    return make_error(std::string("more than ") + std::to_string(kMaxSpecListItems) + " " + what);
+  }
+  return {};
+}
+
+Status validate_update(const char* what, const UpdateConfig& u) {
+  if (!(u.max_failure_ratio >= 0.0 && u.max_failure_ratio <= 1.0)) {
+    return make_error(std::string(what) + " max failure ratio must be between 0 and 1");
+  }
+  return {};
+}
+
+Status validate_task(const TaskSpec& t) {
+  if (t.command.empty()) return make_error("a service needs a command to run");
+  if (t.driver == Driver::kOci && t.rootfs.empty()) {
+    return make_error("an OCI service needs a rootfs");
+  }
+  if (auto s = check_string("command", t.command); !s) return s;
+  if (auto s = check_string("rootfs", t.rootfs); !s) return s;
+  if (auto s = check_count("args", t.args.size()); !s) return s;
+  if (auto s = check_count("env variables", t.env.size()); !s) return s;
+  for (const auto& a : t.args) {
+    if (auto s = check_string("an argument", a); !s) return s;
+  }
+  for (const auto& [k, v] : t.env) {
+    if (k.empty() || k.find('=') != std::string::npos) {
+      return make_error("env name '" + k + "' must be non-empty and contain no '='");
+    }
+    if (auto s = check_string("an env value", v); !s) return s;
+  }
+  return {};
+}
+
+Status validate_placement(const ServiceSpec& spec) {
+  if (auto s = check_count("constraints", spec.constraints.size()); !s) return s;
+  for (const auto& c : spec.constraints) {
+    if (c.label.empty()) return make_error("a constraint needs a label name");
+    if (auto s = check_string("a constraint", c.label + c.value); !s) return s;
+  }
+  return check_string("spread label", spec.spread_label);
+}
+
+Status validate_ports(const ServiceSpec& spec) {
+  if (auto s = check_count("published ports", spec.ports.size()); !s) return s;
+  for (const auto& p : spec.ports) {
+    if (p.published == 0 || p.target == 0) {
+      return make_error("published ports must be 1..65535");
+    }
+  }
+  return {};
+}
+
+Result<Service> bump(const Service& current, ServiceSpec next) {
+  if (auto s = validate_spec(next); !s) return s.error();
+  Service out = current;
+  out.previous_spec = current.spec;
+  out.spec = std::move(next);
+  out.version = current.version + 1;
+  return out;
+}
+
+Error no_such(const std::string& name) { return make_error("no service named " + name); }
+
+}  // namespace
+
+Status validate_service_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxServiceNameBytes) {
+    return make_error("service name must be 1.." + std::to_string(kMaxServiceNameBytes) +
+                      " characters");
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) {
+      return make_error("service name '" + std::string(name) +
+                        "' may only use a-z, 0-9 and '-'");
+    }
+  }
+  if (name.front() == '-' || name.back() == '-') {
+    return make_error("service name '" + std::string(name) + "' may not start or end with '-'");
+  }
+  return {};
+}
+
+Status validate_spec(const ServiceSpec& spec) {
+  if (spec.mode == ServiceMode::kReplicated && spec.replicas > kMaxReplicas) {
+    return make_error("replicas must be at most " + std::to_string(kMaxReplicas));
+  }
+  if (auto s = validate_task(spec.task); !s) return s;
+  if (auto s = validate_placement(spec); !s) return s;
+  if (auto s = validate_ports(spec); !s) return s;
+  if (auto s = validate_update("update", spec.update); !s) return s;
+  if (auto s = validate_update("rollback", spec.rollback); !s) return s;
+  return check_string("health command", spec.health.command);
+}
+
+Result<Service> create_service(const Service* current, const std::string& name, ServiceSpec spec) {
+  if (auto s = validate_service_name(name); !s) return s.error();
+  if (current != nullptr) return make_error("service " + name + " already exists");
+  if (auto s = validate_spec(spec); !s) return s.error();
+  return Service{name, std::move(spec), 1, std::nullopt};
+}
+
+Result<Service> scale_service(const Service* current, const std::string& name,
+                              std::uint32_t replicas) {
+  if (current == nullptr) return no_such(name);
+  if (current->spec.mode == ServiceMode::kGlobal) {
+    return make_error("service " + name + " is global; only replicated services can be scaled");
+  }
+  ServiceSpec next = current->spec;
+  next.replicas = replicas;
+  return bump(*current, std::move(next));
+}
+
+Result<Service> update_service(const Service* current, const std::string& name, ServiceSpec spec) {
+  if (current == nullptr) return no_such(name);
+  return bump(*current, std::move(spec));
+}
+
+Result<Service> rollback_service(const Service* current, const std::string& name) {
+  if (current == nullptr) return no_such(name);
+  if (!current->previous_spec) {
+    return make_error("service " + name + " has no previous spec to roll back to");
+  }
+  return bump(*current, *current->previous_spec);
+}
+
+}  // namespace shoal::crdt

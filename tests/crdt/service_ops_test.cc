@@ -1,0 +1,72 @@
+#include "crdt/service_ops.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace shoal::crdt {
+namespace {
+
+ServiceSpec spec(std::uint32_t replicas) {
+  ServiceSpec s;
+  s.task.command = "/bin/sleep";
+  s.replicas = replicas;
+  return s;
+}
+
+TEST(ServiceOps, CreateStartsAtVersionOne) {
+  auto s = create_service(nullptr, "web", spec(3));
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->version, 1u);
+  EXPECT_FALSE(s->previous_spec.has_value());
+  EXPECT_EQ(create_service(&*s, "web", spec(1)).message(), "service web already exists");
+}
+
+TEST(ServiceOps, BadNamesAndSpecsAreRejected) {
+  EXPECT_FALSE(create_service(nullptr, "", spec(1)).ok());
+  EXPECT_FALSE(create_service(nullptr, "Web", spec(1)).ok());
+  EXPECT_FALSE(create_service(nullptr, "-web", spec(1)).ok());
+  EXPECT_FALSE(create_service(nullptr, std::string(64, 'a'), spec(1)).ok());
+  EXPECT_FALSE(create_service(nullptr, "web", ServiceSpec{}).ok()) << "no command";
+  auto oci = spec(1);
+  oci.task.driver = Driver::kOci;
+  EXPECT_EQ(create_service(nullptr, "web", oci).message(), "an OCI service needs a rootfs");
+  auto ratio = spec(1);
+  ratio.update.max_failure_ratio = std::nan("");
+  EXPECT_FALSE(create_service(nullptr, "web", ratio).ok());
+  auto port = spec(1);
+  port.ports.push_back({0, 80, PortProtocol::kTcp});
+  EXPECT_FALSE(create_service(nullptr, "web", port).ok());
+}
+
+TEST(ServiceOps, ScaleBumpsVersionAndKeepsPrevious) {
+  Service v1 = create_service(nullptr, "web", spec(3)).value();
+  auto v2 = scale_service(&v1, "web", 5);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->version, 2u);
+  EXPECT_EQ(v2->spec.replicas, 5u);
+  EXPECT_EQ(v2->previous_spec, v1.spec);
+  EXPECT_EQ(scale_service(nullptr, "web", 1).message(), "no service named web");
+  auto global = spec(1);
+  global.mode = ServiceMode::kGlobal;
+  Service g = create_service(nullptr, "agent", global).value();
+  EXPECT_FALSE(scale_service(&g, "agent", 3).ok());
+}
+
+TEST(ServiceOps, RollbackIsAnOrdinaryWriteOfThePreviousSpec) {
+  Service v1 = create_service(nullptr, "web", spec(3)).value();
+  EXPECT_EQ(rollback_service(&v1, "web").message(),
+            "service web has no previous spec to roll back to");
+  auto changed = spec(3);
+  changed.task.args = {"60"};
+  Service v2 = update_service(&v1, "web", changed).value();
+  Service v3 = rollback_service(&v2, "web").value();
+  EXPECT_EQ(v3.version, 3u);
+  EXPECT_EQ(v3.spec, v1.spec);
+  EXPECT_EQ(v3.previous_spec, changed);
+  Service v4 = rollback_service(&v3, "web").value();
+  EXPECT_EQ(v4.spec, changed) << "a second rollback undoes the first";
+}
+
+}  // namespace
+}  // namespace shoal::crdt
