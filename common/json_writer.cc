@@ -1,5 +1,6 @@
 #include "common/json_writer.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace shoal {
@@ -64,6 +65,7 @@ JsonWriter& JsonWriter::value(std::int64_t v) { comma(); raw(std::to_string(v));
 JsonWriter& JsonWriter::value(bool v) { comma(); raw(v ? "true" : "false"); return *this; }
 JsonWriter& JsonWriter::null() { comma(); raw("null"); return *this; }
 JsonWriter& JsonWriter::value(double v) {
+  if (!std::isfinite(v)) return null();  // JSON has no NaN or infinity
   comma();
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);

@@ -24,7 +24,7 @@ class JsonWriter {
   JsonWriter& value(std::int64_t v);
   JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
   JsonWriter& value(unsigned v) { return value(static_cast<std::uint64_t>(v)); }
-  JsonWriter& value(double v);
+  JsonWriter& value(double v);  // NaN/inf written as null
   JsonWriter& value(bool v);
   JsonWriter& null();
   // key + value in one call

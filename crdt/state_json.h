@@ -5,7 +5,7 @@
 #include <string>
 
 #include "crdt/desired_state.h"
-#include "crdt/json_writer.h"
+#include "common/json_writer.h"
 
 namespace shoal::crdt {
 
