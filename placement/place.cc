@@ -369,14 +369,18 @@ class Placer {
       return ledger_.load[n] >= cap_[n];
     };
     // Walk clockwise from `start` to the end, then from 0 back to `start`, skipping full nodes.
+    // The per-service limit is a preference: if only nodes at it are under the cap, the cap wins.
     const std::size_t size = cls.ring.size();
-    for (int lap = 0; lap < 2; ++lap) {
-      std::size_t i = cls.skipper.find(lap == 0 ? start : 0, full);
-      std::size_t stop = lap == 0 ? size : start;
-      for (; i < stop; i = cls.skipper.find(i + 1, full)) {
-        std::uint32_t n = cls.ring.at(i).node;
-        if (ledger_.count_of(n, s) < per_node && ledger_.fits(n, svc)) return n;
+    for (std::uint32_t limit : {per_node, kNoNode}) {
+      for (int lap = 0; lap < 2; ++lap) {
+        std::size_t i = cls.skipper.find(lap == 0 ? start : 0, full);
+        std::size_t stop = lap == 0 ? size : start;
+        for (; i < stop; i = cls.skipper.find(i + 1, full)) {
+          std::uint32_t n = cls.ring.at(i).node;
+          if (ledger_.count_of(n, s) < limit && ledger_.fits(n, svc)) return n;
+        }
       }
+      if (per_node == kNoNode) break;
     }
     return overflow(cls, s, start);
   }
