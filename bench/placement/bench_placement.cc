@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -80,10 +81,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// CPU time of this process: the machine is shared, and "one core" means the work one core
+// does, not the wall time while other jobs hold the cores.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double g_last_wall = 0;
+
 Assignment timed_place(const PlacementInput& in, const PlacementConfig& cfg, double* secs) {
   auto t0 = std::chrono::steady_clock::now();
+  double c0 = cpu_seconds();
   Result<Assignment> a = place(in, cfg);
-  *secs = seconds_since(t0);
+  *secs = cpu_seconds() - c0;
+  g_last_wall = seconds_since(t0);
   if (!a) {
     std::fprintf(stderr, "place failed: %s\n", a.message().c_str());
     std::exit(1);
@@ -195,7 +208,7 @@ double hrw_seconds_per_slot(const PlacementInput& in, std::size_t sample_slots) 
   std::vector<std::uint64_t> node_hash;
   for (const Node& n : in.nodes) node_hash.push_back(stable_hash(n.id.name));
   std::uint64_t sink = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  double c0 = cpu_seconds();
   for (std::size_t i = 0; i < sample_slots; ++i) {
     std::uint64_t key = slot_hash(stable_hash(in.services[i % in.services.size()].name), i);
     std::uint64_t best = 0;
@@ -206,7 +219,7 @@ double hrw_seconds_per_slot(const PlacementInput& in, std::size_t sample_slots) 
     }
     sink += best_node;
   }
-  double secs = seconds_since(t0);
+  double secs = cpu_seconds() - c0;
   if (sink == 42) std::printf(" ");  // keep the loop
   return secs / static_cast<double>(sample_slots);
 }
@@ -225,17 +238,20 @@ int main(int argc, char** argv) {
   PlacementConfig cfg;
   std::printf("bench_placement: %zu tasks (%zu services x 100) onto %zu nodes, one core\n",
               services * 100, services, nodes);
-  std::printf("cluster: 3 zones, 50%% ssd; nodes 8/16/32 cores, 16/32/64 GiB; tasks 10-100m cpu,"
-              " 64-256 MiB; 40%% of services constrained or spread\n\n");
+  std::printf("cluster: 3 zones, 50%% ssd; nodes %s; tasks 10-100m cpu, 64-256 MiB;"
+              " 40%% of services constrained or spread\n\n",
+              g_uniform ? "all 32 cores, 64 GiB (--uniform)" : "8/16/32 cores, 16/32/64 GiB");
 
-  double secs = 0, best = 1e9;
+  double secs = 0, best = 1e9, best_wall = 1e9;
   Assignment a;
   for (int rep = 0; rep < 3; ++rep) {
     a = timed_place(base, cfg, &secs);
     best = std::min(best, secs);
+    best_wall = std::min(best_wall, g_last_wall);
   }
   Balance b = balance(a, base);
-  std::printf("full placement:        %.3f s (best of 3)   target <= 1 s\n", best);
+  std::printf("full placement:        %.3f s cpu, %.3f s wall (best of 3)   target <= 1 s\n", best,
+              best_wall);
   std::printf("placed / unplaced:     %zu / %zu\n", a.tasks.size(), a.unplaced.size());
   std::printf("max/mean load:         %.3f (max %u, mean %.1f, %.1f%% of nodes at max)   target <= 1.25\n",
               b.max_over_mean, b.max, b.mean, 100 * b.at_max_fraction);
@@ -248,7 +264,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(m.change_moved));
 
   std::printf("\nalternatives (same cluster):\n");
-  std::printf("%-28s %9s %9s %9s %9s\n", "structure", "seconds", "max/mean", "leave", "join");
+  std::printf("%-28s %9s %9s %9s %9s\n", "structure", "cpu s", "max/mean", "leave", "join");
   for (std::uint32_t v : {25u, 50u, 100u, 200u}) {
     for (double eps : {0.25, 1e9}) {
       PlacementConfig c = cfg;
