@@ -1,0 +1,556 @@
+#include "placement/place.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "placement/constraint.h"
+#include "placement/full_skipper.h"
+#include "placement/hash_ring.h"
+#include "placement/reason.h"
+
+namespace shoal::placement {
+namespace {
+
+constexpr std::uint32_t kNoNode = std::numeric_limits<std::uint32_t>::max();
+
+// ---------------------------------------------------------------------------------------------
+// The input in canonical order (nodes and services sorted by name), checked.
+
+struct Cluster {
+  std::vector<const Node*> nodes;       // by name; index = node index in the Assignment
+  std::vector<const Service*> services; // by name; index = service index
+  std::vector<std::uint64_t> node_hash;
+  std::vector<std::uint64_t> service_hash;
+  std::vector<bool> active;             // alive and availability active
+  std::size_t active_count = 0;
+};
+
+Status check_config(const PlacementConfig& c) {
+  if (!(c.load_epsilon >= 0.0) || !std::isfinite(c.load_epsilon))
+    return make_error("placement load_epsilon must be a finite number >= 0");
+  if (c.vnodes_per_node < 1 || c.vnodes_per_node > 10'000)
+    return make_error("placement vnodes_per_node must be in 1..10000");
+  if (c.overflow_choices < 1) return make_error("placement overflow_choices must be >= 1");
+  return {};
+}
+
+Result<Cluster> canonical(const PlacementInput& in, const PlacementConfig& config) {
+  if (Status s = check_config(config); !s) return s.error();
+  Cluster c;
+  for (const Node& n : in.nodes) c.nodes.push_back(&n);
+  for (const Service& s : in.services) c.services.push_back(&s);
+  std::sort(c.nodes.begin(), c.nodes.end(),
+            [](const Node* a, const Node* b) { return a->id < b->id; });
+  std::sort(c.services.begin(), c.services.end(),
+            [](const Service* a, const Service* b) { return a->name < b->name; });
+  if (c.nodes.size() >= kNoNode || c.services.size() >= kNoNode)
+    return make_error("too many nodes or services for one placement");
+  for (std::size_t i = 0; i < c.nodes.size(); ++i) {
+    if (c.nodes[i]->id.name.empty()) return make_error("a node has an empty name");
+    if (i > 0 && c.nodes[i]->id == c.nodes[i - 1]->id)
+      return make_error("node '" + c.nodes[i]->id.name + "' appears twice in the input");
+  }
+  std::uint64_t slots = 0;
+  for (std::size_t i = 0; i < c.services.size(); ++i) {
+    const Service& s = *c.services[i];
+    if (s.name.empty()) return make_error("a service has an empty name");
+    if (i > 0 && s.name == c.services[i - 1]->name)
+      return make_error("service '" + s.name + "' appears twice in the input");
+    slots += s.mode == ServiceMode::kGlobal ? c.nodes.size() : s.replicas;
+    if (slots > config.max_total_slots)
+      return make_error("the services ask for more than " +
+                        std::to_string(config.max_total_slots) +
+                        " task slots in total (last counted: '" + s.name + "')");
+  }
+  for (const Node* n : c.nodes) {
+    c.node_hash.push_back(stable_hash(n->id.name));
+    bool active = n->alive && n->availability == Availability::kActive;
+    c.active.push_back(active);
+    c.active_count += active;
+  }
+  for (const Service* s : c.services) c.service_hash.push_back(stable_hash(s->name));
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is left on each node as tasks are placed.
+
+struct Ledger {
+  std::vector<std::uint64_t> free_cpu;
+  std::vector<std::uint64_t> free_mem;
+  std::vector<std::uint32_t> load;       // replicated tasks per node (the bounded-load count)
+  std::vector<std::uint32_t> svc_stamp;  // which service svc_count[n] counts (index + 1)
+  std::vector<std::uint32_t> svc_count;  // tasks of service svc_stamp[n] - 1 on node n
+
+  explicit Ledger(const Cluster& c) {
+    for (const Node* n : c.nodes) {
+      free_cpu.push_back(n->cpu_millis);
+      free_mem.push_back(n->memory_bytes);
+    }
+    load.assign(c.nodes.size(), 0);
+    svc_stamp.assign(c.nodes.size(), 0);
+    svc_count.assign(c.nodes.size(), 0);
+  }
+
+  bool fits(std::uint32_t n, const Service& s) const {
+    return free_cpu[n] >= s.cpu_millis && free_mem[n] >= s.memory_bytes;
+  }
+  std::uint32_t count_of(std::uint32_t n, std::uint32_t svc) const {
+    return svc_stamp[n] == svc + 1 ? svc_count[n] : 0;
+  }
+  void take(std::uint32_t n, std::uint32_t svc, const Service& s, bool counts_for_load) {
+    SHOAL_ASSERT(fits(n, s));
+    free_cpu[n] -= s.cpu_millis;
+    free_mem[n] -= s.memory_bytes;
+    if (counts_for_load) ++load[n];
+    if (svc_stamp[n] != svc + 1) {
+      svc_stamp[n] = svc + 1;
+      svc_count[n] = 0;
+    }
+    ++svc_count[n];
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rings per eligibility class (constraint set, optionally narrowed to one spread label value),
+// built once per placement and shared by every service of the class.
+
+struct ClassRing {
+  HashRing ring;
+  FullSkipper skipper;
+  std::size_t node_count = 0;
+
+  explicit ClassRing(HashRing r, std::size_t nodes)
+      : ring(std::move(r)), skipper(ring.size()), node_count(nodes) {}
+};
+
+std::string constraints_key(const std::vector<Constraint>& cs) {
+  std::vector<Constraint> sorted = cs;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::string key;
+  for (const Constraint& c : sorted) key += describe(c) + '\x1f';
+  return key;
+}
+
+// Spread group of a node: its label value, or none when the label is missing (one group of its
+// own, as in Docker Swarm).
+using GroupValue = std::optional<std::string>;
+
+GroupValue group_of(const Node& n, const std::string& label) {
+  auto it = n.labels.find(label);
+  if (it == n.labels.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint64_t group_hash(const GroupValue& v) {
+  return v ? stable_hash(*v) ^ 0x9e3779b97f4a7c15ULL : 0x5bd1e9955bd1e995ULL;
+}
+
+class Placer {
+ public:
+  Placer(const Cluster& c, const PlacementInput& in, const PlacementConfig& config)
+      : c_(c), in_(in), config_(config), ledger_(c) {
+    offsets_.push_back(0);
+    for (const Service* s : c_.services)
+      offsets_.push_back(offsets_.back() + (s->mode == ServiceMode::kReplicated ? s->replicas : 0));
+    slot_node_.assign(offsets_.back(), kNoNode);
+    global_on_.resize(c_.services.size());
+  }
+
+  Assignment run() {
+    keep_paused_tasks();
+    place_global();
+    place_replicated();
+    return emit();
+  }
+
+ private:
+  // --- rule 1: paused nodes keep what they run -----------------------------------------------
+  void keep_paused_tasks() {
+    std::vector<const RunningTask*> running;
+    for (const RunningTask& t : in_.running) running.push_back(&t);
+    std::sort(running.begin(), running.end(), [](const RunningTask* a, const RunningTask* b) {
+      return std::tie(a->service, a->slot, a->node) < std::tie(b->service, b->slot, b->node);
+    });
+    for (const RunningTask* t : running) {
+      std::uint32_t s = service_index(t->service);
+      std::uint32_t n = node_index(t->node.name);
+      if (s == kNoNode || n == kNoNode) continue;
+      const Service& svc = *c_.services[s];
+      const Node& node = *c_.nodes[n];
+      if (!node.alive || node.availability != Availability::kPause) continue;
+      if (!satisfies_all(node.labels, svc.constraints) || !ledger_.fits(n, svc)) continue;
+      if (svc.mode == ServiceMode::kGlobal) {
+        if (std::find(global_on_[s].begin(), global_on_[s].end(), n) != global_on_[s].end())
+          continue;
+        global_on_[s].push_back(n);
+      } else {
+        if (t->slot >= svc.replicas || slot_node_[offsets_[s] + t->slot] != kNoNode) continue;
+        slot_node_[offsets_[s] + t->slot] = n;
+        ++pinned_replicated_;
+      }
+      ledger_.take(n, s, svc, false);
+    }
+  }
+
+  // --- rule 2: global services -----------------------------------------------------------------
+  void place_global() {
+    for (std::uint32_t s = 0; s < c_.services.size(); ++s) {
+      const Service& svc = *c_.services[s];
+      if (svc.mode != ServiceMode::kGlobal) continue;
+      bool any_eligible = false;
+      for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+        if (!c_.active[n] || !satisfies_all(c_.nodes[n]->labels, svc.constraints)) continue;
+        any_eligible = true;
+        if (ledger_.fits(n, svc)) {
+          ledger_.take(n, s, svc, false);
+          global_on_[s].push_back(n);
+        } else {
+          unplaced_.push_back(UnplacedSlot{s, kGlobalSlot, "node " + c_.nodes[n]->id.name + ": " +
+                                                               explain_one_node(n, svc)});
+        }
+      }
+      if (!any_eligible && global_on_[s].empty())
+        unplaced_.push_back(UnplacedSlot{s, kGlobalSlot, explain(svc)});
+      std::sort(global_on_[s].begin(), global_on_[s].end());
+    }
+  }
+
+  // --- rule 3: replicated services -------------------------------------------------------------
+  void place_replicated() {
+    std::uint64_t to_place = 0;
+    for (const Service* s : c_.services)
+      if (s->mode == ServiceMode::kReplicated) to_place += s->replicas;
+    to_place -= pinned_replicated_;
+    double bound = 0;
+    if (c_.active_count > 0)
+      bound = (1.0 + config_.load_epsilon) * static_cast<double>(to_place) /
+              static_cast<double>(c_.active_count);
+    set_caps(bound);
+    set_points();  // before the first ring is built
+
+    std::vector<std::pair<std::size_t, std::uint32_t>> order;  // (eligible nodes, service)
+    for (std::uint32_t s = 0; s < c_.services.size(); ++s)
+      if (c_.services[s]->mode == ServiceMode::kReplicated)
+        order.emplace_back(class_ring(c_.services[s]->constraints).node_count, s);
+    // Most constrained first: a service that can use only a few nodes gets them before
+    // unconstrained services, which can flow around full nodes. Classes are compared by the
+    // order of magnitude of their node count (bit width), not the count itself: counts change
+    // by one whenever a node comes or goes, and a flipped order would reshuffle full nodes.
+    for (auto& [eligible, s] : order) eligible = std::bit_width(eligible);
+    std::sort(order.begin(), order.end());
+    for (const auto& [eligible, s] : order) place_service(s);
+  }
+
+  void place_service(std::uint32_t s) {
+    const Service& svc = *c_.services[s];
+    if (svc.replicas == 0) return;
+    ClassRing& cls = class_ring(svc.constraints);
+    if (svc.spread_label) {
+      place_spread(s, cls);
+      return;
+    }
+    std::uint32_t per_node = per_node_limit(svc.replicas, cls.node_count);
+    bool exhausted = false;  // no node of the class has room: later slots cannot fit either
+    for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
+      std::uint32_t& out = slot_node_[offsets_[s] + slot];
+      if (out != kNoNode) continue;  // kept on a paused node
+      std::uint32_t n = exhausted ? kNoNode : pick(cls, s, slot, per_node);
+      if (n == kNoNode) {
+        exhausted = true;
+        unplaced(s, slot);
+        continue;
+      }
+      ledger_.take(n, s, svc, true);
+      out = n;
+    }
+  }
+
+  // Spread: the slots are divided evenly over the label's values (quota per value, the
+  // remainder going to values ranked by a hash of the service), then each slot picks the value
+  // that ranks highest for it (rendezvous over the few values) among those with quota left.
+  void place_spread(std::uint32_t s, ClassRing& cls) {
+    const Service& svc = *c_.services[s];
+    std::vector<SpreadGroup>& groups = spread_groups(svc, cls);
+    if (groups.empty()) {
+      for (std::uint32_t slot = 0; slot < svc.replicas; ++slot)
+        if (slot_node_[offsets_[s] + slot] == kNoNode) unplaced(s, slot);
+      return;
+    }
+    std::size_t g_count = groups.size();
+    std::vector<std::uint32_t> quota(g_count, static_cast<std::uint32_t>(svc.replicas / g_count));
+    std::vector<std::size_t> rank(g_count);
+    for (std::size_t g = 0; g < g_count; ++g) rank[g] = g;
+    std::uint64_t sh = c_.service_hash[s];
+    auto score = [&](std::size_t g, std::uint64_t seed) { return slot_hash(seed ^ groups[g].hash, 0); };
+    std::sort(rank.begin(), rank.end(), [&](std::size_t a, std::size_t b) {
+      return std::pair(score(a, sh), a) > std::pair(score(b, sh), b);
+    });
+    for (std::size_t i = 0; i < svc.replicas % g_count; ++i) ++quota[rank[i]];
+    std::vector<std::uint32_t> per_node(g_count);
+    for (std::size_t g = 0; g < g_count; ++g)
+      per_node[g] = per_node_limit(std::max<std::uint32_t>(quota[g], 1), groups[g].ring->node_count);
+    // Slots kept on paused nodes use up their group's quota.
+    for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
+      std::uint32_t n = slot_node_[offsets_[s] + slot];
+      if (n == kNoNode) continue;
+      GroupValue v = group_of(*c_.nodes[n], *svc.spread_label);
+      for (std::size_t g = 0; g < g_count; ++g)
+        if (groups[g].value == v && quota[g] > 0) --quota[g];
+    }
+    std::vector<bool> exhausted(g_count, false);
+    std::vector<std::pair<std::uint64_t, std::size_t>> by_score(g_count);
+    for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
+      std::uint32_t& out = slot_node_[offsets_[s] + slot];
+      if (out != kNoNode) continue;
+      std::uint64_t h = slot_hash(sh, slot);
+      for (std::size_t g = 0; g < g_count; ++g) by_score[g] = {score(g, h), g};
+      std::sort(by_score.begin(), by_score.end(), std::greater<>());
+      // First the values with quota left, then (when those have no room) any value.
+      std::uint32_t n = kNoNode;
+      for (int pass = 0; pass < 2 && n == kNoNode; ++pass) {
+        for (const auto& scored : by_score) {
+          std::size_t g = scored.second;
+          if (exhausted[g] || (pass == 0) != (quota[g] > 0)) continue;
+          n = pick(*groups[g].ring, s, slot, per_node[g]);
+          if (n == kNoNode) {
+            exhausted[g] = true;
+            continue;
+          }
+          if (quota[g] > 0) --quota[g];
+          break;
+        }
+      }
+      if (n == kNoNode) {
+        unplaced(s, slot);
+        continue;
+      }
+      ledger_.take(n, s, svc, true);
+      out = n;
+    }
+  }
+
+  // The bound is ceil((1 + eps) * mean), but a cap that is one integer for every node jumps by
+  // one for all of them whenever the mean crosses a step (a single node leaving can do that),
+  // and every node at the cap then takes one more task: hundreds of moves for one change.
+  // Instead each node rounds the real bound up or down by its own hash, so the caps average
+  // (1 + eps) * mean, none exceeds the ceiling, and a small change of the mean flips only the
+  // few nodes whose threshold it crosses.
+  void set_caps(double bound) {
+    bound = std::min<double>(bound, kNoNode - 2);
+    auto whole = static_cast<std::uint32_t>(std::floor(bound));
+    double frac = bound - std::floor(bound);
+    cap_.assign(c_.nodes.size(), 0);
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      double u = static_cast<double>(c_.node_hash[n] >> 11) * 0x1.0p-53;  // uniform in [0, 1)
+      cap_[n] = std::max<std::uint32_t>(whole + (u < frac ? 1 : 0), 1);
+    }
+  }
+
+  static std::uint32_t per_node_limit(std::uint64_t replicas, std::size_t nodes) {
+    if (nodes == 0) return 1;
+    return static_cast<std::uint32_t>((replicas + nodes - 1) / nodes);
+  }
+
+  // The node for one slot on one class ring, or kNoNode if no node there has room.
+  std::uint32_t pick(ClassRing& cls, std::uint32_t s, std::uint32_t slot, std::uint32_t per_node) {
+    if (cls.ring.empty()) return kNoNode;
+    const Service& svc = *c_.services[s];
+    std::size_t start = cls.ring.successor(slot_hash(c_.service_hash[s], slot));
+    auto full = [&](std::size_t i) {
+      std::uint32_t n = cls.ring.at(i).node;
+      return ledger_.load[n] >= cap_[n];
+    };
+    // Walk clockwise from `start` to the end, then from 0 back to `start`, skipping full nodes.
+    // The per-service limit is a preference: if only nodes at it are under the cap, the cap wins.
+    const std::size_t size = cls.ring.size();
+    for (std::uint32_t limit : {per_node, kNoNode}) {
+      for (int lap = 0; lap < 2; ++lap) {
+        std::size_t i = cls.skipper.find(lap == 0 ? start : 0, full);
+        std::size_t stop = lap == 0 ? size : start;
+        for (; i < stop; i = cls.skipper.find(i + 1, full)) {
+          std::uint32_t n = cls.ring.at(i).node;
+          if (ledger_.count_of(n, s) < limit && ledger_.fits(n, svc)) return n;
+        }
+      }
+      if (per_node == kNoNode) break;
+    }
+    return overflow(cls, s, start);
+  }
+
+  // Every node of the ring is at the load cap (or at this service's per-node limit): the cap
+  // yields, and the least loaded of the next `overflow_choices` nodes with room takes the slot.
+  std::uint32_t overflow(const ClassRing& cls, std::uint32_t s, std::size_t start) {
+    const Service& svc = *c_.services[s];
+    const std::size_t size = cls.ring.size();
+    std::vector<std::uint32_t> seen;
+    std::uint32_t best = kNoNode;
+    for (std::size_t k = 0; k < size && seen.size() < config_.overflow_choices; ++k) {
+      std::uint32_t n = cls.ring.at((start + k) % size).node;
+      if (!ledger_.fits(n, svc) || std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
+      seen.push_back(n);
+      if (best == kNoNode || key(n, s) < key(best, s)) best = n;
+    }
+    return best;
+  }
+  std::pair<std::uint32_t, std::uint32_t> key(std::uint32_t n, std::uint32_t s) const {
+    return {ledger_.count_of(n, s), ledger_.load[n]};
+  }
+
+  // --- rings -----------------------------------------------------------------------------------
+  struct SpreadGroup {
+    GroupValue value;
+    std::uint64_t hash = 0;
+    ClassRing* ring = nullptr;
+  };
+
+  const HashRing& active_ring() {
+    if (!active_ring_) {
+      std::vector<std::uint32_t> ids, points;
+      std::vector<std::uint64_t> hashes;
+      for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+        if (!c_.active[n]) continue;
+        ids.push_back(n);
+        hashes.push_back(c_.node_hash[n]);
+        points.push_back(points_[n]);
+      }
+      active_ring_ = std::make_unique<HashRing>(HashRing::build(ids, hashes, points));
+    }
+    return *active_ring_;
+  }
+
+  // Every active node gets the same number of ring points. (Weighting points by free capacity
+  // was tried and measured worse: the weight depends on the mean load, which moves with every
+  // join or leave, so each change moved points on many nodes; docs/placement.md.)
+  void set_points() { points_.assign(c_.nodes.size(), config_.vnodes_per_node); }
+
+  ClassRing& class_ring(const std::vector<Constraint>& constraints) {
+    std::string key = constraints_key(constraints);
+    auto it = class_rings_.find(key);
+    if (it != class_rings_.end()) return *it->second;
+    std::vector<bool> keep(c_.nodes.size(), false);
+    std::size_t count = 0;
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      keep[n] = c_.active[n] && satisfies_all(c_.nodes[n]->labels, constraints);
+      count += keep[n];
+    }
+    HashRing ring = count == c_.active_count ? active_ring() : active_ring().filtered(keep);
+    auto cls = std::make_unique<ClassRing>(std::move(ring), count);
+    return *class_rings_.emplace(key, std::move(cls)).first->second;
+  }
+
+  // The groups of a spread service, each with the sub-ring of its nodes, split from the class
+  // ring in one pass (so a label with many values costs one pass, not one per value).
+  std::vector<SpreadGroup>& spread_groups(const Service& svc, ClassRing& cls) {
+    std::string key = constraints_key(svc.constraints) + '\x1e' + *svc.spread_label;
+    auto it = spread_groups_.find(key);
+    if (it != spread_groups_.end()) return it->second;
+    std::map<GroupValue, std::vector<bool>> members;
+    std::map<GroupValue, std::size_t> counts;
+    std::vector<bool> in_class(c_.nodes.size(), false);
+    for (std::size_t i = 0; i < cls.ring.size(); ++i) in_class[cls.ring.at(i).node] = true;
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      if (!in_class[n]) continue;
+      GroupValue v = group_of(*c_.nodes[n], *svc.spread_label);
+      auto [m, fresh] = members.try_emplace(v, std::vector<bool>());
+      if (fresh) m->second.assign(c_.nodes.size(), false);
+      m->second[n] = true;
+      ++counts[v];
+    }
+    std::vector<SpreadGroup> groups;
+    for (auto& [value, keep] : members) {
+      auto ring = std::make_unique<ClassRing>(cls.ring.filtered(keep), counts[value]);
+      groups.push_back(SpreadGroup{value, group_hash(value), ring.get()});
+      spread_rings_.push_back(std::move(ring));
+    }
+    return spread_groups_.emplace(key, std::move(groups)).first->second;
+  }
+
+  // --- reasons ---------------------------------------------------------------------------------
+  void unplaced(std::uint32_t s, std::uint32_t slot) {
+    auto it = reasons_.find(s);
+    if (it == reasons_.end()) it = reasons_.emplace(s, explain(*c_.services[s])).first;
+    unplaced_.push_back(UnplacedSlot{s, slot, it->second});
+  }
+
+  std::string explain(const Service& svc) const {
+    std::vector<NodeRoom> rooms;
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n)
+      rooms.push_back(NodeRoom{c_.nodes[n], c_.active[n], ledger_.free_cpu[n], ledger_.free_mem[n]});
+    return explain_unplaceable(svc, rooms);
+  }
+
+  std::string explain_one_node(std::uint32_t n, const Service& svc) const {
+    std::vector<NodeRoom> rooms{NodeRoom{c_.nodes[n], true, ledger_.free_cpu[n], ledger_.free_mem[n]}};
+    return explain_unplaceable(svc, rooms);
+  }
+
+  // --- lookups and output ----------------------------------------------------------------------
+  std::uint32_t service_index(const std::string& name) const {
+    auto it = std::lower_bound(c_.services.begin(), c_.services.end(), name,
+                               [](const Service* s, const std::string& v) { return s->name < v; });
+    return it == c_.services.end() || (*it)->name != name
+               ? kNoNode
+               : static_cast<std::uint32_t>(it - c_.services.begin());
+  }
+  std::uint32_t node_index(const std::string& name) const {
+    auto it = std::lower_bound(c_.nodes.begin(), c_.nodes.end(), name,
+                               [](const Node* n, const std::string& v) { return n->id.name < v; });
+    return it == c_.nodes.end() || (*it)->id.name != name
+               ? kNoNode
+               : static_cast<std::uint32_t>(it - c_.nodes.begin());
+  }
+
+  Assignment emit() {
+    Assignment a;
+    for (const Service* s : c_.services) a.services.push_back(s->name);
+    for (const Node* n : c_.nodes) a.nodes.push_back(n->id);
+    a.tasks.reserve(slot_node_.size());
+    for (std::uint32_t s = 0; s < c_.services.size(); ++s) {
+      for (std::uint32_t n : global_on_[s]) a.tasks.push_back(PlacedTask{s, kGlobalSlot, n});
+      for (std::uint64_t i = offsets_[s]; i < offsets_[s + 1]; ++i)
+        if (slot_node_[i] != kNoNode)
+          a.tasks.push_back(PlacedTask{s, static_cast<std::uint32_t>(i - offsets_[s]), slot_node_[i]});
+    }
+    std::sort(unplaced_.begin(), unplaced_.end(), [](const UnplacedSlot& x, const UnplacedSlot& y) {
+      return std::tie(x.service, x.slot, x.reason) < std::tie(y.service, y.slot, y.reason);
+    });
+    a.unplaced = std::move(unplaced_);
+    return a;
+  }
+
+  const Cluster& c_;
+  const PlacementInput& in_;
+  const PlacementConfig& config_;
+  Ledger ledger_;
+  std::vector<std::uint32_t> cap_;  // bounded-load cap per node
+  std::uint64_t pinned_replicated_ = 0;
+  std::vector<std::uint64_t> offsets_;               // first flat slot of each service
+  std::vector<std::uint32_t> slot_node_;             // flat (service, slot) -> node
+  std::vector<std::vector<std::uint32_t>> global_on_;  // global service -> nodes
+  std::vector<UnplacedSlot> unplaced_;
+  std::map<std::uint32_t, std::string> reasons_;
+  std::vector<std::uint32_t> points_;  // ring points per node
+  std::unique_ptr<HashRing> active_ring_;
+  std::map<std::string, std::unique_ptr<ClassRing>> class_rings_;
+  std::map<std::string, std::vector<SpreadGroup>> spread_groups_;
+  std::vector<std::unique_ptr<ClassRing>> spread_rings_;
+};
+
+}  // namespace
+
+Result<Assignment> place(const PlacementInput& input, const PlacementConfig& config) {
+  Result<Cluster> cluster = canonical(input, config);
+  if (!cluster) return cluster.error();
+  Placer placer(*cluster, input, config);
+  return placer.run();
+}
+
+}  // namespace shoal::placement

@@ -1,0 +1,32 @@
+// place(): which node runs each task slot. A pure function of the cluster and the desired
+// state, so every node computes the same assignment without a scheduler:
+//   same facts in any order -> the same Assignment, bit for bit.
+//
+// Rules, in the order they apply:
+//  1. Tasks already running on a paused node stay there (pause keeps tasks, takes no new ones)
+//     while the node is alive, the slot still exists, constraints hold and resources fit.
+//  2. Global services: one task on every active node that meets the constraints and has room.
+//  3. Replicated services, most constrained first (fewest eligible nodes), then by name: each
+//     slot hashes (xxh3 of service and slot) onto a consistent-hash ring of the eligible nodes
+//     and takes the first node clockwise that is under the load cap
+//     ceil((1 + eps) * replicated slots / active nodes), has room for the reservation, and holds
+//     fewer than ceil(replicas / eligible nodes) tasks of this service (replicas spread over
+//     nodes). With `spread_label`, slots are first divided evenly over the label's values, then
+//     placed on the ring of that value's nodes. If every node is at the cap, the slot goes to
+//     the least loaded of the next few nodes with room (the cap yields to "place every replica
+//     resources allow").
+//  4. Slots no node can take get a reason a person can act on.
+#pragma once
+
+#include "common/result.h"
+#include "placement/assignment.h"
+#include "placement/config.h"
+#include "placement/inputs.h"
+
+namespace shoal::placement {
+
+// Errors only for malformed input (duplicate or empty names, too many slots, bad config);
+// a cluster that cannot run everything is not an error: those slots are in `unplaced`.
+Result<Assignment> place(const PlacementInput& input, const PlacementConfig& config = {});
+
+}  // namespace shoal::placement

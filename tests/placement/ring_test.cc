@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+
+#include "common/node_id.h"
+#include "placement/full_skipper.h"
+#include "placement/hash_ring.h"
+
+namespace shoal::placement {
+namespace {
+
+HashRing ring_of(std::uint32_t nodes, std::uint32_t points) {
+  std::vector<std::uint32_t> ids, counts;
+  std::vector<std::uint64_t> hashes;
+  for (std::uint32_t n = 0; n < nodes; ++n) {
+    ids.push_back(n);
+    hashes.push_back(stable_hash("node-" + std::to_string(n)));
+    counts.push_back(points);
+  }
+  return HashRing::build(ids, hashes, counts);
+}
+
+// Brute force: first point with hash >= h, else point 0.
+std::size_t naive_successor(const HashRing& r, std::uint64_t h) {
+  for (std::size_t i = 0; i < r.size(); ++i)
+    if (r.at(i).hash >= h) return i;
+  return 0;
+}
+
+TEST(HashRing, PointsAreSortedAndCounted) {
+  HashRing r = ring_of(10, 7);
+  ASSERT_EQ(r.size(), 70u);
+  for (std::size_t i = 1; i < r.size(); ++i) EXPECT_LE(r.at(i - 1).hash, r.at(i).hash);
+}
+
+TEST(HashRing, SuccessorWrapsPastTheLastPoint) {
+  HashRing r = ring_of(3, 4);
+  EXPECT_EQ(r.successor(~std::uint64_t{0}), naive_successor(r, ~std::uint64_t{0}));
+  EXPECT_EQ(r.successor(0), 0u);
+}
+
+RC_GTEST_PROP(HashRing, SuccessorMatchesLinearScan, (std::uint64_t h)) {
+  std::uint32_t nodes = *rc::gen::inRange<std::uint32_t>(1, 40);
+  std::uint32_t points = *rc::gen::inRange<std::uint32_t>(1, 20);
+  HashRing r = ring_of(nodes, points);
+  RC_ASSERT(r.successor(h) == naive_successor(r, h));
+  // Hashes right at and just past a point find that point and the next one.
+  std::size_t i = *rc::gen::inRange<std::size_t>(0, r.size());
+  RC_ASSERT(r.at(r.successor(r.at(i).hash)).hash == r.at(i).hash);
+}
+
+RC_GTEST_PROP(HashRing, FilteredKeepsOnlyChosenNodesInOrder, ()) {
+  std::uint32_t nodes = *rc::gen::inRange<std::uint32_t>(1, 30);
+  HashRing r = ring_of(nodes, 5);
+  std::vector<bool> keep = *rc::gen::container<std::vector<bool>>(nodes, rc::gen::arbitrary<bool>());
+  HashRing f = r.filtered(keep);
+  std::vector<RingPoint> expected;
+  for (std::size_t i = 0; i < r.size(); ++i)
+    if (keep[r.at(i).node]) expected.push_back(r.at(i));
+  RC_ASSERT(f.size() == expected.size());
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    RC_ASSERT(f.at(i).hash == expected[i].hash);
+    RC_ASSERT(f.at(i).node == expected[i].node);
+  }
+  if (!f.empty()) {
+    std::uint64_t h = *rc::gen::arbitrary<std::uint64_t>();
+    RC_ASSERT(f.successor(h) == naive_successor(f, h));
+  }
+}
+
+RC_GTEST_PROP(FullSkipper, FindsTheFirstNonFullIndexAsFullnessGrows, ()) {
+  std::size_t size = *rc::gen::inRange<std::size_t>(1, 60);
+  FullSkipper skip(size);
+  std::vector<bool> full(size, false);
+  auto is_full = [&](std::size_t i) { return static_cast<bool>(full[i]); };
+  for (int step = 0; step < 100; ++step) {
+    if (*rc::gen::inRange(0, 3) == 0) full[*rc::gen::inRange<std::size_t>(0, size)] = true;  // monotone
+    std::size_t from = *rc::gen::inRange<std::size_t>(0, size + 1);
+    std::size_t expected = from;
+    while (expected < size && full[expected]) ++expected;
+    RC_ASSERT(skip.find(from, is_full) == expected);
+  }
+}
+
+}  // namespace
+}  // namespace shoal::placement
