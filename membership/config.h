@@ -102,7 +102,9 @@ struct Config {
   // up for large clusters as memberlist's pushPullScale: x(ceil(log2 N - log2 32) + 1) above 32
   // nodes, so the total push-pull load stays roughly flat. Shorter = faster repair of missed
   // gossip and of CRDT state, more bytes (the message carries the whole member list). 30 s:
-  // memberlist's default; gossip does the fast path, push-pull is the safety net.
+  // memberlist's default; gossip does the fast path, push-pull is the safety net. Each round
+  // also sends one push-pull to a random failed member (serf's reconnect), so views merge
+  // after a partition heals.
   std::uint64_t push_pull_interval_ms = 30'000;
 
   // --- Lifeguard local health awareness (memberlist awareness.go) ---

@@ -513,9 +513,15 @@ struct Swim::State {
     next_push_pull_ms = now_ms + push_pull_interval_ms();
     if (left) return;
     auto peer = random_members(1, [](const Record& r) { return r.status == MemberStatus::kAlive; });
-    if (peer.empty()) return;
-    ++counters.push_pulls_sent;
-    emit_packet(members[peer[0]].info->addr, encode_message(make_push_pull(false, false)), true);
+    // Reconnect (serf's reconnect_interval): also try one random failed member. After a
+    // partition longer than gossip_to_the_dead_ms nobody gossips across any more; this
+    // exchange makes both sides refute and the views merge again.
+    auto lost = random_members(1, [](const Record& r) { return r.status == MemberStatus::kFailed; });
+    peer.insert(peer.end(), lost.begin(), lost.end());
+    for (std::uint32_t idx : peer) {
+      ++counters.push_pulls_sent;
+      emit_packet(members[idx].info->addr, encode_message(make_push_pull(false, false)), true);
+    }
   }
 
   void reap(std::uint64_t now_ms) {

@@ -102,6 +102,10 @@ void Simulator::heal() {
   for (Node& n : nodes_) n.group = 0;
 }
 
+void Simulator::inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload) {
+  push(now_us_, Kind::kUdp, to, from, payload);
+}
+
 void Simulator::push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload) {
   queue_.push_back(Pending{time_us, next_seq_++, kind, to, from, std::move(payload)});
   std::push_heap(queue_.begin(), queue_.end(), Later{});
@@ -126,11 +130,11 @@ void Simulator::run_until_ms(std::uint64_t t_ms) {
 }
 
 void Simulator::record_trace(const Pending& e) {
-  struct {
-    std::uint64_t time_us, payload_hash;
-    std::uint32_t to, from, kind;
-  } rec{e.time_us, XXH3_64bits(e.payload.data(), e.payload.size()), e.to, e.from, static_cast<std::uint32_t>(e.kind)};
-  trace_hash_ = XXH3_64bits_withSeed(&rec, sizeof rec, trace_hash_);
+  // An array, not a struct: no padding bytes (indeterminate) may enter the hash.
+  const std::uint64_t rec[4] = {e.time_us, XXH3_64bits(e.payload.data(), e.payload.size()),
+                                (static_cast<std::uint64_t>(e.to) << 32) | e.from,
+                                static_cast<std::uint64_t>(e.kind)};
+  trace_hash_ = XXH3_64bits_withSeed(rec, sizeof rec, trace_hash_);
 }
 
 void Simulator::step(Pending& e) {

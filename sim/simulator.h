@@ -64,6 +64,9 @@ class Simulator {
   void partition(const std::vector<std::vector<NodeIndex>>& groups);
   void heal();
 
+  // Delivers a crafted datagram to `to` now, as if sent by `from` (a lying or confused peer).
+  void inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload);
+
   void run_until_ms(std::uint64_t t_ms);
   void run_for_ms(std::uint64_t duration_ms) { run_until_ms(now_ms() + duration_ms); }
   std::uint64_t now_ms() const { return now_us_ / 1000; }
