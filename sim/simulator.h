@@ -1,0 +1,132 @@
+// Deterministic simulator: many membership cores in one process, virtual time, one seed.
+// Every delivery, loss, latency and random choice derives from the seed, so a failing run is
+// replayed exactly ("reproduce with seed=N"). A trace hash (xxh3 over every delivered message,
+// in order) proves it: same seed, same hash.
+//
+// Time is virtual microseconds; cores see milliseconds. Events are ordered by (time, seq), seq
+// being the order of scheduling, so simultaneous events never depend on container internals.
+// A node's tick is scheduled at its core's next_deadline_ms() and re-scheduled lazily after any
+// input (stale tick events are skipped), so an idle node costs nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "membership/rng.h"
+#include "membership/swim.h"
+#include "sim/faults.h"
+
+namespace shoal::sim {
+
+using NodeIndex = std::uint32_t;
+
+struct SimOptions {
+  std::uint64_t seed = 1;
+  membership::Config swim = membership::lan_config();
+  Faults faults;
+  std::uint64_t start_ms = 1'000'000;  // virtual wall clock at start (non-zero catches 0-bugs)
+};
+
+struct NetStats {
+  std::uint64_t udp_sent = 0;
+  std::uint64_t udp_delivered = 0;
+  std::uint64_t udp_lost = 0;         // loss fault
+  std::uint64_t dropped_partition = 0;
+  std::uint64_t dropped_down = 0;     // to a crashed/stopped node
+  std::uint64_t reliable_delivered = 0;
+};
+
+class Simulator {
+ public:
+  explicit Simulator(SimOptions options);
+  ~Simulator();
+
+  // A fresh node, not yet joined. Names are "n<index>", addresses "a<index>".
+  NodeIndex add_node(membership::NodeMeta meta = {});
+  // n nodes that already know each other (all alive), as after convergence; for large N.
+  std::vector<NodeIndex> add_converged_nodes(std::size_t n);
+
+  void join(NodeIndex node, const std::vector<NodeIndex>& seeds);
+  void leave(NodeIndex node);                  // graceful; call stop() once leave_done()
+  bool leave_done(NodeIndex node) const;
+  void crash(NodeIndex node);                  // stops instantly, state lost
+  void stop(NodeIndex node) { crash(node); }
+  // Starts a crashed node again with a fresh core and incarnation (persisted + 1); joins seeds.
+  void restart(NodeIndex node, const std::vector<NodeIndex>& seeds);
+
+  // Nodes in different groups cannot exchange any message. groups need not cover every node:
+  // unlisted nodes form group 0.
+  void partition(const std::vector<std::vector<NodeIndex>>& groups);
+  void heal();
+
+  // Delivers a crafted datagram to `to` now, as if sent by `from` (a lying or confused peer).
+  void inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload);
+
+  void run_until_ms(std::uint64_t t_ms);
+  void run_for_ms(std::uint64_t duration_ms) { run_until_ms(now_ms() + duration_ms); }
+  std::uint64_t now_ms() const { return now_us_ / 1000; }
+
+  std::size_t size() const { return nodes_.size(); }
+  bool up(NodeIndex node) const { return nodes_[node].swim != nullptr; }
+  membership::Swim& swim(NodeIndex node);
+  const membership::Swim& swim(NodeIndex node) const;
+  std::string name(NodeIndex node) const { return "n" + std::to_string(node); }
+  std::string addr(NodeIndex node) const { return "a" + std::to_string(node); }
+
+  // Observers, called as outputs appear (events in order, per node).
+  std::function<void(std::uint64_t now_ms, NodeIndex node, const membership::Event&)> on_event;
+  std::function<void(std::uint64_t now_ms, NodeIndex node, const membership::UserPayload&)> on_user_payload;
+
+  std::uint64_t trace_hash() const { return trace_hash_; }
+  const NetStats& net() const { return net_; }
+  std::uint64_t seed() const { return options_.seed; }
+  membership::Rng& rng() { return rng_; }  // for scenario choices driven by the same seed
+
+ private:
+  struct Node {
+    std::unique_ptr<membership::Swim> swim;
+    std::uint64_t scheduled_tick_us = UINT64_MAX;
+    std::uint64_t incarnation_persisted = 0;
+    std::uint32_t group = 0;
+  };
+  enum class Kind : std::uint8_t { kTick, kUdp, kStream, kStreamReply };
+  struct Pending {
+    std::uint64_t time_us;
+    std::uint64_t seq;
+    Kind kind;
+    NodeIndex to;
+    NodeIndex from;
+    Bytes payload;
+  };
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.time_us != b.time_us ? a.time_us > b.time_us : a.seq > b.seq;
+    }
+  };
+
+  std::unique_ptr<membership::Swim> make_core(NodeIndex node, membership::NodeMeta meta, std::uint64_t incarnation);
+  void push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload);
+  void step(Pending& e);
+  void after_input(NodeIndex node, bool ticked);
+  void send(NodeIndex from, membership::Outgoing out);
+  std::uint64_t latency_us();
+  bool blocked(NodeIndex a, NodeIndex b) const { return nodes_[a].group != nodes_[b].group; }
+  void record_trace(const Pending& e);
+
+  SimOptions options_;
+  membership::Rng rng_;
+  std::uint64_t now_us_;
+  std::uint64_t next_seq_ = 0;
+  std::vector<Node> nodes_;
+  std::unordered_map<std::string, NodeIndex> by_addr_;  // lookup only
+  std::vector<Pending> queue_;  // binary heap ordered by Later
+  std::uint64_t trace_hash_ = 0;
+  NetStats net_;
+};
+
+}  // namespace shoal::sim

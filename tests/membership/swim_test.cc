@@ -1,0 +1,450 @@
+#include "membership/swim.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "membership/messages.h"
+
+namespace shoal::membership {
+namespace {
+
+constexpr std::uint64_t kStart = 1'000'000;
+
+// A few cores wired together with instant delivery; `drop` cuts chosen links. Every UDP
+// payload is checked against the packet budget.
+struct Cluster {
+  std::map<std::string, Swim> nodes;  // by address
+  std::uint64_t now = kStart;
+  std::function<bool(const std::string& from, const std::string& to)> drop = [](auto&, auto&) { return false; };
+  std::map<std::string, std::vector<Event>> events;  // by observer address
+  std::map<std::string, std::vector<UserPayload>> payloads;
+  std::vector<std::pair<std::string, Outgoing>> sent;  // everything sent, in order
+
+  Swim& add(const std::string& name, Config cfg = lan_config(), std::uint64_t incarnation = 0) {
+    auto s = Swim::create(cfg, NodeId{name}, "addr-" + name, NodeMeta{}, stable_hash(name), now, incarnation);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return nodes.insert_or_assign("addr-" + name, std::move(*s)).first->second;
+  }
+  Swim& at(const std::string& name) { return nodes.at("addr-" + name); }
+
+  void deliver_all() {
+    for (int round = 0; round < 1000; ++round) {
+      bool any = false;
+      for (auto& [addr, swim] : nodes) {
+        for (Outgoing& out : swim.take_outgoing()) {
+          any = true;
+          sent.emplace_back(addr, out);
+          if (!out.reliable) EXPECT_LE(out.payload.size(), swim.config().packet_budget_bytes());
+          auto it = nodes.find(out.to_addr);
+          if (it == nodes.end() || drop(addr, out.to_addr)) continue;
+          if (out.reliable) {
+            auto reply = it->second.handle_stream(now, addr, out.payload.data(), out.payload.size());
+            if (reply && !drop(out.to_addr, addr)) (void)swim.handle_stream(now, out.to_addr, reply->data(), reply->size());
+          } else {
+            it->second.handle_packet(now, addr, out.payload.data(), out.payload.size());
+          }
+        }
+      }
+      for (auto& [addr, swim] : nodes) {
+        for (Event& e : swim.take_events()) events[addr].push_back(std::move(e));
+        for (UserPayload& p : swim.take_user_payloads()) payloads[addr].push_back(std::move(p));
+      }
+      if (!any) return;
+    }
+    ADD_FAILURE() << "messages never quiesced";
+  }
+
+  void advance_to(std::uint64_t until) {
+    for (int guard = 0; guard < 1'000'000; ++guard) {
+      std::uint64_t next = UINT64_MAX;
+      for (auto& [addr, swim] : nodes) next = std::min(next, swim.next_deadline_ms());
+      if (next > until) break;
+      now = std::max(now, next);
+      for (auto& [addr, swim] : nodes)
+        if (swim.next_deadline_ms() <= now) swim.tick(now);
+      deliver_all();
+    }
+    now = until;
+  }
+
+  std::optional<MemberStatus> status(const std::string& observer, const std::string& of) {
+    auto m = at(observer).member(NodeId{of});
+    if (!m) return std::nullopt;
+    return m->status;
+  }
+};
+
+Bytes packet(const Message& m) { return encode_message(m); }
+
+TEST(Swim, CreateRejectsBadInput) {
+  NodeMeta big;
+  big.version = std::string(600, 'v');
+  EXPECT_FALSE(Swim::create(lan_config(), NodeId{"a"}, "x:1", big, 1, kStart).ok());
+  Config bad = lan_config();
+  bad.probe_interval_ms = 0;
+  EXPECT_FALSE(Swim::create(bad, NodeId{"a"}, "x:1", {}, 1, kStart).ok());
+  EXPECT_FALSE(Swim::create(lan_config(), NodeId{"bad name"}, "x:1", {}, 1, kStart).ok());
+  EXPECT_FALSE(Swim::create(lan_config(), NodeId{"a"}, "", {}, 1, kStart).ok());
+}
+
+TEST(Swim, StatusNames) {
+  EXPECT_STREQ(status_name(MemberStatus::kAlive), "alive");
+  EXPECT_STREQ(status_name(MemberStatus::kSuspect), "suspect");
+  EXPECT_STREQ(status_name(MemberStatus::kFailed), "failed");
+  EXPECT_STREQ(status_name(MemberStatus::kLeft), "left");
+}
+
+TEST(Swim, JoinByPushPullMakesBothSidesKnowEachOther) {
+  Cluster c;
+  c.add("a");
+  c.add("b").join(c.now, {"addr-a"});
+  c.deliver_all();
+  EXPECT_EQ(c.at("a").num_alive(), 2u);
+  EXPECT_EQ(c.at("b").num_alive(), 2u);
+  ASSERT_EQ(c.events["addr-a"].size(), 1u);
+  EXPECT_EQ(c.events["addr-a"][0].kind, Event::kJoined);
+  EXPECT_EQ(c.events["addr-a"][0].member.id.name, "b");
+  auto members = c.at("a").members();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].id.name, "a");  // sorted by id
+  EXPECT_EQ(members[1].addr, "addr-b");
+}
+
+TEST(Swim, GossipSpreadsAJoinToEveryone) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c", "d", "e"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.advance_to(c.now + 2'000);
+  for (const char* n : {"a", "b", "c", "d", "e"}) EXPECT_EQ(c.at(n).num_alive(), 5u) << n;
+}
+
+TEST(Swim, PingIsAnsweredWithAckCarryingTheSeq) {
+  Cluster c;
+  Swim& b = c.add("b");
+  Bytes ping = packet(Ping{42, "b", "x"});
+  b.handle_packet(c.now, "addr-x", ping.data(), ping.size());
+  auto out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to_addr, "addr-x");
+  DropReason why{};
+  auto msgs = decode_packet(out[0].payload.data(), out[0].payload.size(), &why);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_TRUE(std::holds_alternative<Ack>(msgs->front()));
+  EXPECT_EQ(std::get<Ack>(msgs->front()).seq, 42u);
+}
+
+TEST(Swim, PingForAnotherNodeIsNotAcked) {
+  Cluster c;
+  Swim& b = c.add("b");
+  Bytes ping = packet(Ping{42, "someone-else", "x"});
+  b.handle_packet(c.now, "addr-x", ping.data(), ping.size());
+  EXPECT_TRUE(b.take_outgoing().empty());
+}
+
+TEST(Swim, GarbageIsCountedByReason) {
+  Cluster c;
+  Swim& b = c.add("b");
+  Bytes junk{0xc1, 0x00, 0x13};
+  b.handle_packet(c.now, "addr-x", junk.data(), junk.size());
+  Bytes unknown = encode_envelope(77, Bytes{0x90});
+  b.handle_packet(c.now, "addr-x", unknown.data(), unknown.size());
+  EXPECT_EQ(b.counters().dropped[static_cast<std::size_t>(DropReason::kMalformed)], 1u);
+  EXPECT_EQ(b.counters().dropped[static_cast<std::size_t>(DropReason::kUnknownType)], 1u);
+  b.count_drop(DropReason::kBadMac);
+  EXPECT_EQ(b.counters().dropped[static_cast<std::size_t>(DropReason::kBadMac)], 1u);
+}
+
+TEST(Swim, SilentNodeIsProbedIndirectlyThenSuspectedThenFailed) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.advance_to(c.now + 1'000);
+  c.drop = [](const std::string& from, const std::string& to) { return from == "addr-c" || to == "addr-c"; };
+  c.advance_to(c.now + 60'000);
+  EXPECT_EQ(c.status("a", "c"), MemberStatus::kFailed);
+  EXPECT_EQ(c.status("b", "c"), MemberStatus::kFailed);
+  EXPECT_GT(c.at("a").counters().ping_reqs_sent, 0u);
+  EXPECT_GT(c.at("a").counters().probes_failed, 0u);
+  // b relayed a's ping-reqs and answered with nacks, so a did not blame itself for them.
+  EXPECT_GT(c.at("b").counters().nacks_sent + c.at("a").counters().nacks_sent, 0u);
+  bool saw_suspect = false, saw_failed = false;
+  for (const Event& e : c.events["addr-a"]) {
+    if (e.member.id.name != "c") continue;
+    saw_suspect |= e.kind == Event::kSuspect;
+    saw_failed |= e.kind == Event::kFailed;
+  }
+  EXPECT_TRUE(saw_suspect);
+  EXPECT_TRUE(saw_failed);
+}
+
+TEST(Swim, SuspicionAboutSelfIsRefutedWithAHigherIncarnation) {
+  Cluster c;
+  Swim& b = c.add("b");
+  Bytes s = packet(Suspect{"b", 0, "x"});
+  b.handle_packet(c.now, "addr-x", s.data(), s.size());
+  EXPECT_EQ(b.incarnation(), 1u);
+  EXPECT_EQ(b.counters().refutations, 1u);
+  EXPECT_EQ(b.health_score(), 1);  // Lifeguard: being suspected hints we are slow
+  EXPECT_EQ(b.member(NodeId{"b"})->status, MemberStatus::kAlive);
+}
+
+TEST(Swim, DeathAboutSelfIsRefuted) {
+  Cluster c;
+  Swim& b = c.add("b", lan_config(), 5);
+  Bytes d = packet(Dead{"b", 7, "x"});
+  b.handle_packet(c.now, "addr-x", d.data(), d.size());
+  EXPECT_EQ(b.incarnation(), 8u);
+}
+
+TEST(Swim, FalselySuspectedNodeRefutesAndStaysAliveEverywhere) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  Bytes s = packet(Suspect{"c", 0, "b"});
+  c.at("a").handle_packet(c.now, "addr-b", s.data(), s.size());
+  EXPECT_EQ(c.status("a", "c"), MemberStatus::kSuspect);
+  c.advance_to(c.now + 30'000);
+  for (const char* n : {"a", "b"}) {
+    auto m = c.at(n).member(NodeId{"c"});
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->status, MemberStatus::kAlive) << n;
+    EXPECT_GE(m->incarnation, 1u) << n;
+  }
+  bool recovered = false;
+  for (const Event& e : c.events["addr-a"]) recovered |= e.kind == Event::kAlive && e.member.id.name == "c";
+  EXPECT_TRUE(recovered);
+}
+
+TEST(Swim, BuddySystemTellsASuspectFirstWhenProbingIt) {
+  Cluster c;
+  c.add("a");
+  c.add("b").join(c.now, {"addr-a"});
+  c.deliver_all();
+  Bytes s = packet(Suspect{"b", 0, "x"});
+  c.at("a").handle_packet(c.now, "addr-x", s.data(), s.size());
+  c.at("a").take_outgoing();
+  // Advance a alone until it probes b.
+  Swim& a = c.at("a");
+  for (int i = 0; i < 100; ++i) {
+    c.now = a.next_deadline_ms();
+    a.tick(c.now);
+    for (const Outgoing& out : a.take_outgoing()) {
+      if (out.to_addr != "addr-b" || out.reliable) continue;
+      DropReason why{};
+      auto msgs = decode_packet(out.payload.data(), out.payload.size(), &why);
+      ASSERT_TRUE(msgs.ok());
+      bool has_ping = false;
+      for (const Message& m : *msgs) has_ping |= std::holds_alternative<Ping>(m);
+      if (!has_ping) continue;
+      ASSERT_TRUE(std::holds_alternative<Suspect>(msgs->front()));
+      EXPECT_EQ(std::get<Suspect>(msgs->front()).node, "b");
+      return;
+    }
+  }
+  FAIL() << "a never probed b";
+}
+
+TEST(Swim, HealthScoreRisesOnMissedNacksAndFallsOnAcks) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c", "d"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.advance_to(c.now + 1'000);
+  // a hears nothing at all: every probe fails and no nack comes back.
+  c.drop = [](const std::string& from, const std::string& to) { return to == "addr-a"; };
+  c.advance_to(c.now + 3'000);
+  EXPECT_GT(c.at("a").health_score(), 0);
+  c.drop = [](const std::string&, const std::string&) { return false; };
+  c.advance_to(c.now + 120'000);
+  EXPECT_EQ(c.at("a").health_score(), 0);
+}
+
+TEST(Swim, LeaveIsSeenAsLeftNotFailed) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.at("c").leave(c.now);
+  EXPECT_FALSE(c.at("c").leave_broadcast_done());
+  for (int i = 0; i < 100 && !c.at("c").leave_broadcast_done(); ++i) c.advance_to(c.now + 100);
+  EXPECT_TRUE(c.at("c").leave_broadcast_done());
+  c.nodes.erase("addr-c");
+  c.advance_to(c.now + 60'000);
+  EXPECT_EQ(c.status("a", "c"), MemberStatus::kLeft);
+  EXPECT_EQ(c.status("b", "c"), MemberStatus::kLeft);
+  for (const auto& [addr, evs] : c.events)
+    for (const Event& e : evs) EXPECT_NE(e.kind, Event::kFailed) << addr;
+}
+
+TEST(Swim, StaleAliveIsIgnored) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes fresh = packet(Alive{"z", "addr-z", 5, *encode_meta({})});
+  a.handle_packet(c.now, "addr-z", fresh.data(), fresh.size());
+  NodeMeta m;
+  m.version = "2";
+  Bytes stale = packet(Alive{"z", "addr-z2", 4, *encode_meta(m)});
+  a.handle_packet(c.now, "addr-z", stale.data(), stale.size());
+  EXPECT_EQ(a.member(NodeId{"z"})->addr, "addr-z");
+  Bytes newer = packet(Alive{"z", "addr-z2", 6, *encode_meta(m)});
+  a.handle_packet(c.now, "addr-z", newer.data(), newer.size());
+  EXPECT_EQ(a.member(NodeId{"z"})->addr, "addr-z2");
+  EXPECT_EQ(a.member(NodeId{"z"})->meta.version, "2");
+  auto evs = a.take_events();
+  ASSERT_EQ(evs.size(), 2u);
+  EXPECT_EQ(evs[0].kind, Event::kJoined);
+  EXPECT_EQ(evs[1].kind, Event::kUpdated);
+}
+
+TEST(Swim, AliveWithOversizedMetaIsDropped) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes bad = packet(Alive{"z", "addr-z", 1, Bytes(600, 0x90)});
+  a.handle_packet(c.now, "addr-z", bad.data(), bad.size());
+  EXPECT_FALSE(a.member(NodeId{"z"}));
+  EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kMalformed)], 1u);
+}
+
+TEST(Swim, UserBroadcastIsDeliveredOnceEverywhere) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c", "d"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.advance_to(c.now + 1'000);
+  ASSERT_TRUE(c.at("a").broadcast_user(Bytes{1, 2, 3}).ok());
+  c.advance_to(c.now + 5'000);
+  EXPECT_TRUE(c.payloads["addr-a"].empty());  // not delivered to its origin
+  for (const char* n : {"b", "c", "d"}) {
+    const auto& got = c.payloads["addr-" + std::string(n)];
+    ASSERT_EQ(got.size(), 1u) << n;
+    EXPECT_EQ(got[0].kind, UserPayload::kBroadcast);
+    EXPECT_EQ(got[0].from.name, "a");
+    EXPECT_EQ(got[0].data, (Bytes{1, 2, 3}));
+  }
+}
+
+TEST(Swim, UserBroadcastTooLargeForAPacketIsAnError) {
+  Cluster c;
+  Swim& a = c.add("a");
+  auto st = a.broadcast_user(Bytes(2000, 7));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("user payload"), std::string::npos);
+  EXPECT_TRUE(a.broadcast_user(Bytes(1000, 7)).ok());
+}
+
+TEST(Swim, PushPullCarriesUserStateBothWays) {
+  Cluster c;
+  c.add("a").set_user_state([] { return Bytes{0xa}; });
+  Swim& b = c.add("b");
+  b.set_user_state([] { return Bytes{0xb}; });
+  b.join(c.now, {"addr-a"});
+  c.deliver_all();
+  ASSERT_EQ(c.payloads["addr-a"].size(), 1u);
+  EXPECT_EQ(c.payloads["addr-a"][0].kind, UserPayload::kRemoteState);
+  EXPECT_EQ(c.payloads["addr-a"][0].data, Bytes{0xb});
+  ASSERT_EQ(c.payloads["addr-b"].size(), 1u);
+  EXPECT_EQ(c.payloads["addr-b"][0].data, Bytes{0xa});
+  EXPECT_EQ(c.payloads["addr-b"][0].from.name, "a");
+}
+
+TEST(Swim, StreamAcceptsOnlyPushPull) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes ping = packet(Ping{1, "a", "x"});
+  EXPECT_FALSE(a.handle_stream(c.now, "addr-x", ping.data(), ping.size()));
+  EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kUnknownType)], 1u);
+}
+
+TEST(Swim, UpdateMetaBumpsIncarnationAndSpreads) {
+  Cluster c;
+  c.add("a");
+  c.add("b").join(c.now, {"addr-a"});
+  c.deliver_all();
+  NodeMeta m;
+  m.labels["zone"] = "z1";
+  m.cpu_millis = 2000;
+  ASSERT_TRUE(c.at("b").update_meta(c.now, m).ok());
+  EXPECT_EQ(c.at("b").incarnation(), 1u);
+  c.advance_to(c.now + 2'000);
+  EXPECT_EQ(c.at("a").member(NodeId{"b"})->meta, m);
+  NodeMeta big;
+  big.labels["x"] = std::string(700, 'x');
+  EXPECT_FALSE(c.at("b").update_meta(c.now, big).ok());
+  EXPECT_EQ(c.at("b").incarnation(), 1u);
+}
+
+TEST(Swim, RestartedNodeWithHigherIncarnationRejoins) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.nodes.erase("addr-c");
+  c.advance_to(c.now + 60'000);
+  ASSERT_EQ(c.status("a", "c"), MemberStatus::kFailed);
+  c.add("c", lan_config(), 1).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.advance_to(c.now + 5'000);
+  EXPECT_EQ(c.status("a", "c"), MemberStatus::kAlive);
+  EXPECT_EQ(c.status("b", "c"), MemberStatus::kAlive);
+  bool rejoined = false;
+  for (const Event& e : c.events["addr-b"]) rejoined |= e.kind == Event::kJoined && e.member.id.name == "c" && e.member.incarnation >= 1;
+  EXPECT_TRUE(rejoined);
+}
+
+TEST(Swim, RestartWithoutPersistedIncarnationRefutesItsOwnDeath) {
+  Cluster c;
+  c.add("a");
+  for (const char* n : {"b", "c"}) c.add(n).join(c.now, {"addr-a"});
+  c.deliver_all();
+  c.nodes.erase("addr-c");
+  c.advance_to(c.now + 60'000);
+  ASSERT_EQ(c.status("a", "c"), MemberStatus::kFailed);
+  c.add("c").join(c.now, {"addr-a"});  // incarnation 0 again
+  c.deliver_all();
+  c.advance_to(c.now + 5'000);
+  EXPECT_GE(c.at("c").incarnation(), 1u);
+  EXPECT_EQ(c.status("a", "c"), MemberStatus::kAlive);
+}
+
+TEST(Swim, NextDeadlineIsAlwaysInTheFutureAfterTick) {
+  Cluster c;
+  c.add("a");
+  c.add("b").join(c.now, {"addr-a"});
+  c.deliver_all();
+  Swim& a = c.at("a");
+  for (int i = 0; i < 200; ++i) {
+    const std::uint64_t d = a.next_deadline_ms();
+    ASSERT_NE(d, UINT64_MAX);
+    c.now = std::max(c.now, d);
+    a.tick(c.now);
+    EXPECT_GT(a.next_deadline_ms(), c.now);
+    c.deliver_all();
+  }
+}
+
+TEST(Swim, BootstrapMembersSkipsSelfAndDuplicates) {
+  Cluster c;
+  Swim& a = c.add("a");
+  auto info = [](const std::string& n) {
+    return std::make_shared<const MemberInfo>(MemberInfo{NodeId{n}, "addr-" + n, {}, *encode_meta({})});
+  };
+  a.bootstrap_members(c.now, {{info("c"), 0, MemberStatus::kAlive},
+                              {info("a"), 0, MemberStatus::kAlive},
+                              {info("b"), 3, MemberStatus::kAlive},
+                              {info("b"), 3, MemberStatus::kAlive}});
+  auto ms = a.members();
+  ASSERT_EQ(ms.size(), 3u);
+  EXPECT_EQ(ms[0].id.name, "a");
+  EXPECT_EQ(ms[1].id.name, "b");
+  EXPECT_EQ(ms[1].incarnation, 3u);
+  EXPECT_EQ(ms[2].id.name, "c");
+  EXPECT_EQ(a.num_alive(), 3u);
+  EXPECT_TRUE(a.take_events().empty());
+}
+
+}  // namespace
+}  // namespace shoal::membership
