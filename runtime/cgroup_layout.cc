@@ -66,6 +66,12 @@ CgroupLayout probe_cgroup_layout(const std::string& root) {
     probe_v1(l);
     if (!l.cpu_dir.empty() || !l.memory_dir.empty() || !l.pids_dir.empty()) l.mode = CgroupMode::kV1;
   }
+  if (l.mode == CgroupMode::kV2) {
+    l.all_hierarchies = {root};
+  } else if (auto subs = list_subdirs(root)) {
+    for (const auto& sub : *subs)
+      if (path_exists(join_path(join_path(root, sub), "cgroup.procs"))) l.all_hierarchies.push_back(join_path(root, sub));
+  }
   if (l.cpu_dir.empty()) l.missing.push_back("cpu");
   if (l.memory_dir.empty()) l.missing.push_back("memory");
   if (l.pids_dir.empty()) l.missing.push_back("pids");

@@ -27,6 +27,10 @@ struct CgroupLayout {
   std::string memory_dir;
   std::string pids_dir;
   std::vector<std::string> missing;  // controllers we could not find, e.g. {"pids"}
+  // Every cgroup hierarchy mounted under root (v1: cpuset, blkio, ..., unified too), sorted.
+  // We put limits only in cpu/memory/pids, but an OCI runtime creates the task's cgroup in all
+  // of them; cleanup and the orphan sweep must look everywhere.
+  std::vector<std::string> all_hierarchies;
   bool writable = false;             // we may create cgroups (root, or delegated)
 
   bool enabled() const { return mode != CgroupMode::kNone && writable; }

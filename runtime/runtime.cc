@@ -152,7 +152,7 @@ void Runtime::adopt_records(std::int64_t now_ms) {
 
 void Runtime::remove_orphan_cgroups() {
   std::vector<std::string> seen;
-  for (const auto& h : layout_.hierarchies()) {
+  for (const auto& h : layout_.all_hierarchies) {
     auto names = list_subdirs(join_path(h, config_.cgroup_parent));
     if (!names) continue;
     for (auto& n : *names)
@@ -163,6 +163,7 @@ void Runtime::remove_orphan_cgroups() {
     int killed = cg.kill_all();
     notices_.push_back("orphan cgroup " + name + ": killed " + std::to_string(killed) + " processes");
     if (!cg.remove()) dead_cgroups_.push_back(cg);
+    remove_foreign_cgroups(name);
   }
 }
 
@@ -494,9 +495,20 @@ void Runtime::reap_helpers() {
   });
 }
 
+// An OCI runtime creates <parent>/<id>/container in every v1 hierarchy (blkio, devices, ...)
+// and removes only the leaf; the empty <parent>/<id> dirs it leaves are ours to remove.
+void Runtime::remove_foreign_cgroups(const std::string& id) {
+  for (const auto& h : layout_.all_hierarchies) {
+    const std::string dir = join_path(join_path(h, config_.cgroup_parent), id);
+    ::rmdir(join_path(dir, "container").c_str());
+    ::rmdir(dir.c_str());
+  }
+}
+
 void Runtime::cleanup_cgroup(Task& t) {
   t.cgroup_busy = false;
   if (!t.cgroup) return;
+  if (t.is_oci()) remove_foreign_cgroups(t.spec.id);
   if (t.cgroup->remove()) {
     t.cgroup.reset();
     return;

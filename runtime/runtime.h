@@ -127,6 +127,7 @@ class Runtime {
   void escalate(Task& t, std::int64_t now_ms);
   void signal_task(const Task& t, int sig) const;
   void cleanup_cgroup(Task& t);
+  void remove_foreign_cgroups(const std::string& id);
   void set_state(Task& t, TaskState state, std::int64_t now_ms, std::string error = {});
   void persist(const Task& t);
   void reap_helpers();

@@ -70,6 +70,8 @@ TEST(CgroupLayout, HybridLikeThisMachine) {
   EXPECT_EQ(l.memory_dir, r.dir() + "/memory");
   EXPECT_EQ(l.pids_dir, r.dir() + "/pids");
   EXPECT_EQ(l.hierarchies().size(), 3u);
+  EXPECT_EQ(l.all_hierarchies, (std::vector<std::string>{r.dir() + "/blkio", r.dir() + "/cpu", r.dir() + "/memory",
+                                                          r.dir() + "/pids"}));
   EXPECT_NE(l.describe().find("v1 (hybrid)"), std::string::npos);
 }
 

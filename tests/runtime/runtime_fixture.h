@@ -47,7 +47,13 @@ class RuntimeFixture : public ::testing::Test {
       for (const auto& s : rt_->list()) (void)rt_->forget(s.id, true);
       rt_.reset();
     }
-    for (const auto& h : rt_layout_.hierarchies()) ::rmdir((h + "/" + config_.cgroup_parent).c_str());
+    for (const auto& h : rt_layout_.all_hierarchies) {
+      const std::string parent = h + "/" + config_.cgroup_parent;
+      // Our parent must be empty now: a leftover task cgroup would make this rmdir fail.
+      if (std::filesystem::exists(parent)) {
+        EXPECT_EQ(::rmdir(parent.c_str()), 0) << parent << " not empty";
+      }
+    }
     std::filesystem::remove_all(dir_);
   }
 
