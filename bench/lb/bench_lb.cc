@@ -1,0 +1,119 @@
+// bench_lb: the cost of programming the load balancer at scale.
+//  - nftables, for real, in a throwaway network namespace (unshare; root needed):
+//    10,000 services x 10 backends from empty, then one endpoint removed and one added.
+//  - IPVS: time to build the generic-netlink messages for the same (this kernel has no IPVS).
+// Targets (issue 7): full <= 1 s, one change <= 10 ms. Prints one line per figure.
+// Usage: bench_lb [services] [backends]
+#include <sched.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "loadbalancer/ipvs_messages.h"
+#include "loadbalancer/lb_backend.h"
+#include "loadbalancer/lb_plan.h"
+#include "loadbalancer/nft_backend.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+shoal::LbState make_state(int services, int backends) {
+  shoal::LbState state;
+  for (int s = 0; s < services; ++s) {
+    shoal::ServiceKey key{shoal::Ipv4{0x0A600001u + std::uint32_t(s)}, shoal::Protocol::kTcp, 80};
+    auto& set = state[key];
+    for (int b = 0; b < backends; ++b)
+      set.insert(shoal::Backend{shoal::Ipv4{0x0AC80000u + std::uint32_t(s * backends + b)}, 8080});
+  }
+  return state;
+}
+
+int bench_ipvs(const shoal::LbState& state) {
+  auto start = Clock::now();
+  std::size_t bytes = 0, messages = 0;
+  std::uint32_t seq = 1;
+  auto ops = shoal::plan_lb({}, state);
+  for (const auto& op : ops) {
+    if (auto* o = std::get_if<shoal::AddService>(&op)) bytes += shoal::ipvs_new_service(0x24, seq++, o->key, {"mh", shoal::kIpvsMhPortFlag}).size();
+    else if (auto* o = std::get_if<shoal::AddBackend>(&op)) bytes += shoal::ipvs_new_dest(0x24, seq++, o->key, o->backend, 1).size();
+    ++messages;
+  }
+  double full_ms = ms_since(start);
+  start = Clock::now();
+  const auto& first = *state.begin();
+  auto one = shoal::ipvs_del_dest(0x24, seq++, first.first, *first.second.begin());
+  double one_us = ms_since(start) * 1000;
+  std::printf("ipvs  build %zu messages (%zu bytes) from empty: %.1f ms; one endpoint change: 1 message, %.1f us to build\n",
+              messages, bytes, full_ms, one_us);
+  return one.empty() ? 1 : 0;
+}
+
+int bench_nft(const shoal::LbState& state) {
+  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) {
+    std::printf("nft   skipped: needs root to make a throwaway network namespace\n");
+    return 0;
+  }
+  auto backend = shoal::NftablesBackend::open(shoal::LbConfig{});
+  if (!backend) {
+    std::printf("nft   skipped: %s\n", backend.message().c_str());
+    return 0;
+  }
+  shoal::LoadBalancer lb(**backend);
+  if (auto st = lb.sync({}); !st) {  // creates the empty table: not part of the measured program
+    std::printf("nft   failed: %s\n", st.message().c_str());
+    return 1;
+  }
+  auto start = Clock::now();
+  if (auto st = lb.sync(state); !st) {
+    std::printf("nft   failed: %s\n", st.message().c_str());
+    return 1;
+  }
+  double full_ms = ms_since(start);
+  std::size_t full_bytes = (*backend)->last_command_bytes();
+
+  auto changed = state;
+  auto& first = changed.begin()->second;
+  auto removed = *first.begin();
+  first.erase(first.begin());
+  start = Clock::now();
+  if (auto st = lb.sync(changed); !st) {
+    std::printf("nft   failed: %s\n", st.message().c_str());
+    return 1;
+  }
+  double remove_ms = ms_since(start);
+  first.insert(removed);
+  start = Clock::now();
+  if (auto st = lb.sync(changed); !st) {
+    std::printf("nft   failed: %s\n", st.message().c_str());
+    return 1;
+  }
+  double add_ms = ms_since(start);
+  std::printf("nft   program %zu services from empty: %.1f ms (%zu bytes of commands)\n", state.size(),
+              full_ms, full_bytes);
+  std::printf("nft   one endpoint removed: %.2f ms; one endpoint added: %.2f ms (%zu bytes)\n", remove_ms,
+              add_ms, (*backend)->last_command_bytes());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int services = argc > 1 ? std::atoi(argv[1]) : 10000;
+  int backends = argc > 2 ? std::atoi(argv[2]) : 10;
+  if (services < 1 || services > 60000 || backends < 1 || backends > 1000) {
+    std::fprintf(stderr, "usage: bench_lb [services 1..60000] [backends 1..1000]\n");
+    return 2;
+  }
+  std::printf("bench_lb: %d services x %d backends\n", services, backends);
+  auto state = make_state(services, backends);
+  int rc = bench_ipvs(state);
+  return rc | bench_nft(state);
+}

@@ -1,0 +1,114 @@
+#include "loadbalancer/ipvs_backend.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace shoal {
+
+namespace {
+
+mnl_socket* as_socket(void* p) { return static_cast<mnl_socket*>(p); }
+
+}  // namespace
+
+Result<std::unique_ptr<MnlGenlTransport>> MnlGenlTransport::open() {
+  mnl_socket* socket = mnl_socket_open(NETLINK_GENERIC);
+  if (socket == nullptr) return make_error("generic netlink: cannot open socket: " + std::string(std::strerror(errno)));
+  if (mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
+    int err = errno;
+    mnl_socket_close(socket);
+    return make_error("generic netlink: cannot bind: " + std::string(std::strerror(err)));
+  }
+  return std::unique_ptr<MnlGenlTransport>(new MnlGenlTransport(socket));
+}
+
+MnlGenlTransport::~MnlGenlTransport() { mnl_socket_close(as_socket(socket_)); }
+
+Result<Bytes> MnlGenlTransport::query(const Bytes& message) {
+  if (mnl_socket_sendto(as_socket(socket_), message.data(), message.size()) < 0)
+    return make_error("generic netlink: send: " + std::string(std::strerror(errno)));
+  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
+  ssize_t got = mnl_socket_recvfrom(as_socket(socket_), buf.data(), buf.size());
+  if (got < 0) return make_error("generic netlink: receive: " + std::string(std::strerror(errno)));
+  buf.resize(static_cast<std::size_t>(got));
+  return buf;
+}
+
+Result<int> MnlGenlTransport::request(const Bytes& message) {
+  auto reply = query(message);
+  if (!reply) return reply.error();
+  auto* nlh = reinterpret_cast<const nlmsghdr*>(reply->data());
+  int remaining = static_cast<int>(reply->size());
+  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+    if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr))
+      return -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh))->error;
+  }
+  return make_error("generic netlink: no ack in the reply");
+}
+
+Result<std::unique_ptr<IpvsBackend>> IpvsBackend::open(std::unique_ptr<GenlTransport> transport,
+                                                       const LbConfig& config) {
+  auto reply = transport->query(genl_get_family(1, "IPVS"));
+  if (!reply) return reply.error();
+  auto family = parse_family_reply(reply->data(), reply->size());
+  if (!family)
+    return make_error("IPVS is not available in this kernel (" + family.message() +
+                      "); load ip_vs (modprobe ip_vs) or use the nftables backend");
+  return std::make_unique<IpvsBackend>(std::move(transport), *family, config);
+}
+
+IpvsBackend::IpvsBackend(std::unique_ptr<GenlTransport> transport, std::uint16_t family,
+                         const LbConfig& config)
+    : transport_(std::move(transport)), family_(family) {
+  params_.scheduler = config.ipvs_scheduler;
+  params_.flags = (config.ipvs_scheduler == "mh" && config.ipvs_mh_port) ? kIpvsMhPortFlag : 0;
+}
+
+Status IpvsBackend::send(const Bytes& message, const std::string& what, bool tolerate_absent) {
+  auto err = transport_->request(message);
+  if (!err) return err.error();
+  if (*err == 0) return {};
+  // ESRCH: service unknown; ENOENT: destination unknown. Deleting what is gone is success.
+  if (tolerate_absent && (*err == ESRCH || *err == ENOENT)) return {};
+  return make_error(what + ": " + std::strerror(*err));
+}
+
+Status IpvsBackend::add_service(const ServiceKey& key) {
+  auto err = transport_->request(ipvs_new_service(family_, seq_++, key, params_));
+  if (!err) return err.error();
+  if (*err == ENOENT && params_.scheduler != "rr") {
+    // The scheduler's module is missing (kernel < 4.18 has no mh): fall back to rr for good.
+    params_.scheduler = "rr";
+    params_.flags = 0;
+    return add_service(key);
+  }
+  if (*err == 0 || *err == EEXIST) return {};
+  return make_error("add service " + to_string(key) + ": " + std::strerror(*err));
+}
+
+Status IpvsBackend::reset() { return send(ipvs_flush(family_, seq_++), "flush", false); }
+
+Status IpvsBackend::apply(const std::vector<LbOp>& ops) {
+  for (const auto& op : ops) {
+    Status st;
+    if (auto* o = std::get_if<AddService>(&op)) {
+      st = add_service(o->key);
+    } else if (auto* o = std::get_if<DelService>(&op)) {
+      st = send(ipvs_del_service(family_, seq_++, o->key), "delete service " + to_string(o->key), true);
+    } else if (auto* o = std::get_if<AddBackend>(&op)) {
+      st = send(ipvs_new_dest(family_, seq_++, o->key, o->backend, 1),
+                "add backend " + to_string(o->backend) + " to " + to_string(o->key), false);
+    } else if (auto* o = std::get_if<DelBackend>(&op)) {
+      st = send(ipvs_del_dest(family_, seq_++, o->key, o->backend),
+                "delete backend " + to_string(o->backend) + " of " + to_string(o->key), true);
+    }
+    if (!st) return st;
+  }
+  return {};
+}
+
+}  // namespace shoal

@@ -1,0 +1,39 @@
+// Every knob of the load balancer, with its default and why.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "overlay/ipv4.h"
+
+namespace shoal {
+
+enum class LbBackendKind : std::uint8_t { kIpvs, kNftables };
+enum class NftSelector : std::uint8_t { kRandom, kJhash };
+
+struct LbConfig {
+  // VIP pool. 10.96.0.0/16 is Kubernetes' default service range: operators recognise it, and
+  // 65,534 VIPs exceed any cluster's service count. Clients need a route to it (any route: DNAT
+  // happens before the routing decision leaves the node).
+  Ipv4Prefix vip_pool{Ipv4{0x0A600000}, 16};
+  // nftables works on every kernel shoal targets and needs no module; IPVS is the fallback for
+  // operators who want `ipvsadm` visibility.
+  LbBackendKind backend = LbBackendKind::kNftables;
+
+  // IPVS scheduler. "mh" (Maglev hashing, kernel >= 4.18) keeps most flows on their backend when
+  // the backend set changes (Eisenbud et al., NSDI 2016); "rr" where mh is missing.
+  std::string ipvs_scheduler = "mh";
+  // With mh, hash the source port too (IP_VS_SVC_F_SCHED_MH_PORT): otherwise one client's
+  // connections all land on one backend (measured in the VM, see ENVIRONMENT.md).
+  bool ipvs_mh_port = true;
+
+  // nftables table shoal owns (created and deleted whole; nothing else of the host's touched).
+  std::string nft_table = "shoal";
+  // numgen random spreads each new connection uniformly (conntrack keeps the flow pinned), as
+  // kube-proxy's nftables mode does; jhash of source address and port is deterministic per flow.
+  NftSelector nft_selector = NftSelector::kRandom;
+  // Seed of the jhash selector; fixed so every node maps a flow to the same backend index.
+  std::uint32_t nft_jhash_seed = 0x5e0a1;
+};
+
+}  // namespace shoal

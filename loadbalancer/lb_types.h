@@ -1,0 +1,47 @@
+// The load balancer's data: a virtual service (VIP, protocol, port) and its backends
+// (task address, target port), and the four changes a kernel backend applies.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "overlay/ipv4.h"
+
+namespace shoal {
+
+enum class Protocol : std::uint8_t { kTcp = 6, kUdp = 17 };  // values are IP protocol numbers
+const char* protocol_name(Protocol p);
+
+struct ServiceKey {
+  Ipv4 vip;
+  Protocol protocol = Protocol::kTcp;
+  std::uint16_t port = 0;
+  auto operator<=>(const ServiceKey&) const = default;
+  bool operator==(const ServiceKey&) const = default;
+};
+std::string to_string(const ServiceKey& key);  // "10.96.0.5:80/tcp"
+
+struct Backend {
+  Ipv4 ip;
+  std::uint16_t port = 0;
+  auto operator<=>(const Backend&) const = default;
+  bool operator==(const Backend&) const = default;
+};
+std::string to_string(const Backend& backend);  // "10.200.1.5:8080"
+
+// Desired (or applied) state: every virtual service with its backend set. Ordered containers,
+// so iteration order, and hence the order of kernel changes, is deterministic.
+using LbState = std::map<ServiceKey, std::set<Backend>>;
+
+struct AddService { ServiceKey key; bool operator==(const AddService&) const = default; };
+struct DelService { ServiceKey key; bool operator==(const DelService&) const = default; };
+struct AddBackend { ServiceKey key; Backend backend; bool operator==(const AddBackend&) const = default; };
+struct DelBackend { ServiceKey key; Backend backend; bool operator==(const DelBackend&) const = default; };
+using LbOp = std::variant<AddService, DelService, AddBackend, DelBackend>;
+
+}  // namespace shoal
