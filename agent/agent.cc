@@ -7,6 +7,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
+#include "crdt/codec.h"
 
 namespace shoal {
 
@@ -28,6 +29,7 @@ membership::Config profile_config(const std::string& profile) {
 }
 
 std::uint64_t random_u64() {
+  crypto_init();
   std::uint64_t v;
   randombytes_buf(&v, sizeof v);
   return v;
@@ -36,7 +38,18 @@ std::uint64_t random_u64() {
 }  // namespace
 
 Agent::Agent(AgentConfig config)
-    : config_(std::move(config)), signals_(io_, SIGTERM, SIGINT), join_timer_(io_), leave_timer_(io_) {}
+    : config_(std::move(config)),
+      signals_(io_, SIGTERM, SIGINT),
+      join_timer_(io_),
+      leave_timer_(io_),
+      replica_(NodeId{config_.name}),
+      anti_entropy_(crdt::CrdtConfig{}, random_u64(), membership::Transport::mono_ms()),
+      sync_timer_(io_),
+      persist_timer_(io_),
+      runtime_timer_(io_),
+      reconcile_timer_(io_),
+      periodic_timer_(io_),
+      sigchld_(io_, SIGCHLD) {}
 
 Status Agent::load_keyring() {
   crypto_init();
@@ -102,6 +115,8 @@ Status Agent::init() {
   if (auto k = load_keyring(); !k) return k;
   std::uint64_t incarnation = 0;
   if (auto s = load_node_state(&incarnation); !s) return s;
+  if (auto s = load_state(); !s) return s;
+  if (auto s = open_runtime(); !s) return s;
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
                                        build_meta(), random_u64(), membership::Transport::mono_ms(),
                                        incarnation);
@@ -113,6 +128,7 @@ Status Agent::init() {
   if (auto b = transport_->bind(bind->first, bind->second); !b) return b;
   transport_->on_events([this](auto events) { on_events(events); });
   transport_->on_user_payloads([this](auto payloads) { on_user_payloads(payloads); });
+  transport_->on_app_stream([this](const std::string& from, const Envelope& env) { return handle_app_stream(from, env); });
   std::string token;
   if (!config_.api_token_file.empty()) {
     auto t = read_file(config_.api_token_file);
@@ -127,10 +143,18 @@ Status Agent::init() {
 }
 
 void Agent::on_events(const std::vector<membership::Event>& events) {
-  for (const auto& e : events)
+  for (const auto& e : events) {
     log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
              membership::status_name(e.member.status) + ", incarnation " +
              std::to_string(e.member.incarnation) + ")");
+    if (e.kind == membership::Event::kFailed || e.kind == membership::Event::kLeft)
+      anti_entropy_.forget(e.member.id);
+    // A node joining (or us, just started) gets the full state from the first peer it sees.
+    if (e.kind == membership::Event::kJoined && !initial_sync_done_ && e.member.id.name != config_.name) {
+      initial_sync_done_ = true;
+      sync_with(e.member.id);
+    }
+  }
 }
 
 void Agent::on_user_payloads(const std::vector<membership::UserPayload>& payloads) {
@@ -139,6 +163,8 @@ void Agent::on_user_payloads(const std::vector<membership::UserPayload>& payload
     if (!msg) continue;
     if (msg->first == UserMessageKind::kKeyOp) {
       if (auto op = decode_key_op(msg->second); op.ok()) apply_key_op(*op);
+    } else if (msg->first == UserMessageKind::kStateDelta) {
+      if (auto delta = crdt::decode_state(msg->second); delta.ok()) merge_remote(*delta);
     }
   }
 }
@@ -177,7 +203,7 @@ Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
 }
 
 void Agent::try_join() {
-  if (config_.joins.empty() || leaving_) return;
+  if (config_.joins.empty() || leave_started_ms_ != 0) return;
   if (swim_->num_alive() > 1) return;  // joined: someone answered
   swim_->join(membership::Transport::mono_ms(), config_.joins);
   transport_->pump();
@@ -191,8 +217,7 @@ void Agent::try_join() {
 }
 
 void Agent::begin_leave() {
-  if (leaving_) return;
-  leaving_ = true;
+  if (leave_started_ms_ != 0) return;
   log_line("leaving the cluster");
   leave_started_ms_ = membership::Transport::mono_ms();
   swim_->leave(leave_started_ms_);
@@ -214,12 +239,17 @@ void Agent::wait_for_leave() {
 }
 
 int Agent::run() {
-  signals_.async_wait([this](boost::system::error_code ec, int) { if (!ec) begin_leave(); });
+  signals_.async_wait([this](boost::system::error_code ec, int) { if (!ec) stop_workload_then_leave(); });
   transport_->start();
   try_join();
+  schedule_anti_entropy();
+  watch_children();
+  reconcile_now();
+  schedule_periodic_reconcile();
   log_line("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
   io_.run();
   (void)save_node_state();
+  if (persist_pending_) (void)persist_state_now();
   return 0;
 }
 

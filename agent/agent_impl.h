@@ -10,10 +10,17 @@
 #include "agent/agent_config.h"
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
+#include "agent/flags.h"
 #include "agent/user_message.h"
 #include "common/keyring.h"
+#include "crdt/anti_entropy.h"
+#include "crdt/desired_state.h"
 #include "membership/swim.h"
 #include "membership/transport_asio.h"
+#include "agent/cluster_view.h"
+#include "agent/reconcile.h"
+#include "placement/assignment.h"
+#include "runtime/runtime.h"
 
 namespace shoal {
 
@@ -29,7 +36,18 @@ class Agent {
   // Cluster-wide key operation: applied locally, then gossiped.
   Status key_operation(KeyOp op, const std::string& key_b64);
 
+  // Applies a local write's delta (already in the replica): persist before acknowledging, then
+  // gossip it. Returns the persistence error, if any.
+  Status commit_local_write(const crdt::DesiredState& delta);
+
+  // Workload (workload.cc, workload_commands.cc).
+  ApiResponse service_ps(const ParsedFlags& flags);
+  ApiResponse service_logs(const ParsedFlags& flags);
+  ApiResponse service_progress(const ParsedFlags& flags);
+  placement::Assignment current_assignment() const;
+
   const AgentConfig& config() const { return config_; }
+  crdt::Replica& replica() { return replica_; }
   membership::Swim& swim() { return *swim_; }
   const Keyring& keyring() const { return *keyring_; }
   std::uint64_t api_refused() const { return api_ ? api_->refused_requests() : 0; }
@@ -43,6 +61,33 @@ class Agent {
   void on_events(const std::vector<membership::Event>& events);
   void on_user_payloads(const std::vector<membership::UserPayload>& payloads);
   void apply_key_op(const KeyOpMessage& m);
+  // Desired state: persistence and sync (state.cc).
+  Status load_state();
+  Status persist_state_now();
+  void schedule_persist();
+  void merge_remote(const crdt::DesiredState& delta);
+  void broadcast_delta(const crdt::DesiredState& delta);
+  void schedule_anti_entropy();
+  void anti_entropy_round();
+  void sync_with(const NodeId& peer);
+  std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
+  std::vector<NodeId> live_peers() const;
+  // Members or desired state changed: reconcile what runs here (level-triggered).
+  void on_state_changed();
+
+  Status open_runtime();
+  runtime::TaskSpec build_task_spec(const crdt::Service& svc, std::uint32_t slot, std::uint64_t version) const;
+  void schedule_periodic_reconcile();
+  void reconcile_now();
+  void report_start_failure(const StartTask& s, const std::string& error);
+  void forget_task(const std::string& id);
+  void maybe_make_rollback_durable(const std::map<std::string, ServicePlan>& plans);
+  void poll_runtime();
+  void report_task_changes(const std::vector<runtime::TaskStatus>& changes);
+  void watch_children();
+  void stop_workload_then_leave();
+  void wait_for_tasks_then_leave();
+
   void try_join();
   void begin_leave();
   void wait_for_leave();
@@ -58,8 +103,20 @@ class Agent {
   boost::asio::steady_timer leave_timer_;
   std::uint64_t join_backoff_ms_ = 500;
   std::uint64_t leave_started_ms_ = 0;
-  bool leaving_ = false;
   std::vector<std::uint64_t> seen_key_ops_;  // bounded; dedupes a key op heard twice
+  crdt::Replica replica_;
+  crdt::AntiEntropy anti_entropy_;
+  boost::asio::steady_timer sync_timer_;
+  boost::asio::steady_timer persist_timer_;
+  bool persist_pending_ = false;
+  bool initial_sync_done_ = false;
+  std::unique_ptr<runtime::Runtime> runtime_;
+  boost::asio::steady_timer runtime_timer_;
+  boost::asio::steady_timer reconcile_timer_;
+  boost::asio::steady_timer periodic_timer_;
+  boost::asio::signal_set sigchld_;
+  bool reconcile_posted_ = false;
+  std::uint64_t stop_started_ms_ = 0;
 };
 
 }  // namespace shoal

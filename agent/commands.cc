@@ -4,47 +4,13 @@
 
 #include "agent/agent_impl.h"
 #include "agent/flags.h"
+#include "agent/table.h"
+#include "agent/command_util.h"
 #include "common/json_writer.h"
 
 namespace shoal {
 
 namespace {
-
-ApiResponse fail(const std::string& message, int code = 1) { return {code, "", "shoal: " + message + "\n"}; }
-ApiResponse ok(std::string out) { return {0, std::move(out), ""}; }
-
-Result<bool> want_json(const ParsedFlags& f) {
-  std::string fmt = f.get("--format", "table");
-  if (fmt != "table" && fmt != "json") return make_error("--format: '" + fmt + "' is not table or json");
-  return fmt == "json";
-}
-
-// Renders rows as aligned columns, the header first.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
-
-std::string labels_text(const std::map<std::string, std::string>& labels) {
-  std::string s;
-  for (const auto& [k, v] : labels) s += (s.empty() ? "" : ",") + k + "=" + v;
-  return s.empty() ? "-" : s;
-}
 
 void write_counters(JsonWriter& j, const membership::Counters& c) {
   j.key("dropped").begin_object();
@@ -83,7 +49,7 @@ std::string counters_text(Agent& agent) {
   add("api_refused", agent.api_refused());
   add("health_score", static_cast<std::uint64_t>(agent.swim().health_score()));
   add("incarnation", agent.swim().incarnation());
-  return table(rows);
+  return render_table(rows);
 }
 
 ApiResponse cmd_agent_info(Agent& agent, const std::vector<std::string>& args) {
@@ -137,7 +103,7 @@ ApiResponse cmd_members(Agent& agent, const std::vector<std::string>& args) {
   std::vector<std::vector<std::string>> rows{{"NAME", "ADDR", "STATUS", "LABELS"}};
   for (const auto& m : members)
     rows.push_back({m.id.name, m.addr, membership::status_name(m.status), labels_text(m.meta.labels)});
-  return ok(table(rows));
+  return ok(render_table(rows));
 }
 
 ApiResponse cmd_keys(Agent& agent, const std::vector<std::string>& args) {
@@ -158,7 +124,7 @@ ApiResponse cmd_keys(Agent& agent, const std::vector<std::string>& args) {
       first = false;
     }
     j.end_array();
-    return ok(*json ? j.str() + "\n" : table(rows));
+    return ok(*json ? j.str() + "\n" : render_table(rows));
   }
   KeyOp op;
   if (pos[0] == "install") op = KeyOp::kInstall;
@@ -178,6 +144,9 @@ ApiResponse Agent::handle(const ApiRequest& request) {
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "members") return cmd_members(*this, rest);
   if (argv[0] == "keys") return cmd_keys(*this, rest);
+  if (argv[0] == "service") return cmd_service(*this, rest);
+  if (argv[0] == "node") return cmd_node(*this, rest);
+  if (argv[0] == "state") return cmd_state(*this, rest);
   if (argv[0] == "agent" && !rest.empty() && rest[0] == "info")
     return cmd_agent_info(*this, {rest.begin() + 1, rest.end()});
   return fail("unknown command '" + argv[0] + "'; try `shoal help`", 2);

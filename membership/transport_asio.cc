@@ -36,6 +36,12 @@ struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
   Bytes body, out;
   std::string peer;
   std::function<void(const Bytes&)> on_frame;
+  std::function<void()> on_unanswered;  // a request that got no reply frame (error, timeout)
+  bool answered = false;
+
+  ~StreamExchange() {
+    if (!answered && on_unanswered) on_unanswered();
+  }
 
   StreamExchange(asio::io_context& io, tcp::socket s)
       : socket(std::move(s)), deadline(io) {}
@@ -148,8 +154,7 @@ struct Transport::Impl {
       if (!self) return;
       auto plain = unseal(frame.data(), frame.size());
       if (!plain) return self->finish();
-      auto reply = swim.handle_stream(Transport::mono_ms(), self->peer, plain->data(), plain->size());
-      owner->pump();
+      auto reply = dispatch_stream(self->peer, *plain);
       if (!reply) return self->finish();
       self->write_then(framed(keyring.seal(*reply, Transport::wall_ms())), nullptr);
     };
@@ -157,25 +162,49 @@ struct Transport::Impl {
     ex->read_frame();
   }
 
+  // A TCP request: application envelopes go to the agent, everything else to SWIM.
+  std::optional<Bytes> dispatch_stream(const std::string& peer, const Bytes& plain) {
+    DropReason why{};
+    auto env = decode_envelope(plain.data(), plain.size(), &why);
+    if (env.ok() && env->type >= kFirstAppStreamType) {
+      if (!owner->on_app_stream_) {
+        swim.count_drop(DropReason::kUnknownType);
+        return std::nullopt;
+      }
+      return owner->on_app_stream_(peer, *env);
+    }
+    auto reply = swim.handle_stream(Transport::mono_ms(), peer, plain.data(), plain.size());
+    owner->pump();
+    return reply;
+  }
+
   void send_reliable(const std::string& to, const Bytes& payload) {
+    send_stream(to, payload, [this, to](std::optional<Bytes> reply) {
+      if (!reply) return;
+      (void)swim.handle_stream(Transport::mono_ms(), to, reply->data(), reply->size());
+      owner->pump();
+    });
+  }
+
+  // Connect, send one sealed frame, read one reply frame (opened), hand it to `done`.
+  void send_stream(const std::string& to, const Bytes& payload, std::function<void(std::optional<Bytes>)> done) {
     auto colon = to.rfind(':');
     boost::system::error_code ec;
-    if (colon == std::string::npos) return;
+    if (colon == std::string::npos) return done(std::nullopt);
     auto addr = asio::ip::make_address(to.substr(0, colon), ec);
-    if (ec) return;
+    if (ec) return done(std::nullopt);
     auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
     auto ex = std::make_shared<StreamExchange>(io, tcp::socket(io));
     ex->peer = to;
     std::weak_ptr<StreamExchange> weak = ex;
-    ex->on_frame = [this, weak](const Bytes& frame) {
+    ex->on_frame = [this, weak, done](const Bytes& frame) {
       auto self = weak.lock();
       if (!self) return;
-      if (auto plain = unseal(frame.data(), frame.size())) {
-        (void)swim.handle_stream(Transport::mono_ms(), self->peer, plain->data(), plain->size());
-        owner->pump();
-      }
+      self->answered = true;
+      done(unseal(frame.data(), frame.size()));
       self->finish();
     };
+    ex->on_unanswered = [done] { done(std::nullopt); };
     Bytes sealed = framed(keyring.seal(payload, Transport::wall_ms()));
     ex->arm_deadline();
     ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
@@ -191,7 +220,7 @@ struct Transport::Impl {
     auto addr = asio::ip::make_address(to.substr(0, colon), ec);
     if (ec) return;
     auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
-    Bytes sealed = keyring.seal(payload, Transport::wall_ms());
+    Bytes sealed = keyring.seal(payload, Transport::wall_ms());  // UDP: fire and forget
     udp_socket.send_to(asio::buffer(sealed), udp::endpoint(addr, port), 0, ec);  // non-blocking in practice: UDP
   }
 
@@ -244,6 +273,16 @@ void Transport::stop() {
   impl_->timer.cancel();
   impl_->udp_socket.close(ec);
   impl_->acceptor.close(ec);
+}
+
+void Transport::send_app_stream(const std::string& to_addr, Bytes envelope, ReplyHandler on_reply) {
+  impl_->send_stream(to_addr, envelope, [on_reply](std::optional<Bytes> reply) {
+    if (!on_reply) return;
+    if (!reply) return on_reply(std::nullopt);
+    DropReason why{};
+    auto env = decode_envelope(reply->data(), reply->size(), &why);
+    on_reply(env.ok() ? std::optional<Envelope>(std::move(*env)) : std::nullopt);
+  });
 }
 
 void Transport::pump() {

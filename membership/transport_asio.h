@@ -25,10 +25,18 @@ inline constexpr std::uint32_t kMaxStreamFrameBytes = 32u << 20;
 // A reliable exchange (connect, write, read reply) gives up after this long.
 inline constexpr std::uint64_t kStreamTimeoutMs = 5'000;
 
+// TCP frames whose envelope type is at least this belong to the application (the agent's
+// state sync), not to SWIM; membership message types stay below it.
+inline constexpr std::uint32_t kFirstAppStreamType = 64;
+
 class Transport {
  public:
   using EventsHandler = std::function<void(std::vector<Event>)>;
   using UserHandler = std::function<void(std::vector<UserPayload>)>;
+  // An application stream request (plaintext envelope); the returned bytes, if any, are the
+  // reply written back on the same stream.
+  using AppStreamHandler = std::function<std::optional<Bytes>(const std::string& from, const Envelope&)>;
+  using ReplyHandler = std::function<void(std::optional<Envelope>)>;
 
   Transport(boost::asio::io_context& io, Swim& swim, Keyring& keyring);
   ~Transport();
@@ -41,6 +49,11 @@ class Transport {
 
   void on_events(EventsHandler h) { on_events_ = std::move(h); }
   void on_user_payloads(UserHandler h) { on_user_ = std::move(h); }
+  void on_app_stream(AppStreamHandler h) { on_app_stream_ = std::move(h); }
+
+  // Sends an application envelope (type >= kFirstAppStreamType) over TCP; `on_reply` gets the
+  // peer's reply, or nothing on timeout, error or no reply. Sealed like everything else.
+  void send_app_stream(const std::string& to_addr, Bytes envelope, ReplyHandler on_reply);
 
   // Sends what the core queued, delivers its events, re-arms the timer. Call after driving the
   // core from outside (join, leave, broadcast_user, update_meta).
@@ -56,6 +69,7 @@ class Transport {
   std::unique_ptr<Impl> impl_;
   EventsHandler on_events_;
   UserHandler on_user_;
+  AppStreamHandler on_app_stream_;
 };
 
 }  // namespace shoal::membership

@@ -1,0 +1,37 @@
+// Helpers shared by the API verb files (commands.cc, state_commands.cc).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/api_protocol.h"
+#include "agent/flags.h"
+#include "common/result.h"
+
+namespace shoal {
+
+class Agent;
+
+inline ApiResponse fail(const std::string& message, int code = 1) { return {code, "", "shoal: " + message + "\n"}; }
+inline ApiResponse ok(std::string out) { return {0, std::move(out), ""}; }
+
+// --format table|json (default table).
+inline Result<bool> want_json(const ParsedFlags& f) {
+  std::string fmt = f.get("--format", "table");
+  if (fmt != "table" && fmt != "json") return make_error("--format: '" + fmt + "' is not table or json");
+  return fmt == "json";
+}
+
+inline std::string labels_text(const std::map<std::string, std::string>& labels) {
+  std::string s;
+  for (const auto& [k, v] : labels) s += (s.empty() ? "" : ",") + k + "=" + v;
+  return s.empty() ? "-" : s;
+}
+
+// Verb groups implemented in state_commands.cc.
+ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args);
+ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args);
+ApiResponse cmd_state(Agent& agent, const std::vector<std::string>& args);
+
+}  // namespace shoal

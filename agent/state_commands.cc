@@ -1,0 +1,209 @@
+// API verbs on the desired state: service create/ls/inspect/scale/update/rollback/rm,
+// node ls/update, state dump. Every write is applied to the local replica, persisted, then
+// gossiped; it is accepted whatever this node can reach (that is the point of shoal).
+#include <algorithm>
+#include <charconv>
+
+#include "agent/agent_impl.h"
+#include "agent/command_util.h"
+#include "agent/service_flags.h"
+#include "agent/table.h"
+#include "common/json_writer.h"
+#include "common/units.h"
+#include "crdt/state_json.h"
+
+namespace shoal {
+
+namespace {
+
+std::uint64_t now_wall_ms() { return membership::Transport::wall_ms(); }
+
+// Commits a write's delta, or turns its error into the CLI's one-line failure.
+ApiResponse finish_write(Agent& agent, Result<crdt::DesiredState> delta, const std::string& done) {
+  if (!delta) return fail(delta.message());
+  if (auto s = agent.commit_local_write(*delta); !s) return fail("write not persisted: " + s.message());
+  return ok(done + "\n");
+}
+
+std::uint32_t running_tasks(const crdt::DesiredState& state, const crdt::Service& svc) {
+  std::uint32_t n = 0;
+  for (const auto& [runner, task] : state.all_tasks())
+    if (task->service == svc.name &&
+        (task->state == crdt::TaskState::kRunning || task->state == crdt::TaskState::kHealthy))
+      ++n;
+  return n;
+}
+
+std::string command_text(const crdt::ServiceSpec& spec) {
+  std::string s = spec.task.driver == crdt::Driver::kOci ? "[oci " + spec.task.rootfs + "] " : "";
+  s += spec.task.command;
+  for (const auto& a : spec.task.args) s += " " + a;
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
+ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
+  std::string name = f.get("--name");
+  if (name.empty() && !f.positional.empty()) name = f.positional[0];
+  if (name.empty()) return fail("service create: give --name NAME", 2);
+  auto spec = apply_service_flags(crdt::ServiceSpec{}, f, true);
+  if (!spec) return fail("service create: " + spec.message(), 2);
+  return finish_write(agent, agent.replica().create_service(now_wall_ms(), name, std::move(*spec)), name);
+}
+
+ApiResponse service_update(Agent& agent, const ParsedFlags& f) {
+  if (f.positional.size() != 1) return fail("service update: give exactly one service NAME", 2);
+  const std::string& name = f.positional[0];
+  const crdt::Service* current = agent.replica().state().service(name);
+  if (!current) return fail("service update: no service named " + name);
+  auto spec = apply_service_flags(current->spec, f, false);
+  if (!spec) return fail("service update: " + spec.message(), 2);
+  return finish_write(agent, agent.replica().update_service(now_wall_ms(), name, std::move(*spec)), name);
+}
+
+ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
+  if (f.positional.empty()) return fail("service scale: give NAME=REPLICAS", 2);
+  std::string out;
+  for (const auto& arg : f.positional) {
+    auto eq = arg.find('=');
+    std::uint32_t n = 0;
+    const char* first = arg.data() + (eq == std::string::npos ? 0 : eq + 1);
+    const char* last = arg.data() + arg.size();
+    auto [p, ec] = std::from_chars(first, last, n);
+    if (eq == std::string::npos || eq == 0 || ec != std::errc() || p != last)
+      return fail("service scale: '" + arg + "' is not NAME=REPLICAS (e.g. web=3)", 2);
+    std::string name = arg.substr(0, eq);
+    auto r = finish_write(agent, agent.replica().scale_service(now_wall_ms(), name, n), name + " scaled to " + std::to_string(n));
+    if (r.exit_code != 0) return r;
+    out += r.out;
+  }
+  return ok(out);
+}
+
+ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
+  auto json = want_json(f);
+  if (!json) return fail(json.message(), 2);
+  const auto& state = agent.replica().state();
+  std::size_t nodes = agent.swim().num_alive();
+  JsonWriter j;
+  j.begin_array();
+  std::vector<std::vector<std::string>> rows{{"NAME", "MODE", "REPLICAS", "VERSION", "COMMAND"}};
+  for (const crdt::Service* svc : state.all_services()) {
+    bool global = svc->spec.mode == crdt::ServiceMode::kGlobal;
+    std::uint64_t desired = global ? nodes : svc->spec.replicas;
+    std::uint32_t running = running_tasks(state, *svc);
+    j.begin_object().field("name", svc->name).field("mode", crdt::to_string(svc->spec.mode))
+        .field("replicas", desired).field("running", static_cast<std::uint64_t>(running))
+        .field("version", svc->version).field("command", command_text(svc->spec)).end_object();
+    rows.push_back({svc->name, crdt::to_string(svc->spec.mode),
+                    std::to_string(running) + "/" + std::to_string(desired), std::to_string(svc->version),
+                    command_text(svc->spec)});
+  }
+  j.end_array();
+  return ok(*json ? j.str() + "\n" : render_table(rows));
+}
+
+ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
+  if (f.positional.empty()) return fail("service inspect: give a service NAME", 2);
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& name : f.positional) {
+    const crdt::Service* svc = agent.replica().state().service(name);
+    if (!svc) return fail("service inspect: no service named " + name);
+    crdt::write_service_json(j, *svc);
+  }
+  j.end_array();
+  return ok(j.str() + "\n");
+}
+
+ApiResponse service_rollback(Agent& agent, const ParsedFlags& f) {
+  if (f.positional.size() != 1) return fail("service rollback: give exactly one service NAME", 2);
+  const std::string& name = f.positional[0];
+  return finish_write(agent, agent.replica().rollback_service(now_wall_ms(), name), name);
+}
+
+ApiResponse service_rm(Agent& agent, const ParsedFlags& f) {
+  if (f.positional.empty()) return fail("service rm: give a service NAME", 2);
+  std::string out;
+  for (const auto& name : f.positional) {
+    auto r = finish_write(agent, agent.replica().remove_service(now_wall_ms(), name), name);
+    if (r.exit_code != 0) return r;
+    out += r.out;
+  }
+  return ok(out);
+}
+
+}  // namespace
+
+ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args) {
+  if (args.empty()) return fail("service: give create, ls, inspect, ps, scale, update, rollback, rm or logs", 2);
+  const std::string& verb = args[0];
+  FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format"}, {"--detach"}};
+  auto f = parse_flags("service " + verb, {args.begin() + 1, args.end()}, spec);
+  if (!f) return fail(f.message(), 2);
+  if (verb == "create") return service_create(agent, *f);
+  if (verb == "update") return service_update(agent, *f);
+  if (verb == "scale") return service_scale(agent, *f);
+  if (verb == "ls") return service_ls(agent, *f);
+  if (verb == "inspect") return service_inspect(agent, *f);
+  if (verb == "rollback") return service_rollback(agent, *f);
+  if (verb == "rm") return service_rm(agent, *f);
+  if (verb == "ps") return agent.service_ps(*f);
+  if (verb == "logs") return agent.service_logs(*f);
+  if (verb == "progress") return agent.service_progress(*f);
+  return fail("service: unknown subcommand '" + verb + "'", 2);
+}
+
+ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
+  if (args.empty()) return fail("node: give ls or update", 2);
+  auto f = parse_flags("node " + args[0], {args.begin() + 1, args.end()}, {{"--format", "--availability"}, {}});
+  if (!f) return fail(f.message(), 2);
+  const auto& state = agent.replica().state();
+  if (args[0] == "ls") {
+    auto json = want_json(*f);
+    if (!json) return fail(json.message(), 2);
+    std::map<std::string, std::uint64_t> tasks_on;
+    for (const auto& [runner, task] : state.all_tasks())
+      if (task->state != crdt::TaskState::kShutdown && task->state != crdt::TaskState::kFailed) ++tasks_on[runner.name];
+    JsonWriter j;
+    j.begin_array();
+    std::vector<std::vector<std::string>> rows{{"NAME", "STATUS", "AVAILABILITY", "TASKS", "CPU", "MEMORY", "LABELS"}};
+    for (const auto& m : agent.swim().members()) {
+      const char* avail = crdt::to_string(state.availability_of(m.id));
+      j.begin_object().field("name", m.id.name).field("status", membership::status_name(m.status))
+          .field("availability", avail).key("labels").begin_object();
+      for (const auto& [k, v] : m.meta.labels) j.field(k, v);
+      j.end_object().field("cpu", static_cast<double>(m.meta.cpu_millis) / 1000.0)
+          .field("memory", m.meta.memory_bytes).field("tasks", tasks_on[m.id.name]).end_object();
+      rows.push_back({m.id.name, membership::status_name(m.status), avail, std::to_string(tasks_on[m.id.name]),
+                      std::to_string(m.meta.cpu_millis / 1000.0).substr(0, 4), format_size(m.meta.memory_bytes),
+                      labels_text(m.meta.labels)});
+    }
+    j.end_array();
+    return ok(*json ? j.str() + "\n" : render_table(rows));
+  }
+  if (args[0] == "update") {
+    if (f->positional.size() != 1) return fail("node update: give exactly one NODE", 2);
+    std::string a = f->get("--availability");
+    crdt::Availability value;
+    if (a == "active") value = crdt::Availability::kActive;
+    else if (a == "pause") value = crdt::Availability::kPause;
+    else if (a == "drain") value = crdt::Availability::kDrain;
+    else return fail("node update: --availability must be active, pause or drain", 2);
+    auto node = parse_node_id(f->positional[0]);
+    if (!node) return fail("node update: " + node.message(), 2);
+    if (!agent.swim().member(*node)) return fail("node update: no node named " + node->name);
+    crdt::DesiredState delta = agent.replica().set_availability(now_wall_ms(), *node, value);
+    return finish_write(agent, delta, node->name);
+  }
+  return fail("node: unknown subcommand '" + args[0] + "'", 2);
+}
+
+ApiResponse cmd_state(Agent& agent, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "dump") return fail("state: give dump --format json", 2);
+  auto f = parse_flags("state dump", {args.begin() + 1, args.end()}, {{"--format"}, {}});
+  if (!f) return fail(f.message(), 2);
+  if (f->get("--format", "json") != "json") return fail("state dump: only --format json is supported", 2);
+  return ok(crdt::dump_state_json(agent.replica().state()) + "\n");
+}
+
+}  // namespace shoal

@@ -1,0 +1,44 @@
+// Desired-state sync between agents over TCP (the membership transport's application streams):
+//   kSyncDigest  request: my digest            reply kSyncReply: {delta you lack, my digest}
+//   kSyncPush    one-way: a delta (anti-entropy's third leg, or a write too large for gossip)
+// Small deltas ride the gossip broadcast queue instead (UserMessageKind::kStateDelta).
+#pragma once
+
+#include <cstdint>
+
+#include "common/envelope.h"
+#include "common/result.h"
+#include "crdt/desired_state.h"
+#include "crdt/digest.h"
+#include "membership/transport_asio.h"
+
+namespace shoal {
+
+enum class SyncType : std::uint32_t {
+  kSyncDigest = membership::kFirstAppStreamType,
+  kSyncReply = membership::kFirstAppStreamType + 1,
+  kSyncPush = membership::kFirstAppStreamType + 2,
+  kSyncAck = membership::kFirstAppStreamType + 3,
+};
+
+struct SyncReply {
+  crdt::DesiredState delta;
+  crdt::Digest digest;
+};
+
+// The digest request names its sender: on TCP the source port is ephemeral, not its gossip address.
+struct SyncDigest {
+  NodeId from;
+  crdt::Digest digest;
+};
+
+Bytes encode_sync_digest(const SyncDigest& request);
+Bytes encode_sync_reply(const SyncReply& reply);
+Bytes encode_sync_push(const crdt::DesiredState& delta);
+Bytes encode_sync_ack();
+
+Result<SyncDigest> decode_sync_digest(const Envelope& env);
+Result<SyncReply> decode_sync_reply(const Envelope& env);
+Result<crdt::DesiredState> decode_sync_push(const Envelope& env);
+
+}  // namespace shoal
