@@ -86,6 +86,7 @@ class Agent {
   void report_task_changes(const std::vector<runtime::TaskStatus>& changes);
   void watch_children();
   void stop_workload_then_leave();
+  bool stopping() const { return stop_started_ms_ != 0 || leave_started_ms_ != 0; }
   void wait_for_tasks_then_leave();
 
   void try_join();
@@ -116,7 +117,7 @@ class Agent {
   boost::asio::steady_timer periodic_timer_;
   boost::asio::signal_set sigchld_;
   bool reconcile_posted_ = false;
-  std::uint64_t stop_started_ms_ = 0;
+  std::uint64_t stop_started_ms_ = 0;  // graceful stop began: reconcile no longer starts tasks
 };
 
 }  // namespace shoal

@@ -95,7 +95,7 @@ runtime::TaskSpec Agent::build_task_spec(const crdt::Service& svc, std::uint32_t
 }
 
 void Agent::on_state_changed() {
-  if (reconcile_posted_ || leave_started_ms_ != 0 || !runtime_) return;
+  if (reconcile_posted_ || stopping() || !runtime_) return;
   reconcile_posted_ = true;
   reconcile_timer_.expires_after(std::chrono::milliseconds(kReconcileCoalesceMs));
   reconcile_timer_.async_wait([this](boost::system::error_code ec) {
@@ -108,7 +108,7 @@ void Agent::on_state_changed() {
 void Agent::schedule_periodic_reconcile() {
   periodic_timer_.expires_after(std::chrono::milliseconds(kReconcileIntervalMs));
   periodic_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || leave_started_ms_ != 0) return;
+    if (ec || stopping()) return;
     reconcile_now();
     schedule_periodic_reconcile();
   });
@@ -120,7 +120,7 @@ placement::Assignment Agent::current_assignment() const {
 }
 
 void Agent::reconcile_now() {
-  if (!runtime_ || leave_started_ms_ != 0) return;
+  if (!runtime_ || stopping()) return;
   const crdt::DesiredState& state = replica_.state();
   placement::Assignment assignment = current_assignment();
   auto plans = plan_services(assignment, state, membership::Transport::wall_ms());
@@ -229,8 +229,8 @@ void Agent::watch_children() {
 // Graceful stop: every task stops (nothing left behind), then the node leaves.
 void Agent::stop_workload_then_leave() {
   if (!runtime_) return begin_leave();
-  runtime_->stop_all(-1, wall_now());
   stop_started_ms_ = membership::Transport::mono_ms();
+  runtime_->stop_all(-1, wall_now());
   wait_for_tasks_then_leave();
 }
 

@@ -123,9 +123,13 @@ Result<Service> scale_service(const Service* current, const std::string& name,
   if (current->spec.mode == ServiceMode::kGlobal) {
     return make_error("service " + name + " is global; only replicated services can be scaled");
   }
-  ServiceSpec next = current->spec;
-  next.replicas = replicas;
-  return bump(*current, std::move(next));
+  // Scaling changes how many tasks run, not what a task runs: the version (which names the
+  // task template tasks run) and the previous spec stay, so no running task restarts, as in
+  // `docker service scale`. The write is still an ordinary LWW write of the register.
+  Service next = *current;
+  next.spec.replicas = replicas;
+  if (auto valid = validate_spec(next.spec); !valid) return valid.error();
+  return next;
 }
 
 Result<Service> update_service(const Service* current, const std::string& name, ServiceSpec spec) {

@@ -24,7 +24,8 @@ Status validate_spec(const ServiceSpec& spec);
 
 // "service web already exists" if current != nullptr. Version 1, no previous spec.
 Result<Service> create_service(const Service* current, const std::string& name, ServiceSpec spec);
-// "no service named web"; global services cannot be scaled.
+// "no service named web"; global services cannot be scaled. Keeps version and previous spec:
+// the task template is unchanged, so running tasks are not restarted.
 Result<Service> scale_service(const Service* current, const std::string& name,
                               std::uint32_t replicas);
 // New spec; version + 1, previous = the current spec. An identical spec is still a new version

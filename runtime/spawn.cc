@@ -143,7 +143,16 @@ void reset_signals() {
   long workload = raw_clone(0);
   if (workload < 0) fail(p, Stage::kFork, errno);
   if (workload == 0) exec_workload(p);
-  ::close(p.err_fd);  // the workload holds the last copy; it closes at its exec
+  // This init never execs, so nothing inherited closes by itself: without this it would hold the
+  // agent's stdio (a caller's pipe never reaches EOF) and sockets for the task's whole life.
+  // The workload has its own copies (err_fd included, closed at its exec).
+  int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+  }
+  ::syscall(SYS_close_range, 3U, ~0U, 0U);
   for (;;) {
     siginfo_t info;
     int sig = ::sigwaitinfo(&all, &info);

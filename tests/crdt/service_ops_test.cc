@@ -39,13 +39,14 @@ TEST(ServiceOps, BadNamesAndSpecsAreRejected) {
   EXPECT_FALSE(create_service(nullptr, "web", port).ok());
 }
 
-TEST(ServiceOps, ScaleBumpsVersionAndKeepsPrevious) {
+TEST(ServiceOps, ScaleKeepsVersionSoTasksDoNotRestart) {
   Service v1 = create_service(nullptr, "web", spec(3)).value();
   auto v2 = scale_service(&v1, "web", 5);
   ASSERT_TRUE(v2.ok());
-  EXPECT_EQ(v2->version, 2u);
+  EXPECT_EQ(v2->version, 1u);
   EXPECT_EQ(v2->spec.replicas, 5u);
-  EXPECT_EQ(v2->previous_spec, v1.spec);
+  EXPECT_EQ(v2->previous_spec, v1.previous_spec);
+  EXPECT_FALSE(scale_service(&v1, "web", kMaxReplicas + 1).ok());
   EXPECT_EQ(scale_service(nullptr, "web", 1).message(), "no service named web");
   auto global = spec(1);
   global.mode = ServiceMode::kGlobal;
