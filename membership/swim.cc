@@ -740,8 +740,13 @@ void Swim::bootstrap_members(std::uint64_t now_ms, const std::vector<BootstrapEn
   auto by_entry_name = [](const BootstrapEntry* a, const BootstrapEntry* b) { return a->info->id.name < b->info->id.name; };
   std::vector<const BootstrapEntry*> fresh;
   fresh.reserve(entries.size());
-  for (const BootstrapEntry& e : entries)
-    if (e.info && !s.find(e.info->id.name)) fresh.push_back(&e);
+  // A fresh core knows only itself: compare with our name instead of searching.
+  const bool only_self = s.members.size() == 1;
+  for (const BootstrapEntry& e : entries) {
+    if (!e.info) continue;
+    const bool known = only_self ? e.info->id.name == s.self_name() : s.find(e.info->id.name).has_value();
+    if (!known) fresh.push_back(&e);
+  }
   // Callers usually pass a sorted list; sorting only when needed keeps 10,000 nodes x 10,000
   // entries cheap in the simulator.
   if (!std::is_sorted(fresh.begin(), fresh.end(), by_entry_name)) std::stable_sort(fresh.begin(), fresh.end(), by_entry_name);
