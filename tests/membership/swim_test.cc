@@ -309,6 +309,32 @@ TEST(Swim, AliveWithOversizedMetaIsDropped) {
   EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kMalformed)], 1u);
 }
 
+TEST(Swim, MemberTableIsBounded) {
+  Cluster c;
+  Config cfg = lan_config();
+  cfg.members_max = 3;
+  Swim& a = c.add("a", cfg);
+  for (const char* n : {"x", "y", "z"}) {
+    Bytes alive = packet(Alive{n, std::string("addr-") + n, 1, *encode_meta({})});
+    a.handle_packet(c.now, "addr-x", alive.data(), alive.size());
+  }
+  EXPECT_EQ(a.members().size(), 3u);
+  EXPECT_FALSE(a.member(NodeId{"z"}));
+  EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kOversized)], 1u);
+}
+
+TEST(Swim, DuplicateUserBroadcastIsDeliveredOnce) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes u = packet(UserMsg{"b", 99, Bytes{4, 5}});
+  a.handle_packet(c.now, "addr-b", u.data(), u.size());
+  a.handle_packet(c.now, "addr-b", u.data(), u.size());
+  auto got = a.take_user_payloads();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, (Bytes{4, 5}));
+  EXPECT_EQ(a.counters().user_payloads_received, 1u);
+}
+
 TEST(Swim, UserBroadcastIsDeliveredOnceEverywhere) {
   Cluster c;
   c.add("a");
