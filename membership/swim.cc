@@ -290,10 +290,15 @@ struct Swim::State {
   // most likely because it missed the refutation (it heard the suspect late, after the alive
   // had spread and its retransmits were spent). Tell it directly; one datagram per stale
   // message, instead of letting its timer declare a live node failed.
+  // The same holds for accusations of a member that left: the accuser missed the leave.
   void correct_stale(const std::string& to_addr, std::uint32_t idx) {
     const Record& r = members[idx];
-    if (to_addr.empty() || r.status != MemberStatus::kAlive) return;
-    send_udp(to_addr, {encode_message(Alive{r.info->id.name, r.info->addr, r.incarnation, r.info->meta_bytes})});
+    if (to_addr.empty() || idx == 0) return;
+    if (r.status == MemberStatus::kAlive) {
+      send_udp(to_addr, {encode_message(Alive{r.info->id.name, r.info->addr, r.incarnation, r.info->meta_bytes})});
+    } else if (r.status == MemberStatus::kLeft) {
+      send_udp(to_addr, {encode_message(Leave{r.info->id.name, r.incarnation})});
+    }
   }
 
   // from_addr: the datagram's sender, or empty for a push-pull entry.
@@ -306,14 +311,17 @@ struct Swim::State {
     if (!idx) return;
     Record& r = members[*idx];
     if (s.incarnation < r.incarnation) {
-      if (*idx != 0) correct_stale(from_addr, *idx);
+      correct_stale(from_addr, *idx);
       return;
     }
     if (auto it = suspicions.find(s.node); it != suspicions.end()) {
       if (it->second.confirm(s.from)) broadcast(s.node, s);
       return;
     }
-    if (r.status != MemberStatus::kAlive) return;
+    if (r.status != MemberStatus::kAlive) {
+      if (r.status == MemberStatus::kLeft) correct_stale(from_addr, *idx);
+      return;
+    }
     if (*idx == 0) {
       if (!left) refute(s.incarnation);
       return;
@@ -339,10 +347,13 @@ struct Swim::State {
     if (!idx) return;
     Record& r = members[*idx];
     if (incarnation < r.incarnation) {
-      if (*idx != 0) correct_stale(from_addr, *idx);
+      correct_stale(from_addr, *idx);
       return;
     }
-    if (r.status == MemberStatus::kLeft) return;
+    if (r.status == MemberStatus::kLeft) {
+      if (!leaving) correct_stale(from_addr, *idx);
+      return;
+    }
     if (r.status == MemberStatus::kFailed && !leaving) return;
     if (*idx == 0) {
       if (!left) refute(incarnation);
