@@ -377,7 +377,10 @@ struct Swim::State {
     if (m.origin == self_name()) return;
     ++counters.user_payloads_received;
     user_payloads.push_back(UserPayload{UserPayload::kBroadcast, NodeId{m.origin}, m.payload});
-    enqueue("", encode_message(m), cfg.user_retransmit_mult);
+    Bytes encoded = encode_message(m);
+    // A peer with a larger packet budget may send what we could never forward; deliver only.
+    if (encoded.size() + kCompoundOverheadBytes + kCompoundPartOverheadBytes <= cfg.packet_budget_bytes())
+      enqueue("", std::move(encoded), cfg.user_retransmit_mult);
   }
 
   // True if the key is new (and now remembered, within user_seen_max).
@@ -608,10 +611,10 @@ struct Swim::State {
   }
 
   void expire_suspicions(std::uint64_t now_ms) {
-    std::vector<std::pair<std::string, std::uint64_t>> due;
+    std::vector<std::string> due;  // collected first: on_dead erases from `suspicions`
     for (const auto& [name, s] : suspicions)
-      if (s.deadline_ms() <= now_ms) due.emplace_back(name, 0);
-    for (auto& [name, inc] : due) {
+      if (s.deadline_ms() <= now_ms) due.push_back(name);
+    for (const std::string& name : due) {
       auto idx = find(name);
       SHOAL_ASSERT(idx.has_value());
       on_dead(now_ms, name, members[*idx].incarnation, self_name(), false);

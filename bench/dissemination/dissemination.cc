@@ -3,6 +3,11 @@
 // it, and bytes sent per node meanwhile (all traffic, and the excess over the same window with
 // no broadcast). Build with -O2: meson setup build-rel -Dbuildtype=release.
 //   usage: bench_dissemination [N...]        (default: 1000 10000)
+// Measured (release build, 100-byte payload, lan profile, seeds 1-3 at N=1000, seed 1 at 10,000):
+//   N=1000,  0-1% loss: 99.9% reached in 2.0-2.8 rounds; ~1.9 KB/node above the probe baseline
+//   N=1000,  10% loss:  2.2-3.3 rounds; excess bytes lost in the noise of false-suspicion gossip
+//   N=10000, 0-1% loss: 2.6-2.7 rounds (all nodes: 3.2-3.3); 1.4-2.4 KB/node; peak RSS 4.6 GiB
+// Rounds are fractional because a node with an empty queue forwards news at once.
 #include <sys/resource.h>
 
 #include <algorithm>
