@@ -64,6 +64,7 @@ shoal::Status validate(const Config& c) {
                       ") leaves no room for an alive message in udp_payload_max_bytes");
   if (c.broadcast_queue_max < 16) return make_error("membership: broadcast_queue_max must be >= 16");
   if (c.user_seen_max < 16) return make_error("membership: user_seen_max must be >= 16");
+  if (c.members_max < 2) return make_error("membership: members_max must be >= 2");
   if (c.relay_max < 1) return make_error("membership: relay_max must be >= 1");
   return {};
 }

@@ -162,10 +162,12 @@ struct Swim::State {
 
   // --- sending ---
 
-  void broadcast(const std::string& key, const Message& m) {
-    queue.enqueue(key, encode_message(m), cfg.retransmit_mult);
+  void enqueue(const std::string& key, Bytes encoded, std::uint32_t transmit_mult) {
+    queue.enqueue(key, std::move(encoded), transmit_mult);
     counters.broadcasts_dropped = queue.dropped();
   }
+
+  void broadcast(const std::string& key, const Message& m) { enqueue(key, encode_message(m), cfg.retransmit_mult); }
 
   void emit_packet(const std::string& to, Bytes payload, bool reliable) {
     ++counters.packets_sent;
@@ -250,6 +252,10 @@ struct Swim::State {
       return;
     }
     if (!idx) {
+      if (members.size() >= cfg.members_max) {
+        ++counters.dropped[static_cast<std::size_t>(DropReason::kOversized)];
+        return;
+      }
       auto info = std::make_shared<const MemberInfo>(MemberInfo{NodeId{a.node}, a.addr, std::move(*meta), a.meta});
       emit(Event::kJoined, insert(std::move(info), a.incarnation, MemberStatus::kAlive, now_ms));
       broadcast(a.node, a);
@@ -272,16 +278,50 @@ struct Swim::State {
     broadcast(a.node, a);
   }
 
-  void on_suspect(std::uint64_t now_ms, const Suspect& s) {
+  // A stale accusation of us (older than our incarnation): someone missed our refutation. Queue
+  // our alive again if it is not queued (no incarnation bump). With the buddy system the
+  // accuser's next probe carries the stale suspect and our ack carries the answer, so a single
+  // lost refutation cannot turn into a false death.
+  void reannounce_self() {
+    if (!left && !queue.contains(self_name())) broadcast(self_name(), self_alive());
+  }
+
+  // The sender gossips an accusation older than what we know: it holds a stale suspicion,
+  // most likely because it missed the refutation (it heard the suspect late, after the alive
+  // had spread and its retransmits were spent). Tell it directly; one datagram per stale
+  // message, instead of letting its timer declare a live node failed.
+  // The same holds for accusations of a member that left: the accuser missed the leave.
+  void correct_stale(const std::string& to_addr, std::uint32_t idx) {
+    const Record& r = members[idx];
+    if (to_addr.empty() || idx == 0) return;
+    if (r.status == MemberStatus::kAlive) {
+      send_udp(to_addr, {encode_message(Alive{r.info->id.name, r.info->addr, r.incarnation, r.info->meta_bytes})});
+    } else if (r.status == MemberStatus::kLeft) {
+      send_udp(to_addr, {encode_message(Leave{r.info->id.name, r.incarnation})});
+    }
+  }
+
+  // from_addr: the datagram's sender, or empty for a push-pull entry.
+  void on_suspect(std::uint64_t now_ms, const Suspect& s, const std::string& from_addr) {
+    if (s.node == self_name() && s.incarnation < self().incarnation) {
+      reannounce_self();
+      return;
+    }
     auto idx = find(s.node);
     if (!idx) return;
     Record& r = members[*idx];
-    if (s.incarnation < r.incarnation) return;
+    if (s.incarnation < r.incarnation) {
+      correct_stale(from_addr, *idx);
+      return;
+    }
     if (auto it = suspicions.find(s.node); it != suspicions.end()) {
       if (it->second.confirm(s.from)) broadcast(s.node, s);
       return;
     }
-    if (r.status != MemberStatus::kAlive) return;
+    if (r.status != MemberStatus::kAlive) {
+      if (r.status == MemberStatus::kLeft) correct_stale(from_addr, *idx);
+      return;
+    }
     if (*idx == 0) {
       if (!left) refute(s.incarnation);
       return;
@@ -298,12 +338,22 @@ struct Swim::State {
   // Dead (failed) or left. A leave also overrides failed: the node said goodbye, whatever we
   // concluded meanwhile.
   void on_dead(std::uint64_t now_ms, const std::string& node, std::uint64_t incarnation,
-               const std::string& from, bool leaving) {
+               const std::string& from, bool leaving, const std::string& from_addr = {}) {
+    if (node == self_name() && incarnation < self().incarnation) {
+      reannounce_self();
+      return;
+    }
     auto idx = find(node);
     if (!idx) return;
     Record& r = members[*idx];
-    if (incarnation < r.incarnation) return;
-    if (r.status == MemberStatus::kLeft) return;
+    if (incarnation < r.incarnation) {
+      correct_stale(from_addr, *idx);
+      return;
+    }
+    if (r.status == MemberStatus::kLeft) {
+      if (!leaving) correct_stale(from_addr, *idx);
+      return;
+    }
     if (r.status == MemberStatus::kFailed && !leaving) return;
     if (*idx == 0) {
       if (!left) refute(incarnation);
@@ -327,7 +377,10 @@ struct Swim::State {
     if (m.origin == self_name()) return;
     ++counters.user_payloads_received;
     user_payloads.push_back(UserPayload{UserPayload::kBroadcast, NodeId{m.origin}, m.payload});
-    queue.enqueue("", encode_message(m), cfg.user_retransmit_mult);
+    Bytes encoded = encode_message(m);
+    // A peer with a larger packet budget may send what we could never forward; deliver only.
+    if (encoded.size() + kCompoundOverheadBytes + kCompoundPartOverheadBytes <= cfg.packet_budget_bytes())
+      enqueue("", std::move(encoded), cfg.user_retransmit_mult);
   }
 
   // True if the key is new (and now remembered, within user_seen_max).
@@ -350,7 +403,7 @@ struct Swim::State {
         case MemberStatus::kSuspect:
         case MemberStatus::kFailed:
           // Like memberlist: a remote "failed" only makes us suspect; our own timer decides.
-          on_suspect(now_ms, Suspect{e.node, e.incarnation, pp.from});
+          on_suspect(now_ms, Suspect{e.node, e.incarnation, pp.from}, {});
           break;
         case MemberStatus::kLeft:
           on_dead(now_ms, e.node, e.incarnation, e.node, true);
@@ -435,7 +488,7 @@ struct Swim::State {
     auto idx = find(probe.target);
     if (!idx || !is_live(members[*idx].status)) return;
     if (members[*idx].status == MemberStatus::kAlive) ++counters.suspicions_raised;
-    on_suspect(now_ms, Suspect{probe.target, members[*idx].incarnation, self_name()});
+    on_suspect(now_ms, Suspect{probe.target, members[*idx].incarnation, self_name()}, {});
   }
 
   void on_ping(const std::string& from_addr, const Ping& p) {
@@ -477,9 +530,9 @@ struct Swim::State {
           else if constexpr (std::is_same_v<T, Ack>) on_ack(msg);
           else if constexpr (std::is_same_v<T, PingReq>) on_ping_req(now_ms, from_addr, msg);
           else if constexpr (std::is_same_v<T, Nack>) on_nack(msg);
-          else if constexpr (std::is_same_v<T, Suspect>) on_suspect(now_ms, msg);
+          else if constexpr (std::is_same_v<T, Suspect>) on_suspect(now_ms, msg, from_addr);
           else if constexpr (std::is_same_v<T, Alive>) on_alive(now_ms, msg);
-          else if constexpr (std::is_same_v<T, Dead>) on_dead(now_ms, msg.node, msg.incarnation, msg.from, false);
+          else if constexpr (std::is_same_v<T, Dead>) on_dead(now_ms, msg.node, msg.incarnation, msg.from, false, from_addr);
           else if constexpr (std::is_same_v<T, Leave>) on_dead(now_ms, msg.node, msg.incarnation, msg.node, true);
           else if constexpr (std::is_same_v<T, UserMsg>) on_user(msg);
           else if constexpr (std::is_same_v<T, PushPull>)
@@ -558,10 +611,10 @@ struct Swim::State {
   }
 
   void expire_suspicions(std::uint64_t now_ms) {
-    std::vector<std::pair<std::string, std::uint64_t>> due;
+    std::vector<std::string> due;  // collected first: on_dead erases from `suspicions`
     for (const auto& [name, s] : suspicions)
-      if (s.deadline_ms() <= now_ms) due.emplace_back(name, 0);
-    for (auto& [name, inc] : due) {
+      if (s.deadline_ms() <= now_ms) due.push_back(name);
+    for (const std::string& name : due) {
       auto idx = find(name);
       SHOAL_ASSERT(idx.has_value());
       on_dead(now_ms, name, members[*idx].incarnation, self_name(), false);
@@ -695,7 +748,7 @@ shoal::Status Swim::broadcast_user(Bytes payload) {
                       "; split it or send it by push-pull state");
   s.remember_user(user_key(m));
   ++s.counters.user_broadcasts_sent;
-  s.queue.enqueue("", std::move(encoded), s.cfg.user_retransmit_mult);
+  s.enqueue("", std::move(encoded), s.cfg.user_retransmit_mult);
   return {};
 }
 
@@ -740,8 +793,13 @@ void Swim::bootstrap_members(std::uint64_t now_ms, const std::vector<BootstrapEn
   auto by_entry_name = [](const BootstrapEntry* a, const BootstrapEntry* b) { return a->info->id.name < b->info->id.name; };
   std::vector<const BootstrapEntry*> fresh;
   fresh.reserve(entries.size());
-  for (const BootstrapEntry& e : entries)
-    if (e.info && !s.find(e.info->id.name)) fresh.push_back(&e);
+  // A fresh core knows only itself: compare with our name instead of searching.
+  const bool only_self = s.members.size() == 1;
+  for (const BootstrapEntry& e : entries) {
+    if (!e.info) continue;
+    const bool known = only_self ? e.info->id.name == s.self_name() : s.find(e.info->id.name).has_value();
+    if (!known) fresh.push_back(&e);
+  }
   // Callers usually pass a sorted list; sorting only when needed keeps 10,000 nodes x 10,000
   // entries cheap in the simulator.
   if (!std::is_sorted(fresh.begin(), fresh.end(), by_entry_name)) std::stable_sort(fresh.begin(), fresh.end(), by_entry_name);

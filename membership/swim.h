@@ -127,7 +127,8 @@ class Swim {
   void join(std::uint64_t now_ms, const std::vector<std::string>& seed_addrs);
 
   // Marks self `left` and broadcasts it; keep driving the core for a few gossip intervals (until
-  // leave_broadcast_done()) so the message spreads, then stop.
+  // leave_broadcast_done()) so the message spreads, then stop. A left core stays left (it stops
+  // probing and never refutes); to come back, create a new core with a higher incarnation.
   void leave(std::uint64_t now_ms);
   bool leave_broadcast_done() const;
 

@@ -219,6 +219,73 @@ TEST(Swim, FalselySuspectedNodeRefutesAndStaysAliveEverywhere) {
   EXPECT_TRUE(recovered);
 }
 
+// Decoded messages of everything `swim` sent to `to`.
+std::vector<Message> sent_to(Swim& swim, const std::string& to) {
+  std::vector<Message> out;
+  for (const Outgoing& o : swim.take_outgoing()) {
+    if (o.to_addr != to) continue;
+    DropReason why{};
+    auto msgs = decode_packet(o.payload.data(), o.payload.size(), &why);
+    EXPECT_TRUE(msgs.ok());
+    if (msgs) out.insert(out.end(), msgs->begin(), msgs->end());
+  }
+  return out;
+}
+
+TEST(Swim, StaleAccuserIsToldTheNewerAliveDirectly) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes alive = packet(Alive{"x", "addr-x", 2, *encode_meta({})});
+  a.handle_packet(c.now, "addr-x", alive.data(), alive.size());
+  a.take_outgoing();
+  Bytes stale = packet(Suspect{"x", 1, "y"});
+  a.handle_packet(c.now, "addr-y", stale.data(), stale.size());
+  bool corrected = false;
+  for (const Message& m : sent_to(a, "addr-y"))
+    if (auto* al = std::get_if<Alive>(&m)) corrected |= al->node == "x" && al->incarnation == 2;
+  EXPECT_TRUE(corrected);
+  EXPECT_EQ(a.member(NodeId{"x"})->status, MemberStatus::kAlive);
+}
+
+TEST(Swim, AccuserOfALeftNodeIsToldItLeft) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes alive = packet(Alive{"x", "addr-x", 2, *encode_meta({})});
+  a.handle_packet(c.now, "addr-x", alive.data(), alive.size());
+  Bytes leave = packet(Leave{"x", 2});
+  a.handle_packet(c.now, "addr-x", leave.data(), leave.size());
+  a.take_outgoing();
+  Bytes accuse = packet(Suspect{"x", 2, "y"});
+  a.handle_packet(c.now, "addr-y", accuse.data(), accuse.size());
+  bool told = false;
+  for (const Message& m : sent_to(a, "addr-y"))
+    if (auto* l = std::get_if<Leave>(&m)) told |= l->node == "x";
+  EXPECT_TRUE(told);
+  EXPECT_EQ(a.member(NodeId{"x"})->status, MemberStatus::kLeft);
+}
+
+TEST(Swim, StaleAccusationOfSelfReannouncesWithoutBumping) {
+  Cluster c;
+  Swim& b = c.add("b", lan_config(), 3);
+  (void)b.take_outgoing();
+  // Drain the initial alive from the queue by sending packets until it is spent.
+  for (int i = 0; i < 50; ++i) {
+    Bytes ping = packet(Ping{static_cast<std::uint32_t>(i), "b", "x"});
+    b.handle_packet(c.now, "addr-x", ping.data(), ping.size());
+  }
+  (void)b.take_outgoing();
+  Bytes stale = packet(Suspect{"b", 2, "x"});
+  b.handle_packet(c.now, "addr-x", stale.data(), stale.size());
+  EXPECT_EQ(b.incarnation(), 3u);
+  EXPECT_EQ(b.counters().refutations, 0u);
+  Bytes ping = packet(Ping{99, "b", "x"});
+  b.handle_packet(c.now, "addr-x", ping.data(), ping.size());
+  bool announced = false;
+  for (const Message& m : sent_to(b, "addr-x"))
+    if (auto* al = std::get_if<Alive>(&m)) announced |= al->node == "b" && al->incarnation == 3;
+  EXPECT_TRUE(announced);
+}
+
 TEST(Swim, BuddySystemTellsASuspectFirstWhenProbingIt) {
   Cluster c;
   c.add("a");
@@ -307,6 +374,32 @@ TEST(Swim, AliveWithOversizedMetaIsDropped) {
   a.handle_packet(c.now, "addr-z", bad.data(), bad.size());
   EXPECT_FALSE(a.member(NodeId{"z"}));
   EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kMalformed)], 1u);
+}
+
+TEST(Swim, MemberTableIsBounded) {
+  Cluster c;
+  Config cfg = lan_config();
+  cfg.members_max = 3;
+  Swim& a = c.add("a", cfg);
+  for (const char* n : {"x", "y", "z"}) {
+    Bytes alive = packet(Alive{n, std::string("addr-") + n, 1, *encode_meta({})});
+    a.handle_packet(c.now, "addr-x", alive.data(), alive.size());
+  }
+  EXPECT_EQ(a.members().size(), 3u);
+  EXPECT_FALSE(a.member(NodeId{"z"}));
+  EXPECT_EQ(a.counters().dropped[static_cast<std::size_t>(DropReason::kOversized)], 1u);
+}
+
+TEST(Swim, DuplicateUserBroadcastIsDeliveredOnce) {
+  Cluster c;
+  Swim& a = c.add("a");
+  Bytes u = packet(UserMsg{"b", 99, Bytes{4, 5}});
+  a.handle_packet(c.now, "addr-b", u.data(), u.size());
+  a.handle_packet(c.now, "addr-b", u.data(), u.size());
+  auto got = a.take_user_payloads();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, (Bytes{4, 5}));
+  EXPECT_EQ(a.counters().user_payloads_received, 1u);
 }
 
 TEST(Swim, UserBroadcastIsDeliveredOnceEverywhere) {
