@@ -25,6 +25,14 @@ std::uint64_t slot_hash(std::uint64_t service_hash, std::uint32_t slot) {
   return hash_u32(slot, service_hash);
 }
 
+std::uint64_t probe_hash(std::uint64_t h, std::uint32_t k) {
+  if (k == 0) return h;
+  std::uint64_t z = h + 0x9e3779b97f4a7c15ULL * k;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 HashRing HashRing::build(std::span<const std::uint32_t> nodes,
                          std::span<const std::uint64_t> node_hashes,
                          std::span<const std::uint32_t> counts) {
@@ -77,6 +85,20 @@ std::size_t HashRing::successor(std::uint64_t h) const {
   std::size_t end = bucket_start_[b + 1];
   while (i < end && points_[i].hash < h) ++i;
   return i == points_.size() ? 0 : i;
+}
+
+std::uint64_t HashRing::nearest_probe(std::uint64_t h, std::uint32_t probes) const {
+  std::uint64_t best = h;
+  std::uint64_t best_distance = ~std::uint64_t{0};
+  for (std::uint32_t k = 0; k < probes; ++k) {
+    std::uint64_t p = probe_hash(h, k);
+    std::uint64_t distance = points_[successor(p)].hash - p;  // wraps past the end, as the ring
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = p;
+    }
+  }
+  return best;
 }
 
 }  // namespace shoal::placement

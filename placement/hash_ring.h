@@ -44,6 +44,11 @@ class HashRing {
   // Index of the first point with hash >= h, wrapping to 0 past the end. Ring must not be empty.
   std::size_t successor(std::uint64_t h) const;
 
+  // Multi-probe lookup: of `probes` positions derived from `h` (h itself first), the one
+  // nearest before a point (smallest clockwise distance to its successor). Ring must not be
+  // empty.
+  std::uint64_t nearest_probe(std::uint64_t h, std::uint32_t probes) const;
+
  private:
   explicit HashRing(std::vector<RingPoint> sorted_points);
   void index();
@@ -52,6 +57,10 @@ class HashRing {
   std::vector<std::uint32_t> bucket_start_;  // 2^bits + 1 entries
   unsigned shift_ = 64;                      // bucket = hash >> shift_
 };
+
+// The k-th probe position of key hash h (k = 0 is h): a 64-bit finaliser (splitmix64), cheap
+// and the same on every architecture.
+std::uint64_t probe_hash(std::uint64_t h, std::uint32_t k);
 
 // Slot key hash: xxh3 of the slot number (little-endian) seeded with the service name's hash.
 std::uint64_t slot_hash(std::uint64_t service_hash, std::uint32_t slot);

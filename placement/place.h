@@ -6,15 +6,16 @@
 //  1. Tasks already running on a paused node stay there (pause keeps tasks, takes no new ones)
 //     while the node is alive, the slot still exists, constraints hold and resources fit.
 //  2. Global services: one task on every active node that meets the constraints and has room.
-//  3. Replicated services, most constrained first (fewest eligible nodes), then by name: each
-//     slot hashes (xxh3 of service and slot) onto a consistent-hash ring of the eligible nodes
-//     and takes the first node clockwise that is under the load cap
-//     ceil((1 + eps) * replicated slots / active nodes), has room for the reservation, and holds
-//     fewer than ceil(replicas / eligible nodes) tasks of this service (replicas spread over
-//     nodes). With `spread_label`, slots are first divided evenly over the label's values, then
-//     placed on the ring of that value's nodes. If every node is at the cap, the slot goes to
-//     the least loaded of the next few nodes with room (the cap yields to "place every replica
-//     resources allow").
+//  3. Replicated services: each slot hashes (xxh3 of service and slot, then the nearest of a few
+//     probes) onto the consistent-hash ring of the nodes it may use (constraint class, or with
+//     `spread_label` the ring of the label value its slot was given: slots are first divided
+//     evenly over the values). One sweep of the ring of all active nodes then hands slots out:
+//     every node takes the eligible slots nearest behind its points first, up to the load cap
+//     ceil((1 + eps) * replicated slots / active nodes) and its resources, and at most
+//     ceil(replicas / eligible nodes) of one service; slots it cannot take travel on clockwise
+//     (ring_sweep.h). Slots the sweep leaves walk their ring one by one, and if every node is
+//     at the cap, go to the least loaded of the next few nodes with room (the cap yields to
+//     "place every replica resources allow").
 //  4. Slots no node can take get a reason a person can act on.
 #pragma once
 

@@ -5,7 +5,9 @@
 // is what docs/placement.md's choice rests on.
 //
 // Targets (issue 5): full placement <= 1 s, max/mean <= 1.25, moved/optimal <= 1.1.
-// Usage: bench_placement [--quick]   (--quick: 1/10 scale, for a smoke run)
+// Usage: bench_placement [--quick] [--uniform] [--no-alternatives]
+//   --quick: 1/10 scale (same tasks per node), for a smoke run; --uniform: every node large;
+//   --no-alternatives: skip the table of other ring sizes and plain HRW.
 #include <xxhash.h>
 
 #include <algorithm>
@@ -228,9 +230,11 @@ double hrw_seconds_per_slot(const PlacementInput& in, std::size_t sample_slots) 
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool alternatives = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--uniform") == 0) g_uniform = true;
+    if (std::strcmp(argv[i], "--no-alternatives") == 0) alternatives = false;
   }
   std::size_t nodes = quick ? 1000 : 10'000;
   std::size_t services = quick ? 1000 : 10'000;
@@ -263,20 +267,31 @@ int main(int argc, char** argv) {
   std::printf("one service 100->150:  %llu existing tasks moved (optimum 0)\n",
               static_cast<unsigned long long>(m.change_moved));
 
+  if (!alternatives) return 0;
   std::printf("\nalternatives (same cluster):\n");
   std::printf("%-28s %9s %9s %9s %9s\n", "structure", "cpu s", "max/mean", "leave", "join");
+  auto row = [&](const char* label, PlacementConfig c) {
+    Assignment x = timed_place(base, c, &secs);
+    Balance bx = balance(x, base);
+    Movement mx = movement(base, x, c, quick ? 2 : 3);
+    std::printf("%-28s %9.3f %9.3f %9.3f %9.3f\n", label, secs, bx.max_over_mean, mx.leave, mx.join);
+  };
   for (std::uint32_t v : {25u, 50u, 100u, 200u}) {
     for (double eps : {0.25, 1e9}) {
       PlacementConfig c = cfg;
       c.vnodes_per_node = v;
       c.load_epsilon = eps;
-      Assignment x = timed_place(base, c, &secs);
-      Balance bx = balance(x, base);
-      Movement mx = movement(base, x, c, quick ? 2 : 3);
       char label[64];
       std::snprintf(label, sizeof label, "ring %u vnodes, %s", v, eps < 1e6 ? "eps 0.25" : "no cap");
-      std::printf("%-28s %9.3f %9.3f %9.3f %9.3f\n", label, secs, bx.max_over_mean, mx.leave, mx.join);
+      row(label, c);
     }
+  }
+  for (std::uint32_t probes : {3u, 11u}) {
+    PlacementConfig c = cfg;
+    c.probes_per_slot = probes;
+    char label[64];
+    std::snprintf(label, sizeof label, "ring %u vnodes, %u probes", c.vnodes_per_node, probes);
+    row(label, c);
   }
   double per_slot = hrw_seconds_per_slot(base, quick ? 2000 : 2000);
   std::printf("%-28s %9.1f %9s %9s %9s  (timed on 2000 slots, scaled; ranking only)\n",

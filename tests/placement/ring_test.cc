@@ -69,6 +69,27 @@ RC_GTEST_PROP(HashRing, FilteredKeepsOnlyChosenNodesInOrder, ()) {
   }
 }
 
+// Multi-probe: the chosen position is the probe with the smallest clockwise distance to its
+// successor point (first such probe on ties), and one probe is the hash itself.
+RC_GTEST_PROP(HashRing, NearestProbeMinimisesTheDistanceToAPoint, (std::uint64_t h)) {
+  HashRing r = ring_of(*rc::gen::inRange<std::uint32_t>(1, 30), *rc::gen::inRange<std::uint32_t>(1, 6));
+  std::uint32_t probes = *rc::gen::inRange<std::uint32_t>(1, 12);
+  std::uint64_t best = h, best_distance = ~std::uint64_t{0};
+  for (std::uint32_t k = 0; k < probes; ++k) {
+    std::uint64_t p = probe_hash(h, k);
+    std::uint64_t d = r.at(naive_successor(r, p)).hash - p;
+    if (d < best_distance) best = p, best_distance = d;
+  }
+  RC_ASSERT(r.nearest_probe(h, probes) == best);
+  RC_ASSERT(r.nearest_probe(h, 1) == h);
+}
+
+TEST(HashRing, ProbeHashesAreFixed) {
+  // Pinned values: every node must derive the same probes on every architecture.
+  EXPECT_EQ(probe_hash(42, 0), 42u);
+  EXPECT_EQ(probe_hash(0, 1), 0xe220a8397b1dcdafULL);
+}
+
 RC_GTEST_PROP(FullSkipper, FindsTheFirstNonFullIndexAsFullnessGrows, ()) {
   std::size_t size = *rc::gen::inRange<std::size_t>(1, 60);
   FullSkipper skip(size);
