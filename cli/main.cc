@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/agent_config.h"
 #include "cli/api_client.h"
+#include "cli/wait.h"
 #include "common/keyring.h"
 
 namespace {
@@ -83,5 +84,6 @@ int main(int argc, char** argv) {
     const char* env = std::getenv("SHOAL_API");
     api = env ? env : shoal::kDefaultApiAddress;
   }
+  if (shoal::cli_waits(rest)) return shoal::wait_until_converged(api, rest);
   return forward(api, rest);
 }
