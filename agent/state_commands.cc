@@ -18,6 +18,12 @@ namespace {
 
 std::uint64_t now_wall_ms() { return membership::Transport::wall_ms(); }
 
+std::string memory_text(std::uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fGiB", static_cast<double>(bytes) / (1ull << 30));
+  return buf;
+}
+
 // Commits a write's delta, or turns its error into the CLI's one-line failure.
 ApiResponse finish_write(Agent& agent, Result<crdt::DesiredState> delta, const std::string& done) {
   if (!delta) return fail(delta.message());
@@ -175,7 +181,7 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
       j.end_object().field("cpu", static_cast<double>(m.meta.cpu_millis) / 1000.0)
           .field("memory", m.meta.memory_bytes).field("tasks", tasks_on[m.id.name]).end_object();
       rows.push_back({m.id.name, membership::status_name(m.status), avail, std::to_string(tasks_on[m.id.name]),
-                      std::to_string(m.meta.cpu_millis / 1000.0).substr(0, 4), format_size(m.meta.memory_bytes),
+                      std::to_string(m.meta.cpu_millis / 1000.0).substr(0, 4), memory_text(m.meta.memory_bytes),
                       labels_text(m.meta.labels)});
     }
     j.end_array();
