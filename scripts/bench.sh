@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, from a release (-O2) build dir. Usage: scripts/bench.sh BUILD_DIR
+# Each prints its own figures (and ratios against serf where an anchor exists).
+set -uo pipefail
+B=${1:-build-release}
+cd "$(dirname "$0")/.."
+section() { printf '\n== %s\n' "$*"; }
+section "placement: 1,000,000 tasks on 10,000 nodes"
+"$B/bench/placement/bench_placement"
+section "dissemination (sim): one broadcast to 99.9% of N"
+"$B/bench/dissemination/bench_dissemination"
+section "load balancer: nftables programming (throwaway netns) and IPVS message build"
+"$B/bench/lb/bench_lb"
+for n in 16 48; do
+  section "membership vs serf, N=$n, 5 runs (lan vs lan)"
+  python3 bench/membership/bench_membership.py "$B/cli/shoal" "$n" 5 lan lan
+done
+if [ -f bench/e2e/bench_e2e.py ]; then
+  section "end to end: service create, 1,000 replicas, failover"
+  python3 bench/e2e/bench_e2e.py "$B/cli/shoal"
+fi
