@@ -137,7 +137,9 @@ Status Agent::init() {
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
     if (token.empty()) return make_error("--api-token-file " + config_.api_token_file + " is empty");
   }
-  api_ = std::make_unique<ApiServer>(io_, [this](const ApiRequest& r) { return handle(r); });
+  api_ = std::make_unique<ApiServer>(io_, [this](const ApiRequest& r, ApiServer::Respond respond) {
+    handle_async(r, std::move(respond));
+  });
   if (auto a = api_->listen(config_.api, token); !a) return a;
   return {};
 }

@@ -30,8 +30,9 @@ class Agent {
   Status init();
   int run();
 
-  // API verbs (commands.cc).
+  // API verbs (commands.cc). Most answer at once; `service logs` asks the other nodes first.
   ApiResponse handle(const ApiRequest& request);
+  void handle_async(const ApiRequest& request, ApiServer::Respond respond);
 
   // Cluster-wide key operation: applied locally, then gossiped.
   Status key_operation(KeyOp op, const std::string& key_b64);
@@ -42,7 +43,6 @@ class Agent {
 
   // Workload (workload.cc, workload_commands.cc).
   ApiResponse service_ps(const ParsedFlags& flags);
-  ApiResponse service_logs(const ParsedFlags& flags);
   ApiResponse service_progress(const ParsedFlags& flags);
   placement::Assignment current_assignment() const;
 
@@ -71,6 +71,8 @@ class Agent {
   void anti_entropy_round();
   void sync_with(const NodeId& peer);
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
+  // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
+  std::string local_logs(const std::string& service, std::size_t tail_lines) const;
   std::vector<NodeId> live_peers() const;
   // Members or desired state changed: reconcile what runs here (level-triggered).
   void on_state_changed();

@@ -50,8 +50,14 @@ class Session : public std::enable_shared_from_this<Session<Socket>> {
       std::fprintf(stderr, "shoal: api: refused a request without the right token (set SHOAL_TOKEN)\n");
       resp = {3, "", "refused: wrong or missing API token (set SHOAL_TOKEN)\n"};
     } else {
-      resp = handler_(*req);
+      auto self = this->shared_from_this();
+      handler_(*req, [self](ApiResponse r) { self->send(r); });
+      return;
     }
+    send(resp);
+  }
+
+  void send(const ApiResponse& resp) {
     out_ = frame(encode_response(resp));
     auto self = this->shared_from_this();
     asio::async_write(socket_, asio::buffer(out_), [self](auto, std::size_t) {});

@@ -15,7 +15,10 @@ namespace shoal {
 
 class ApiServer {
  public:
-  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // Answers a request by calling `respond` exactly once, now or later (a verb may need to ask
+  // other nodes first); the connection stays open until then.
+  using Respond = std::function<void(ApiResponse)>;
+  using Handler = std::function<void(const ApiRequest&, Respond)>;
 
   ApiServer(boost::asio::io_context& io, Handler handler);
   ~ApiServer();

@@ -142,6 +142,14 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
     merge_remote(*delta);
     return encode_sync_ack();
   }
+  if (env.type == static_cast<std::uint32_t>(SyncType::kLogsRequest)) {
+    auto req = decode_logs_request(env);
+    if (!req) {
+      swim_->count_drop(DropReason::kMalformed);
+      return std::nullopt;
+    }
+    return encode_logs_reply(local_logs(req->service, req->tail_lines));
+  }
   swim_->count_drop(DropReason::kUnknownType);
   return std::nullopt;
 }

@@ -154,7 +154,6 @@ ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args) {
   if (verb == "rollback") return service_rollback(agent, *f);
   if (verb == "rm") return service_rm(agent, *f);
   if (verb == "ps") return agent.service_ps(*f);
-  if (verb == "logs") return agent.service_logs(*f);
   if (verb == "progress") return agent.service_progress(*f);
   return fail("service: unknown subcommand '" + verb + "'", 2);
 }

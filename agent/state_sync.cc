@@ -95,4 +95,39 @@ Result<crdt::DesiredState> decode_sync_push(const Envelope& env) {
   return crdt::decode_state(env.body.data(), env.body.size());
 }
 
+Bytes encode_logs_request(const LogsRequest& r) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, std::make_tuple(r.service, r.tail_lines));
+  return envelope(SyncType::kLogsRequest, Bytes(buf.data(), buf.data() + buf.size()));
+}
+
+Result<LogsRequest> decode_logs_request(const Envelope& env) {
+  if (auto s = expect(env, SyncType::kLogsRequest); !s) return s.error();
+  try {
+    auto oh = msgpack::unpack(reinterpret_cast<const char*>(env.body.data()), env.body.size(), nullptr, nullptr,
+                              msgpack::unpack_limit(2, 0, 256, 0, 0, 2));
+    auto t = oh.get().as<std::tuple<std::string, std::uint64_t>>();
+    return LogsRequest{std::get<0>(t), std::get<1>(t)};
+  } catch (const std::exception& e) {
+    return make_error(std::string("malformed logs request: ") + e.what());
+  }
+}
+
+Bytes encode_logs_reply(const std::string& text) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, text);
+  return envelope(SyncType::kLogsReply, Bytes(buf.data(), buf.data() + buf.size()));
+}
+
+Result<std::string> decode_logs_reply(const Envelope& env) {
+  if (auto s = expect(env, SyncType::kLogsReply); !s) return s.error();
+  try {
+    auto oh = msgpack::unpack(reinterpret_cast<const char*>(env.body.data()), env.body.size(), nullptr, nullptr,
+                              msgpack::unpack_limit(0, 0, membership::kMaxStreamFrameBytes, 0, 0, 1));
+    return oh.get().as<std::string>();
+  } catch (const std::exception& e) {
+    return make_error(std::string("malformed logs reply: ") + e.what());
+  }
+}
+
 }  // namespace shoal

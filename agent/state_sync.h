@@ -19,7 +19,19 @@ enum class SyncType : std::uint32_t {
   kSyncReply = membership::kFirstAppStreamType + 1,
   kSyncPush = membership::kFirstAppStreamType + 2,
   kSyncAck = membership::kFirstAppStreamType + 3,
+  kLogsRequest = membership::kFirstAppStreamType + 4,  // {service, tail}: `shoal service logs`
+  kLogsReply = membership::kFirstAppStreamType + 5,    // {text}
 };
+
+struct LogsRequest {
+  std::string service;
+  std::uint64_t tail_lines = 0;  // 0 = everything
+};
+
+Bytes encode_logs_request(const LogsRequest& r);
+Result<LogsRequest> decode_logs_request(const Envelope& env);
+Bytes encode_logs_reply(const std::string& text);
+Result<std::string> decode_logs_reply(const Envelope& env);
 
 struct SyncReply {
   crdt::DesiredState delta;

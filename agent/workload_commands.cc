@@ -1,7 +1,6 @@
 // API verbs on the running workload: service ps, service logs, and the progress query the CLI
 // polls while it waits for a create/scale/update/rollback to converge.
 #include "agent/agent_impl.h"
-#include "agent/atomic_file.h"
 #include "agent/command_util.h"
 #include "agent/table.h"
 #include "common/json_writer.h"
@@ -145,31 +144,6 @@ ApiResponse Agent::service_progress(const ParsedFlags& f) {
       .field("ready", ready).field("pending", pending).field("phase", phase).field("message", first_error)
       .end_object();
   return ok(j.str() + "\n");
-}
-
-ApiResponse Agent::service_logs(const ParsedFlags& f) {
-  if (f.positional.size() != 1) return fail("service logs: give a service NAME", 2);
-  const std::string& name = f.positional[0];
-  if (!replica_.state().service(name)) return fail("service logs: no service named " + name);
-  std::string out;
-  for (const auto& st : runtime_->list()) {
-    auto spec = runtime_->spec(st.id);
-    if (!spec || spec->service != name) continue;
-    auto paths = runtime_->logs(st.id);
-    if (!paths) continue;
-    for (const std::string& path : {paths->stdout_path, paths->stderr_path}) {
-      auto text = read_file(path);
-      if (!text) continue;
-      std::size_t start = 0;
-      while (start < text->size()) {
-        std::size_t end = text->find('\n', start);
-        if (end == std::string::npos) end = text->size();
-        out += st.id + "@" + config_.name + " | " + text->substr(start, end - start) + "\n";
-        start = end + 1;
-      }
-    }
-  }
-  return ok(out);
 }
 
 }  // namespace shoal

@@ -1,7 +1,11 @@
 // `shoal`: the one binary. `shoal agent ...` runs the daemon; `shoal keygen` is local; every other
 // command is forwarded to the local agent over the API (--api ADDR or $SHOAL_API), which parses
 // the flags and renders the answer, so the rules for flags and output live in one place.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <map>
+#include <thread>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -23,13 +27,47 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key
   keys list|install KEY|use KEY|remove KEY
-  service create|ls|inspect|ps|scale|update|rollback|rm|logs ...
+  service create|ls|inspect|ps|scale|update|rollback|rm ...
+  service logs NAME [--tail N] [--follow]
   node ls | node update --availability active|pause|drain NODE
   state dump --format json
 
 The agent is found at --api ADDR, else $SHOAL_API, else /run/shoal/agent.sock.
 A TCP --api needs the token in $SHOAL_TOKEN.
 )";
+
+// `service logs NAME --follow`: poll the agent and print lines not printed yet, per task,
+// until interrupted (or the service is removed).
+int follow_logs(const std::string& api, std::vector<std::string> argv) {
+  argv.erase(std::remove(argv.begin(), argv.end(), "--follow"), argv.end());
+  const char* token = std::getenv("SHOAL_TOKEN");
+  std::map<std::string, std::size_t> printed;  // task prefix -> lines printed
+  for (;;) {
+    auto resp = shoal::call_agent(api, {token ? token : "", argv});
+    if (!resp) {
+      std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
+      return 1;
+    }
+    if (resp->exit_code != 0) {
+      std::fputs(resp->err.c_str(), stderr);
+      return resp->exit_code;
+    }
+    std::map<std::string, std::size_t> seen;
+    std::size_t start = 0;
+    const std::string& out = resp->out;
+    while (start < out.size()) {
+      std::size_t end = out.find('\n', start);
+      if (end == std::string::npos) end = out.size();
+      std::string line = out.substr(start, end - start);
+      std::string task = line.substr(0, line.find(" | "));
+      if (++seen[task] > printed[task]) std::printf("%s\n", line.c_str());
+      start = end + 1;
+    }
+    for (const auto& [task, n] : seen) printed[task] = std::max(printed[task], n);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
 
 int forward(const std::string& api, std::vector<std::string> argv) {
   const char* token = std::getenv("SHOAL_TOKEN");
@@ -85,5 +123,8 @@ int main(int argc, char** argv) {
     api = env ? env : shoal::kDefaultApiAddress;
   }
   if (shoal::cli_waits(rest)) return shoal::wait_until_converged(api, rest);
+  if (rest.size() >= 2 && rest[0] == "service" && rest[1] == "logs" &&
+      std::find(rest.begin(), rest.end(), "--follow") != rest.end())
+    return follow_logs(api, rest);
   return forward(api, rest);
 }
