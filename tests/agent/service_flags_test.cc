@@ -1,0 +1,65 @@
+#include "agent/service_flags.h"
+
+#include <gtest/gtest.h>
+
+namespace shoal {
+
+Result<crdt::ServiceSpec> apply(std::vector<std::string> args, crdt::ServiceSpec base = {}, bool creating = true) {
+  auto f = parse_flags("service create", args, service_flag_spec());
+  if (!f) return f.error();
+  return apply_service_flags(base, *f, creating);
+}
+
+TEST(ServiceFlags, CreateWithEverything) {
+  auto s = apply({"--replicas", "3", "--cpu", "0.5", "--memory", "256MiB", "--constraint", "node.labels.zone==a",
+                  "--constraint", "node.labels.ssd!=no", "--spread", "node.labels.zone", "--update-parallelism", "2",
+                  "--update-delay", "2s", "--update-failure-action", "rollback", "--update-order", "start-first",
+                  "--restart-condition", "on-failure", "--health-cmd", "true", "--publish", "8080:80",
+                  "--env", "A=1", "--", "sleep", "10"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->replicas, 3u);
+  EXPECT_EQ(s->reservations.cpu_millis, 500u);
+  EXPECT_EQ(s->reservations.memory_bytes, 256u << 20);
+  ASSERT_EQ(s->constraints.size(), 2u);
+  EXPECT_EQ(s->constraints[1].op, crdt::ConstraintOp::kNe);
+  EXPECT_EQ(s->spread_label, "zone");
+  EXPECT_EQ(s->update.parallelism, 2u);
+  EXPECT_EQ(s->update.delay_ms, 2000u);
+  EXPECT_EQ(s->update.failure_action, crdt::FailureAction::kRollback);
+  EXPECT_EQ(s->update.order, crdt::UpdateOrder::kStartFirst);
+  EXPECT_EQ(s->restart.condition, crdt::RestartCondition::kOnFailure);
+  EXPECT_EQ(s->ports[0].published, 8080);
+  EXPECT_EQ(s->task.env.at("A"), "1");
+  EXPECT_EQ(s->task.command, "sleep");
+  EXPECT_EQ(s->task.args, std::vector<std::string>{"10"});
+}
+
+TEST(ServiceFlags, BadValuesSayWhat) {
+  EXPECT_NE(apply({"--replicas", "x", "--", "a"}).message().find("--replicas"), std::string::npos);
+  EXPECT_NE(apply({"--update-delay", "2days", "--", "a"}).message().find("--update-delay"), std::string::npos);
+  EXPECT_NE(apply({"--memory", "12Q", "--", "a"}).message().find("--memory"), std::string::npos);
+  EXPECT_NE(apply({"--constraint", "zone=a", "--", "a"}).message().find("node.labels"), std::string::npos);
+  EXPECT_NE(apply({"--publish", "80", "--", "a"}).message().find("--publish"), std::string::npos);
+  EXPECT_NE(apply({"--update-order", "sideways", "--", "a"}).message().find("stop-first"), std::string::npos);
+  EXPECT_NE(apply({"--replicas", "2"}).message().find("--"), std::string::npos);  // no command
+}
+
+TEST(ServiceFlags, UpdateChangesOnlyNamedFields) {
+  auto base = apply({"--replicas", "3", "--env", "A=1", "--", "sleep", "10"});
+  ASSERT_TRUE(base.ok());
+  auto next = apply({"--env", "B=2"}, *base, false);
+  ASSERT_TRUE(next.ok()) << next.message();
+  EXPECT_EQ(next->replicas, 3u);
+  EXPECT_EQ(next->task.command, "sleep");
+  EXPECT_EQ(next->task.env.size(), 2u);
+  EXPECT_FALSE(apply({"--mode", "global"}, *base, false).ok());
+}
+
+TEST(ServiceFlags, GlobalRejectsReplicas) {
+  EXPECT_FALSE(apply({"--mode", "global", "--replicas", "2", "--", "a"}).ok());
+  auto g = apply({"--mode", "global", "--", "a"});
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->mode, crdt::ServiceMode::kGlobal);
+}
+
+}  // namespace shoal
