@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "crdt/codec.h"
@@ -13,11 +14,8 @@ namespace shoal {
 
 namespace {
 
-// --join retry: first retry after 0.5 s, doubling to at most 30 s, until some seed answers.
-constexpr std::uint64_t kJoinBackoffMaxMs = 30'000;
-// A graceful leave waits until the leave broadcast is out, but never longer than this.
-constexpr std::uint64_t kLeaveMaxWaitMs = 3'000;
-constexpr std::size_t kSeenKeyOpsMax = 1024;
+using namespace agent_defaults;
+
 constexpr const char* kVersion = "0.1.0";
 
 void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/agent_defaults.h"
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
 #include "agent/flags.h"
@@ -104,7 +105,7 @@ class Agent {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer join_timer_;
   boost::asio::steady_timer leave_timer_;
-  std::uint64_t join_backoff_ms_ = 500;
+  std::uint64_t join_backoff_ms_ = agent_defaults::kJoinBackoffFirstMs;
   std::uint64_t leave_started_ms_ = 0;
   std::vector<std::uint64_t> seen_key_ops_;  // bounded; dedupes a key op heard twice
   crdt::Replica replica_;

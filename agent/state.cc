@@ -2,6 +2,7 @@
 // deltas, anti-entropy over TCP, and the join-time full sync.
 #include <cstdio>
 
+#include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "agent/state_sync.h"
@@ -12,9 +13,8 @@ namespace shoal {
 
 namespace {
 
-// Remote merges are persisted at most this often (local writes are persisted before they are
-// acknowledged): a burst of task-status gossip then costs one file write, not hundreds.
-constexpr std::uint64_t kPersistDebounceMs = 200;
+using namespace agent_defaults;
+
 constexpr const char* kStateFile = "/state.bin";
 
 void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }

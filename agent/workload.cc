@@ -3,6 +3,7 @@
 // change (members, state, task exits) and every reconcile_interval as a safety net.
 #include <cstdio>
 
+#include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
 #include "agent/cluster_view.h"
 #include "agent/reconcile.h"
@@ -12,12 +13,7 @@ namespace shoal {
 
 namespace {
 
-// Safety-net period of the level-triggered loop (events trigger it immediately anyway).
-constexpr std::uint64_t kReconcileIntervalMs = 1'000;
-// Batch bursts of events (a join brings many state deltas) into one reconcile.
-constexpr std::uint64_t kReconcileCoalesceMs = 10;
-// A graceful agent stop waits this long for its tasks to exit before it leaves anyway.
-constexpr std::uint64_t kStopTasksMaxWaitMs = 12'000;
+using namespace agent_defaults;
 
 void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
 

@@ -1,0 +1,37 @@
+// Every timing and bound of the agent shell, in one place, each with why its default is what it
+// is. (Protocol knobs live with their cores: membership/config.h, crdt/config.h,
+// placement/config.h, runtime/runtime.h RuntimeConfig.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace shoal::agent_defaults {
+
+// --join retry: the first retry after join_backoff_first_ms, doubling up to this cap, until a
+// seed answers. 30 s (serf's retry interval) keeps a node whose seeds are all down from
+// hammering them, while the first retries come quickly for nodes started together.
+inline constexpr std::uint64_t kJoinBackoffFirstMs = 500;
+inline constexpr std::uint64_t kJoinBackoffMaxMs = 30'000;
+
+// A graceful leave waits until the leave broadcast has gone out, never longer than this:
+// 3 s is many gossip rounds (100 ms each in the lan profile).
+inline constexpr std::uint64_t kLeaveMaxWaitMs = 3'000;
+
+// A graceful stop waits this long for its tasks to exit before leaving anyway: the runtime's
+// default stop grace (10 s, Docker's) plus its SIGKILL escalation (2 s).
+inline constexpr std::uint64_t kStopTasksMaxWaitMs = 12'000;
+
+// Key operations heard over gossip are deduplicated by id; this many ids are remembered.
+inline constexpr std::size_t kSeenKeyOpsMax = 1024;
+
+// Remote state merges are persisted at most this often (local writes are persisted before they
+// are acknowledged): a burst of task-status gossip then costs one file write, not hundreds.
+inline constexpr std::uint64_t kPersistDebounceMs = 200;
+
+// Safety-net period of the level-triggered reconcile loop; events trigger it at once anyway.
+inline constexpr std::uint64_t kReconcileIntervalMs = 1'000;
+// Bursts of events (a join brings many deltas) are batched into one reconcile this long.
+inline constexpr std::uint64_t kReconcileCoalesceMs = 10;
+
+}  // namespace shoal::agent_defaults
