@@ -34,7 +34,7 @@ demo: build
 
 $(BUILD_REL)/build.ninja:
 	@scripts/deps.sh core
-	meson setup $(BUILD_REL) -Dbuildtype=release -Doptimization=2
+	meson setup $(BUILD_REL) -Dbuildtype=release -Doptimization=2 -Dstatic_binary=true
 
 bench: deps-bench $(BUILD_REL)/build.ninja
 	ninja -C $(BUILD_REL)
