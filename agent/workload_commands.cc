@@ -25,47 +25,47 @@ std::string age(std::uint64_t since_ms) {
   return std::to_string(s / 3600) + " hours ago";
 }
 
-// One row per slot (its task on the assigned node, or pending with a reason), then the tasks
-// of that slot elsewhere (shutting down after a move), as `docker service ps` shows history.
+// One row per placed task (its status on the assigned node, or pending with a reason), then the
+// tasks of that slot elsewhere (shutting down after a move), as `docker service ps` shows
+// history. Rows are keyed by (slot, node): a global service has one task per node, all in
+// status slot 0.
 std::vector<PsRow> ps_rows(const crdt::DesiredState& state, const placement::Assignment& a,
                            const std::map<std::string, ServicePlan>& plans, const std::string& name) {
   std::vector<PsRow> rows;
   auto si = a.service_index(name);
-  std::map<std::uint32_t, std::string> slot_node;
+  std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> placed;  // (status slot, node) -> placement slot
   if (si)
     for (const auto& t : a.tasks)
-      if (t.service == *si) slot_node[status_slot(t.slot)] = a.nodes[t.node].name;
+      if (t.service == *si) placed[{status_slot(t.slot), a.nodes[t.node].name}] = t.slot;
   std::map<std::uint32_t, std::string> pending;
   if (si)
     for (const auto& u : a.unplaced)
       if (u.service == *si) pending[status_slot(u.slot)] = u.reason;
-  std::multimap<std::uint32_t, std::pair<NodeId, const crdt::TaskStatus*>> by_slot;
+  std::map<std::pair<std::uint32_t, std::string>, const crdt::TaskStatus*> reported;  // (slot, runner)
   for (const auto& [runner, task] : state.all_tasks())
-    if (task->service == name) by_slot.emplace(task->slot, std::make_pair(runner, task));
+    if (task->service == name) reported[{task->slot, runner.name}] = task;
   auto plan = plans.find(name);
-  for (const auto& [slot, node] : slot_node) {
+  for (const auto& [key, placement_slot] : placed) {
+    const auto& [slot, node] = key;
     PsRow r{"", name, node, "running", "assigned", "", slot, 0, 0};
-    r.version = plan == plans.end() ? 0 : plan->second.version_for(slot, NodeId{node});
-    auto range = by_slot.equal_range(slot);
-    for (auto it = range.first; it != range.second; ++it)
-      if (it->second.first.name == node) {
-        const crdt::TaskStatus* t = it->second.second;
-        r.state = crdt::to_string(t->state);
-        r.error = t->error;
-        r.version = t->spec_version;
-        r.since_ms = t->since_ms;
-      }
+    r.version = plan == plans.end() ? 0 : plan->second.version_for(placement_slot, NodeId{node});
+    if (auto it = reported.find(key); it != reported.end()) {
+      const crdt::TaskStatus* t = it->second;
+      r.state = crdt::to_string(t->state);
+      r.error = t->error;
+      r.version = t->spec_version;
+      r.since_ms = t->since_ms;
+    }
     r.id = name + "." + std::to_string(slot) + "." + std::to_string(r.version) + "@" + node;
     rows.push_back(r);
   }
   for (const auto& [slot, reason] : pending)
     rows.push_back({name + "." + std::to_string(slot), name, "", "running", "pending", reason, slot, 0, 0});
-  for (const auto& [slot, entry] : by_slot) {
-    const auto& [runner, t] = entry;
-    auto it = slot_node.find(slot);
-    if (it != slot_node.end() && it->second == runner.name) continue;
-    rows.push_back({name + "." + std::to_string(slot) + "." + std::to_string(t->spec_version) + "@" + runner.name,
-                    name, runner.name, "shutdown", crdt::to_string(t->state), t->error, slot, t->spec_version,
+  for (const auto& [key, t] : reported) {
+    if (placed.count(key)) continue;
+    const auto& [slot, runner] = key;
+    rows.push_back({name + "." + std::to_string(slot) + "." + std::to_string(t->spec_version) + "@" + runner,
+                    name, runner, "shutdown", crdt::to_string(t->state), t->error, slot, t->spec_version,
                     t->since_ms});
   }
   std::stable_sort(rows.begin(), rows.end(), [](const PsRow& x, const PsRow& y) { return x.slot < y.slot; });
