@@ -75,6 +75,11 @@ Runtime::~Runtime() {
     while (::waitpid(p, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
+  // Our parent cgroup goes too once no task cgroup is left under it (a clean agent stop), so
+  // agents with throwaway data dirs do not leave one empty dir per run in every hierarchy.
+  // rmdir fails while tasks live on for adoption, which is what we want.
+  if (isolation_)
+    for (const auto& h : layout_.all_hierarchies) ::rmdir(join_path(h, config_.cgroup_parent).c_str());
 }
 
 Result<std::unique_ptr<Runtime>> Runtime::open(RuntimeConfig config, std::int64_t now_ms) {
