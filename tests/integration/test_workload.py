@@ -340,6 +340,14 @@ def scenario_rm_cleans_up(c):
     assert not any(os.path.exists(l) for l in logs), [l for l in logs if os.path.exists(l)]
     assert c.run_cli('service', 'ps', 'web', api=c.api('n3'), check=False).returncode != 0
     assert 'web' not in c.ls('n3')
+    # a clean agent stop leaves no cgroup dir of its own either
+    for n in c.agents:
+        c.kill(n, signal.SIGTERM)
+    for n in c.agents:
+        c.agents[n]['proc'].wait(20)
+    left = [d for n in c.agents for d in glob.glob(f'/sys/fs/cgroup/*/{c.cgroup_parent(n)}')
+            + glob.glob(f'/sys/fs/cgroup/{c.cgroup_parent(n)}')]
+    assert not left, left
 
 
 # 7. Desired state survives SIGKILL during writes: the agent restarts, and every write it
