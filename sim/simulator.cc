@@ -106,6 +106,12 @@ void Simulator::inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload
   push(now_us_, Kind::kUdp, to, from, payload);
 }
 
+shoal::Status Simulator::broadcast_user(NodeIndex node, Bytes payload) {
+  shoal::Status s = swim(node).broadcast_user(std::move(payload));
+  after_input(node, false);
+  return s;
+}
+
 void Simulator::push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload) {
   queue_.push_back(Pending{time_us, next_seq_++, kind, to, from, std::move(payload)});
   std::push_heap(queue_.begin(), queue_.end(), Later{});

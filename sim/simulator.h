@@ -67,6 +67,15 @@ class Simulator {
   // Delivers a crafted datagram to `to` now, as if sent by `from` (a lying or confused peer).
   void inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload);
 
+  // The application layer's broadcast_user() on `node`'s core, then the core's outputs are
+  // handled and its next tick rescheduled, as the real shell does after a call into the core
+  // (calling swim(node).broadcast_user() directly would leave the payload queued until the
+  // node's next scheduled tick).
+  shoal::Status broadcast_user(NodeIndex node, Bytes payload);
+
+  // False while a partition separates a and b (any message between them is dropped).
+  bool reachable(NodeIndex a, NodeIndex b) const { return !blocked(a, b); }
+
   void run_until_ms(std::uint64_t t_ms);
   void run_for_ms(std::uint64_t duration_ms) { run_until_ms(now_ms() + duration_ms); }
   std::uint64_t now_ms() const { return now_us_ / 1000; }
