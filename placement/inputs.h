@@ -58,9 +58,11 @@ struct Service {
   std::optional<std::string> spread_label; // spread replicas evenly over this label's values
 };
 
-// A task that runs now (from gossiped task status). Placement uses it only to keep tasks on
-// paused nodes, which keep what they run but take nothing new. For global services `slot` is
-// ignored (the task is named by its node).
+// A task that runs now (from gossiped task status). Placement keeps a running task where it
+// runs while rules allow (sticky placement, place.h rule 3a), and keeps tasks on paused nodes,
+// which keep what they run but take nothing new. Entries may be stale or contradictory (a slot
+// on two nodes while it moves, a node or service that is gone): place() resolves them
+// deterministically. For global services `slot` is ignored (the task is named by its node).
 struct RunningTask {
   std::string service;
   std::uint32_t slot = 0;

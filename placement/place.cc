@@ -13,6 +13,8 @@
 #include "placement/constraint.h"
 #include "placement/full_skipper.h"
 #include "placement/hash_ring.h"
+#include "placement/load_cap.h"
+#include "placement/name_index.h"
 #include "placement/reason.h"
 #include "placement/ring_sweep.h"
 #include "placement/service_count.h"
@@ -157,6 +159,34 @@ std::uint64_t group_hash(const GroupValue& v) {
   return v ? stable_hash(*v) ^ 0x9e3779b97f4a7c15ULL : 0x5bd1e9955bd1e995ULL;
 }
 
+// Each active node's ring points, sorted, to measure how far a slot lies from a node's next
+// point: the ring's preference among the nodes a slot's running task is reported on.
+class NodePoints {
+ public:
+  NodePoints(const HashRing& ring, std::size_t nodes) : start_(nodes + 1, 0) {
+    for (std::size_t i = 0; i < ring.size(); ++i) ++start_[ring.at(i).node + 1];
+    for (std::size_t n = 0; n < nodes; ++n) start_[n + 1] += start_[n];
+    hashes_.resize(ring.size());
+    std::vector<std::uint32_t> fill(start_.begin(), start_.end() - 1);
+    // Ring order is hash order, so each node's run comes out sorted.
+    for (std::size_t i = 0; i < ring.size(); ++i) hashes_[fill[ring.at(i).node]++] = ring.at(i).hash;
+  }
+
+  // Clockwise distance from `h` to the node's first point at or after it, wrapping past the
+  // end of the ring as the ring does. The node must have points.
+  std::uint64_t distance(std::uint32_t node, std::uint64_t h) const {
+    auto first = hashes_.begin() + start_[node];
+    auto last = hashes_.begin() + start_[node + 1];
+    SHOAL_ASSERT(first != last);
+    auto it = std::lower_bound(first, last, h);
+    return (it == last ? *first : *it) - h;  // unsigned: wraps modulo 2^64
+  }
+
+ private:
+  std::vector<std::uint32_t> start_;  // per node: first index in hashes_
+  std::vector<std::uint64_t> hashes_;
+};
+
 class Placer {
  public:
   Placer(const Cluster& c, const PlacementInput& in, const PlacementConfig& config)
@@ -169,35 +199,70 @@ class Placer {
   }
 
   Assignment run() {
+    resolve_running();
     keep_paused_tasks();
     place_global();
+    prepare_replicated();
+    keep_running_tasks();
     place_replicated();
     return emit();
   }
 
  private:
+  // A running task whose service and node are known, by index.
+  struct Claim {
+    std::uint32_t service = 0;
+    std::uint32_t slot = 0;
+    std::uint32_t node = 0;
+  };
+
+  // Running tasks naming a service and a node of this input (others are stale gossip: ignored).
+  void resolve_running() {
+    if (in_.running.empty()) return;
+    std::vector<std::string_view> node_names, service_names;
+    for (const Node* n : c_.nodes) node_names.push_back(n->id.name);
+    for (const Service* s : c_.services) service_names.push_back(s->name);
+    NameIndex nodes(std::move(node_names), c_.node_hash);
+    NameIndex services(std::move(service_names), c_.service_hash);
+    claims_.reserve(in_.running.size());
+    // Task lists come grouped by service, so the last service looked up is usually the next.
+    const std::string* last_name = nullptr;
+    std::uint32_t last = NameIndex::kMissing;
+    for (const RunningTask& t : in_.running) {
+      if (last_name == nullptr || t.service != *last_name) {
+        last_name = &t.service;
+        last = services.find(t.service);
+      }
+      std::uint32_t n = nodes.find(t.node.name);
+      if (last == NameIndex::kMissing || n == NameIndex::kMissing) continue;
+      claims_.push_back(Claim{last, t.slot, n});
+    }
+  }
+
   // --- rule 1: paused nodes keep what they run -----------------------------------------------
+  // No cap or per-service limit here: a paused node takes nothing new, so what it keeps is what
+  // it had (and it does not count toward the bounded-load mean). In (service, slot, node) order.
   void keep_paused_tasks() {
-    std::vector<const RunningTask*> running;
-    for (const RunningTask& t : in_.running) running.push_back(&t);
-    std::sort(running.begin(), running.end(), [](const RunningTask* a, const RunningTask* b) {
-      return std::tie(a->service, a->slot, a->node) < std::tie(b->service, b->slot, b->node);
+    std::vector<Claim> paused;
+    for (const Claim& t : claims_) {
+      const Node& node = *c_.nodes[t.node];
+      if (node.alive && node.availability == Availability::kPause) paused.push_back(t);
+    }
+    std::sort(paused.begin(), paused.end(), [](const Claim& a, const Claim& b) {
+      return std::tie(a.service, a.slot, a.node) < std::tie(b.service, b.slot, b.node);
     });
-    for (const RunningTask* t : running) {
-      std::uint32_t s = service_index(t->service);
-      std::uint32_t n = node_index(t->node.name);
-      if (s == kNoNode || n == kNoNode) continue;
+    for (const Claim& t : paused) {
+      const std::uint32_t s = t.service;
+      const std::uint32_t n = t.node;
       const Service& svc = *c_.services[s];
-      const Node& node = *c_.nodes[n];
-      if (!node.alive || node.availability != Availability::kPause) continue;
-      if (!satisfies_all(node.labels, svc.constraints) || !ledger_.fits(n, svc)) continue;
+      if (!satisfies_all(c_.nodes[n]->labels, svc.constraints) || !ledger_.fits(n, svc)) continue;
       if (svc.mode == ServiceMode::kGlobal) {
         if (std::find(global_on_[s].begin(), global_on_[s].end(), n) != global_on_[s].end())
           continue;
         global_on_[s].push_back(n);
       } else {
-        if (t->slot >= svc.replicas || slot_node_[offsets_[s] + t->slot] != kNoNode) continue;
-        slot_node_[offsets_[s] + t->slot] = n;
+        if (t.slot >= svc.replicas || slot_node_[offsets_[s] + t.slot] != kNoNode) continue;
+        slot_node_[offsets_[s] + t.slot] = n;
         ++pinned_replicated_;
       }
       ledger_.take(n, s, svc, false);
@@ -245,27 +310,135 @@ class Placer {
   struct SpreadPlan {
     std::vector<SpreadGroup>* groups = nullptr;
     std::vector<std::uint32_t> per_node;  // per group
+    std::vector<std::uint32_t> quota;     // per group: slots still to give that value
     std::vector<std::uint32_t> group_of;  // per slot
   };
 
-  void place_replicated() {
+  // The load caps, the rings of every replicated service and the spread plans: what both the
+  // sticky pass and the sweep need.
+  void prepare_replicated() {
     std::uint64_t to_place = 0;
     for (const Service* s : c_.services)
       if (s->mode == ServiceMode::kReplicated) to_place += s->replicas;
     to_place -= pinned_replicated_;
-    double bound = 0;
-    if (c_.active_count > 0)
-      bound = (1.0 + config_.load_epsilon) * static_cast<double>(to_place) /
-              static_cast<double>(c_.active_count);
-    set_caps(bound);
+    const double bound = load_bound(config_.load_epsilon, to_place, c_.active_count);
+    cap_.resize(c_.nodes.size());
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) cap_[n] = load_cap(bound, c_.node_hash[n]);
     set_points();  // before the first ring is built
-
-    std::vector<SweepItem> items;
-    items.reserve(to_place);
+    service_ring_.assign(c_.services.size(), nullptr);
+    service_plan_.assign(c_.services.size(), nullptr);
     for (std::uint32_t s = 0; s < c_.services.size(); ++s) {
       const Service& svc = *c_.services[s];
       if (svc.mode != ServiceMode::kReplicated || svc.replicas == 0) continue;
-      ClassRing& cls = class_ring(svc.constraints);
+      service_ring_[s] = &class_ring(svc.constraints);
+      if (svc.spread_label) service_plan_[s] = &plan_spread(s, *service_ring_[s]);
+    }
+  }
+
+  // --- rule 3a: sticky placement -----------------------------------------------------------
+  // A replicated slot whose task runs now on an active node stays there while the slot exists,
+  // the node meets the constraints, the reservation fits, the node is under its load cap, and it
+  // holds fewer than the per-service limit of the service (and, with spread, the slot's label
+  // value has quota left). Then a node leaving moves exactly its own tasks, and a node joining
+  // moves only the tasks above the caps that the lower mean brings (docs/placement.md).
+  //
+  // Order, so the result does not depend on the order of the running list:
+  //  - a slot named on several nodes (a transient duplicate while a task moves) is claimed by
+  //    the node the ring prefers: the smallest clockwise distance from the slot's position to
+  //    one of the node's points (then the smaller node index); the other claims are dropped,
+  //    and the slot is an orphan if that node cannot keep it;
+  //  - each node keeps its claims nearest behind its points first (the sweep's own preference),
+  //    so when the cap is contested the farthest ones are shed;
+  //  - nodes go in name order (this orders only the use of a spread value's quota).
+  // The node of a claim that could not be kept is remembered (`home_`): if no node has room
+  // under the cap for the slot, the cap yields there first, so a placement is a fixed point of
+  // itself even where the cap had to yield.
+  void keep_running_tasks() {
+    struct Candidate {
+      std::uint64_t distance = 0;
+      std::uint32_t service = 0;
+      std::uint32_t slot = 0;
+    };
+    // Claims on active nodes for live slots that constraints admit, bucketed by node.
+    std::vector<std::uint32_t> start(c_.nodes.size() + 1, 0);
+    auto eligible = [&](const Claim& t) {
+      const Service& svc = *c_.services[t.service];
+      return svc.mode == ServiceMode::kReplicated && t.slot < svc.replicas && c_.active[t.node] &&
+             slot_node_[offsets_[t.service] + t.slot] == kNoNode &&
+             service_ring_[t.service]->member[t.node];
+    };
+    std::size_t count = 0;
+    for (const Claim& t : claims_)
+      if (eligible(t)) ++start[t.node + 1], ++count;
+    if (count == 0) return;
+    for (std::size_t n = 0; n < c_.nodes.size(); ++n) start[n + 1] += start[n];
+    std::vector<Candidate> by_node(count);
+    {
+      std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+      for (const Claim& t : claims_)
+        if (eligible(t)) by_node[fill[t.node]++] = Candidate{0, t.service, t.slot};
+    }
+    // Distances (node by node, so each node's points stay in cache), and the winner of each
+    // slot: home_ holds the index into by_node of the best claim so far, then its node.
+    const NodePoints points(active_ring(), c_.nodes.size());
+    std::vector<std::uint32_t> best(offsets_.back(), kNoNode);
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      for (std::uint32_t i = start[n]; i < start[n + 1]; ++i) {
+        Candidate& cand = by_node[i];
+        cand.distance = points.distance(n, position(*service_ring_[cand.service], cand.service,
+                                                    cand.slot));
+        std::uint32_t& b = best[offsets_[cand.service] + cand.slot];
+        // Nodes go in index order, so on equal distance the earlier (smaller) node stays.
+        if (b == kNoNode || cand.distance < by_node[b].distance) b = i;
+      }
+    }
+    home_.assign(offsets_.back(), kNoNode);
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      auto first = by_node.begin() + start[n];
+      auto last = by_node.begin() + start[n + 1];
+      // Drop the claims that lost to another node (and exact duplicates of the winner).
+      std::uint32_t i = start[n];
+      last = std::remove_if(first, last, [&](const Candidate& cand) {
+        std::uint32_t& b = best[offsets_[cand.service] + cand.slot];
+        bool winner = b == i++;
+        if (winner) home_[offsets_[cand.service] + cand.slot] = n;
+        return !winner;
+      });
+      std::sort(first, last, [](const Candidate& x, const Candidate& y) {
+        return std::tie(x.distance, x.service, x.slot) < std::tie(y.distance, y.service, y.slot);
+      });
+      for (auto it = first; it != last && ledger_.load[n] < cap_[n]; ++it) keep(n, it->service, it->slot);
+    }
+  }
+
+  // Keeps one claim if the node still may hold it (see keep_running_tasks).
+  void keep(std::uint32_t n, std::uint32_t s, std::uint32_t slot) {
+    const Service& svc = *c_.services[s];
+    if (!ledger_.fits(n, svc)) return;
+    SpreadPlan* plan = service_plan_[s];
+    std::uint32_t limit = 0;
+    std::size_t g = 0;
+    if (plan == nullptr) {
+      limit = per_node_limit(svc.replicas, service_ring_[s]->node_count);
+    } else {
+      const std::vector<SpreadGroup>& groups = *plan->groups;
+      while (g < groups.size() && !groups[g].ring->member[n]) ++g;
+      if (g == groups.size() || plan->quota[g] == 0) return;
+      limit = plan->per_node[g];
+    }
+    if (ledger_.count_of(n, s) >= limit) return;
+    ledger_.take(n, s, svc, true);
+    slot_node_[offsets_[s] + slot] = n;
+    if (plan != nullptr) --plan->quota[g];
+  }
+
+  // --- rule 3b: the sweep, for the slots no running task keeps -------------------------------
+  void place_replicated() {
+    std::vector<SweepItem> items;
+    for (std::uint32_t s = 0; s < c_.services.size(); ++s) {
+      const Service& svc = *c_.services[s];
+      if (svc.mode != ServiceMode::kReplicated || svc.replicas == 0) continue;
+      ClassRing& cls = *service_ring_[s];
       if (!svc.spread_label) {
         std::uint32_t per_node = per_node_limit(svc.replicas, cls.node_count);
         for (std::uint32_t slot = 0; slot < svc.replicas; ++slot)
@@ -273,7 +446,8 @@ class Placer {
             items.push_back(SweepItem{position(cls, s, slot), s, slot, per_node, cls.id});
         continue;
       }
-      SpreadPlan& plan = plan_spread(s, cls);
+      SpreadPlan& plan = *service_plan_[s];
+      assign_spread_groups(s, plan);
       for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
         if (slot_node_[offsets_[s] + slot] != kNoNode) continue;
         if (plan.groups->empty()) {
@@ -307,8 +481,14 @@ class Placer {
     };
     std::vector<SweepItem> left =
         sweep_ring(active_ring(), items, has_room, try_take, config_.sweep_scan_depth);
-    std::sort(left.begin(), left.end(), [](const SweepItem& a, const SweepItem& b) {
-      return std::pair(a.service, a.slot) < std::pair(b.service, b.slot);
+    // Slots whose task runs somewhere first: when room is short, a task that runs keeps it
+    // rather than being stopped for one that does not run yet (and a placement stays a fixed
+    // point of itself when the cap yielded).
+    auto homeless = [&](const SweepItem& it) {
+      return home_.empty() || home_[offsets_[it.service] + it.slot] == kNoNode;
+    };
+    std::sort(left.begin(), left.end(), [&](const SweepItem& a, const SweepItem& b) {
+      return std::tuple(homeless(a), a.service, a.slot) < std::tuple(homeless(b), b.service, b.slot);
     });
     for (const SweepItem& it : left) fallback(*rings_[it.ring], it);
   }
@@ -321,7 +501,8 @@ class Placer {
   }
 
   // A slot the sweep could not place: walk its ring ignoring the per-service limit, then let
-  // the cap yield (`pick`); a spread slot then tries the other groups in its own order.
+  // the cap yield (`pick`), at the node it runs on first; a spread slot then tries the other
+  // groups in its own order.
   void fallback(ClassRing& ring, const SweepItem& it) {
     const std::uint32_t s = it.service;
     if (exhausted_.count(s)) {
@@ -329,17 +510,18 @@ class Placer {
       return;
     }
     std::uint32_t n = kNoNode;
-    auto plan = spread_plans_.find(s);
-    if (plan == spread_plans_.end()) {
-      n = pick(ring, s, it.slot, it.per_node);
+    const std::uint32_t home = home_.empty() ? kNoNode : home_[offsets_[s] + it.slot];
+    const SpreadPlan* plan = service_plan_[s];
+    if (plan == nullptr) {
+      n = pick(ring, s, it.slot, it.per_node, home);
     } else {
-      std::vector<SpreadGroup>& groups = *plan->second.groups;
+      std::vector<SpreadGroup>& groups = *plan->groups;
       std::vector<std::size_t> order = group_order(s, it.slot, groups);
       // Its own group first (the cap yields there before the slot leaves its value).
-      auto mine = std::find(order.begin(), order.end(), plan->second.group_of[it.slot]);
+      auto mine = std::find(order.begin(), order.end(), plan->group_of[it.slot]);
       std::rotate(order.begin(), mine, mine + 1);
       for (std::size_t g : order) {
-        n = pick(*groups[g].ring, s, it.slot, plan->second.per_node[g]);
+        n = pick(*groups[g].ring, s, it.slot, plan->per_node[g], home);
         if (n != kNoNode) break;
       }
     }
@@ -368,7 +550,8 @@ class Placer {
   // Spread: the slots are divided evenly over the label's values (quota per value, the
   // remainder going to values ranked by a hash of the service), then each slot takes the value
   // that ranks highest for it (rendezvous over the few values) among those with quota left.
-  // Slots kept on paused nodes use up their value's quota first.
+  // Slots kept on paused nodes use up their value's quota first, then the slots the sticky pass
+  // keeps (keep()), then assign_spread_groups() gives the rest a value.
   SpreadPlan& plan_spread(std::uint32_t s, ClassRing& cls) {
     const Service& svc = *c_.services[s];
     SpreadPlan& plan = spread_plans_[s];
@@ -376,7 +559,8 @@ class Placer {
     std::vector<SpreadGroup>& groups = *plan.groups;
     const std::size_t g_count = groups.size();
     if (g_count == 0) return plan;
-    std::vector<std::uint32_t> quota(g_count, static_cast<std::uint32_t>(svc.replicas / g_count));
+    std::vector<std::uint32_t>& quota = plan.quota;
+    quota.assign(g_count, static_cast<std::uint32_t>(svc.replicas / g_count));
     std::vector<std::size_t> rank(g_count);
     for (std::size_t g = 0; g < g_count; ++g) rank[g] = g;
     std::uint64_t sh = c_.service_hash[s];
@@ -395,9 +579,32 @@ class Placer {
       for (std::size_t g = 0; g < g_count; ++g)
         if (groups[g].value == v && quota[g] > 0) --quota[g];
     }
+    return plan;
+  }
+
+  void assign_spread_groups(std::uint32_t s, SpreadPlan& plan) {
+    const Service& svc = *c_.services[s];
+    std::vector<SpreadGroup>& groups = *plan.groups;
+    std::vector<std::uint32_t>& quota = plan.quota;
     plan.group_of.assign(svc.replicas, 0);
+    if (groups.empty()) return;
+    // Slots whose task runs on a node that could not keep it (cap, per-node limit) first keep
+    // that node's value while it has quota, so the cap can yield at home (pick()).
+    std::vector<bool> done(svc.replicas, false);
+    if (!home_.empty()) {
+      for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
+        const std::uint32_t home = home_[offsets_[s] + slot];
+        if (slot_node_[offsets_[s] + slot] != kNoNode || home == kNoNode) continue;
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+          if (!groups[g].ring->member[home] || quota[g] == 0) continue;
+          --quota[g];
+          plan.group_of[slot] = static_cast<std::uint32_t>(g);
+          done[slot] = true;
+        }
+      }
+    }
     for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
-      if (slot_node_[offsets_[s] + slot] != kNoNode) continue;
+      if (slot_node_[offsets_[s] + slot] != kNoNode || done[slot]) continue;
       std::vector<std::size_t> order = group_order(s, slot, groups);
       std::size_t chosen = order.front();
       for (std::size_t g : order)
@@ -408,34 +615,19 @@ class Placer {
       if (quota[chosen] > 0) --quota[chosen];
       plan.group_of[slot] = static_cast<std::uint32_t>(chosen);
     }
-    return plan;
   }
-
-  // The bound is ceil((1 + eps) * mean), but a cap that is one integer for every node jumps by
-  // one for all of them whenever the mean crosses a step (a single node leaving can do that),
-  // and every node at the cap then takes one more task: hundreds of moves for one change.
-  // Instead each node rounds the real bound up or down by its own hash, so the caps average
-  // (1 + eps) * mean, none exceeds the ceiling, and a small change of the mean flips only the
-  // few nodes whose threshold it crosses.
-  void set_caps(double bound) {
-    bound = std::min<double>(bound, kNoNode - 2);
-    auto whole = static_cast<std::uint32_t>(std::floor(bound));
-    double frac = bound - std::floor(bound);
-    cap_.assign(c_.nodes.size(), 0);
-    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
-      double u = static_cast<double>(c_.node_hash[n] >> 11) * 0x1.0p-53;  // uniform in [0, 1)
-      cap_[n] = std::max<std::uint32_t>(whole + (u < frac ? 1 : 0), 1);
-    }
-  }
-
 
   static std::uint32_t per_node_limit(std::uint64_t replicas, std::size_t nodes) {
     if (nodes == 0) return 1;
     return static_cast<std::uint32_t>((replicas + nodes - 1) / nodes);
   }
 
-  // The node for one slot on one class ring, or kNoNode if no node there has room.
-  std::uint32_t pick(ClassRing& cls, std::uint32_t s, std::uint32_t slot, std::uint32_t per_node) {
+  // The node for one slot on one class ring, or kNoNode if no node there has room. `home` is the
+  // node the slot's task runs on (kNoNode if none may keep it): where the per-service limit
+  // and then the cap yield first, so that a slot the sticky pass could not keep only leaves its
+  // node for a node with room.
+  std::uint32_t pick(ClassRing& cls, std::uint32_t s, std::uint32_t slot, std::uint32_t per_node,
+                     std::uint32_t home) {
     if (cls.ring.empty()) return kNoNode;
     const Service& svc = *c_.services[s];
     std::size_t start = cls.ring.successor(position(cls, s, slot));
@@ -444,9 +636,8 @@ class Placer {
       return ledger_.load[n] >= cap_[n];
     };
     // Walk clockwise from `start` to the end, then from 0 back to `start`, skipping full nodes.
-    // The per-service limit is a preference: if only nodes at it are under the cap, the cap wins.
     const std::size_t size = cls.ring.size();
-    for (std::uint32_t limit : {per_node, kNoNode}) {
+    auto walk = [&](std::uint32_t limit) {
       for (int lap = 0; lap < 2; ++lap) {
         std::size_t i = cls.skipper.find(lap == 0 ? start : 0, full);
         std::size_t stop = lap == 0 ? size : start;
@@ -455,8 +646,16 @@ class Placer {
           if (ledger_.count_of(n, s) < limit && ledger_.fits(n, svc)) return n;
         }
       }
-      if (per_node == kNoNode) break;
-    }
+      return kNoNode;
+    };
+    const bool home_fits = home != kNoNode && cls.member[home] && ledger_.fits(home, svc);
+    // The per-service limit is a preference: if only nodes at it are under the cap, the cap wins.
+    // But a task that runs stays where it runs rather than move to a node that then holds too
+    // many of its service: that move would buy nothing for the spread.
+    if (std::uint32_t n = walk(per_node); n != kNoNode) return n;
+    if (home_fits) return home;
+    if (per_node != kNoNode)
+      if (std::uint32_t n = walk(kNoNode); n != kNoNode) return n;
     return overflow(cls, s, start);
   }
 
@@ -547,11 +746,9 @@ class Placer {
   }
 
   // --- reasons ---------------------------------------------------------------------------------
-  void unplaced(std::uint32_t s, std::uint32_t slot) {
-    auto it = reasons_.find(s);
-    if (it == reasons_.end()) it = reasons_.emplace(s, explain(*c_.services[s])).first;
-    unplaced_.push_back(UnplacedSlot{s, slot, it->second});
-  }
+  // The reason is written in emit(), from what nodes have left once everything is placed: the
+  // room at the moment a slot failed depends on the order slots came in, which must not show.
+  void unplaced(std::uint32_t s, std::uint32_t slot) { unplaced_.push_back(UnplacedSlot{s, slot, {}}); }
 
   std::string explain(const Service& svc) const {
     std::vector<NodeRoom> rooms;
@@ -592,6 +789,13 @@ class Placer {
         if (slot_node_[i] != kNoNode)
           a.tasks.push_back(PlacedTask{s, static_cast<std::uint32_t>(i - offsets_[s]), slot_node_[i]});
     }
+    std::map<std::uint32_t, std::string> reasons;  // per service
+    for (UnplacedSlot& u : unplaced_) {
+      if (!u.reason.empty()) continue;
+      auto it = reasons.find(u.service);
+      if (it == reasons.end()) it = reasons.emplace(u.service, explain(*c_.services[u.service])).first;
+      u.reason = it->second;
+    }
     std::sort(unplaced_.begin(), unplaced_.end(), [](const UnplacedSlot& x, const UnplacedSlot& y) {
       return std::tie(x.service, x.slot, x.reason) < std::tie(y.service, y.slot, y.reason);
     });
@@ -603,13 +807,16 @@ class Placer {
   const PlacementInput& in_;
   const PlacementConfig& config_;
   Ledger ledger_;
+  std::vector<Claim> claims_;       // running tasks of known services on known nodes
   std::vector<std::uint32_t> cap_;  // bounded-load cap per node
+  std::vector<ClassRing*> service_ring_;   // per replicated service: its class ring
+  std::vector<SpreadPlan*> service_plan_;  // per spread service: its plan, else null
+  std::vector<std::uint32_t> home_;  // per flat slot: node of its running claim not kept, if any
   std::uint64_t pinned_replicated_ = 0;
   std::vector<std::uint64_t> offsets_;               // first flat slot of each service
   std::vector<std::uint32_t> slot_node_;             // flat (service, slot) -> node
   std::vector<std::vector<std::uint32_t>> global_on_;  // global service -> nodes
   std::vector<UnplacedSlot> unplaced_;
-  std::map<std::uint32_t, std::string> reasons_;
   std::vector<std::uint32_t> points_;  // ring points per node
   std::unique_ptr<HashRing> active_ring_;
   std::map<std::string, std::unique_ptr<ClassRing>> class_rings_;

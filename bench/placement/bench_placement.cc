@@ -21,6 +21,7 @@
 #include "common/node_id.h"
 #include "placement/assignment.h"
 #include "placement/hash_ring.h"
+#include "placement/load_cap.h"
 #include "placement/place.h"
 
 using namespace shoal;
@@ -146,20 +147,53 @@ struct Movement {
   double leave = 0, drain = 0, join = 0, join_vs_share = 0, change = 0;
   double leave_worst = 0, join_worst = 0;
   std::uint64_t change_moved = 0;
+  // Sticky mode only: join moves against what the new node's lower caps force off full nodes.
+  std::uint64_t join_moved = 0, join_landed = 0, join_forced = 0, join_share = 0;
+  double leave_secs = 0;  // CPU time of the last leave re-placement
 };
+
+// What runs now if every node runs what `a` assigns (the gossiped task status, sticky mode).
+std::vector<RunningTask> running_of(const Assignment& a) {
+  std::vector<RunningTask> running;
+  running.reserve(a.tasks.size());
+  for (const PlacedTask& t : a.tasks)
+    running.push_back(RunningTask{a.services[t.service], t.slot, a.nodes[t.node]});
+  return running;
+}
+
+// Tasks above the load caps of `in` if every node kept what it has in `before`: the least a
+// sticky placement must move (every such task must leave its node, and nothing else must).
+std::uint64_t forced_by_caps(const Assignment& before, const PlacementInput& in,
+                             const PlacementConfig& cfg) {
+  std::uint64_t slots = 0;
+  for (const Service& s : in.services) slots += s.replicas;
+  std::size_t active = 0;
+  for (const Node& n : in.nodes) active += n.alive && n.availability == Availability::kActive;
+  const double bound = load_bound(cfg.load_epsilon, slots, active);
+  std::vector<std::uint32_t> load = before.load_per_node();
+  std::uint64_t forced = 0;
+  for (std::size_t n = 0; n < before.nodes.size(); ++n) {
+    std::uint32_t cap = load_cap(bound, stable_hash(before.nodes[n].name));
+    if (load[n] > cap) forced += load[n] - cap;
+  }
+  return forced;
+}
 
 // Several nodes leave / join (one at a time, from the same base) so one lucky node does not
 // decide the figure; ratios are total moved / total optimum, and the worst single case.
-Movement movement(const PlacementInput& base, const Assignment& before, const PlacementConfig& cfg,
-                  int trials) {
+Movement movement(const PlacementInput& base_in, const Assignment& before, const PlacementConfig& cfg,
+                  int trials, bool sticky = false) {
   Movement m;
   double secs = 0;
+  PlacementInput base = base_in;
+  if (sticky) base.running = running_of(before);
   std::uint64_t moved_sum = 0, opt_sum = 0;
   for (int t = 0; t < trials; ++t) {
     std::size_t victim = mix(t + 77) % base.nodes.size();
     PlacementInput in = base;
     in.nodes[victim].alive = false;
     Assignment after = timed_place(in, cfg, &secs);
+    m.leave_secs = secs;
     std::uint64_t moved = count_moved(before, after);
     std::uint64_t opt = tasks_on(before, base.nodes[victim].id.name);
     moved_sum += moved;
@@ -189,6 +223,10 @@ Movement movement(const PlacementInput& base, const Assignment& before, const Pl
     moved_sum += moved;
     opt_sum += landed;
     share_sum += before.tasks.size() / in.nodes.size();
+    m.join_moved += moved;
+    m.join_landed += landed;
+    m.join_forced += forced_by_caps(before, in, cfg);
+    m.join_share += before.tasks.size() / in.nodes.size();
     m.join_worst = std::max(m.join_worst, static_cast<double>(moved) / std::max<std::uint64_t>(landed, 1));
   }
   m.join = static_cast<double>(moved_sum) / static_cast<double>(std::max<std::uint64_t>(opt_sum, 1));
@@ -254,6 +292,7 @@ int main(int argc, char** argv) {
     best_wall = std::min(best_wall, g_last_wall);
   }
   Balance b = balance(a, base);
+  std::printf("recompute (no running list: every slot placed from scratch):\n");
   std::printf("full placement:        %.3f s cpu, %.3f s wall (best of 3)   target <= 1 s\n", best,
               best_wall);
   std::printf("placed / unplaced:     %zu / %zu\n", a.tasks.size(), a.unplaced.size());
@@ -266,6 +305,35 @@ int main(int argc, char** argv) {
               m.join, m.join_worst, m.join_vs_share);
   std::printf("one service 100->150:  %llu existing tasks moved (optimum 0)\n",
               static_cast<unsigned long long>(m.change_moved));
+
+
+  // Sticky mode: the running list says every task runs where `a` put it (1M entries), so
+  // place() keeps running tasks where they run and places only orphaned or new slots.
+  std::printf("\nsticky (running list = the previous assignment, %zu entries):\n", a.tasks.size());
+  PlacementInput running = base;
+  running.running = running_of(a);
+  double sticky_best = 1e9, sticky_wall = 1e9;
+  Assignment again;
+  for (int rep = 0; rep < 3; ++rep) {
+    again = timed_place(running, cfg, &secs);
+    sticky_best = std::min(sticky_best, secs);
+    sticky_wall = std::min(sticky_wall, g_last_wall);
+  }
+  std::printf("full placement:        %.3f s cpu, %.3f s wall (best of 3)   target <= 1 s\n",
+              sticky_best, sticky_wall);
+  std::printf("fixed point:           %s (%llu tasks moved when nothing changed)\n",
+              again == a ? "yes" : "NO", static_cast<unsigned long long>(count_moved(a, again)));
+  Movement sm = movement(base, a, cfg, quick ? 3 : 5, true);
+  std::printf("moved/optimal leave:   %.3f (worst of 5: %.3f)   target <= 1.1   (%.3f s cpu)\n",
+              sm.leave, sm.leave_worst, sm.leave_secs);
+  std::printf("moved/optimal drain:   %.3f\n", sm.drain);
+  std::printf("join (5 nodes):        %llu moved, %llu forced by the lower caps (moved/forced %.3f);"
+              " the new nodes took %llu (ideal share %llu)\n",
+              static_cast<unsigned long long>(sm.join_moved), static_cast<unsigned long long>(sm.join_forced),
+              static_cast<double>(sm.join_moved) / static_cast<double>(std::max<std::uint64_t>(sm.join_forced, 1)),
+              static_cast<unsigned long long>(sm.join_landed), static_cast<unsigned long long>(sm.join_share));
+  std::printf("one service 100->150:  %llu existing tasks moved (optimum 0)\n",
+              static_cast<unsigned long long>(sm.change_moved));
 
   if (!alternatives) return 0;
   std::printf("\nalternatives (same cluster):\n");

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "placement/constraint.h"
+#include "placement/load_cap.h"
 
 namespace shoal::placement {
 namespace {
@@ -276,6 +277,298 @@ RC_GTEST_PROP(Place, SpreadDividesSlotsEvenlyOverLabelValues, ()) {
   auto [lo, hi] = std::minmax({per_zone["a"], per_zone["b"], per_zone["c"]});
   RC_ASSERT(hi - lo <= 1);
   RC_ASSERT(a.tasks.size() == replicas);
+}
+
+// ---- sticky placement: running tasks stay where they run ----------------------------------------
+
+// What runs now if every node runs what `a` assigns it (global tasks included).
+std::vector<RunningTask> running_of(const Assignment& a) {
+  std::vector<RunningTask> running;
+  for (const PlacedTask& t : a.tasks)
+    running.push_back(RunningTask{a.services[t.service], t.slot, a.nodes[t.node]});
+  return running;
+}
+
+// Stale or contradictory gossip: the same slot on other nodes, slots past the replica count,
+// services and nodes this input does not know; some entries dropped; then shuffled.
+std::vector<RunningTask> with_noise(std::vector<RunningTask> running, const PlacementInput& in) {
+  std::size_t extra = *rc::gen::inRange<std::size_t>(0, 30);
+  for (std::size_t i = 0; i < extra; ++i) {
+    RunningTask t;
+    int svc = *rc::gen::inRange<int>(-1, static_cast<int>(in.services.size()));
+    int node = *rc::gen::inRange<int>(-1, static_cast<int>(in.nodes.size()));
+    t.service = svc < 0 ? "ghost" : in.services[svc].name;
+    t.node = node < 0 ? NodeId{"ghost-node"} : in.nodes[node].id;
+    t.slot = *rc::gen::inRange<std::uint32_t>(0, 30);
+    running.push_back(t);
+  }
+  std::size_t drop = *rc::gen::inRange<std::size_t>(0, running.size() / 4 + 1);
+  std::mt19937_64 rng(*rc::gen::arbitrary<std::uint64_t>());
+  std::shuffle(running.begin(), running.end(), rng);
+  running.resize(running.size() - std::min(drop, running.size()));
+  return running;
+}
+
+// Whether the first placement never had to relax a rule: no active node holds more replicated
+// tasks than its load cap or more of one service than the per-service limit (for spread
+// services, a conservative version of it), and no spread value holds more than its share.
+// Where a rule yielded (constraints or resources left no node with room when a slot came), a
+// re-run with the tasks running may move such a task to a node that has room by now: sticky
+// placement keeps tasks only within the rules.
+bool nothing_yielded(const PlacementInput& in, const Assignment& a, double eps) {
+  std::uint64_t slots = 0;
+  for (const Service& s : in.services)
+    if (s.mode == ServiceMode::kReplicated) slots += s.replicas;
+  std::size_t active = 0;
+  for (const Node& n : in.nodes) active += n.alive && n.availability == Availability::kActive;
+  const double bound = load_bound(eps, slots, active);
+  std::vector<std::uint32_t> load(a.nodes.size(), 0);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> per_service;  // (service, node)
+  for (const PlacedTask& t : a.tasks) {
+    if (t.slot == kGlobalSlot) continue;
+    ++load[t.node];
+    ++per_service[{t.service, t.node}];
+  }
+  for (std::size_t n = 0; n < a.nodes.size(); ++n)
+    if (load[n] > load_cap(bound, stable_hash(a.nodes[n].name))) return false;
+  for (const Service& s : in.services) {
+    if (s.mode != ServiceMode::kReplicated) continue;
+    const std::uint32_t si = *a.service_index(s.name);
+    // Eligible active nodes, by spread value ("" for all when not spread, "\x01" for unlabelled).
+    std::map<std::string, std::vector<std::uint32_t>> groups;
+    for (const Node& n : in.nodes) {
+      if (!n.alive || n.availability != Availability::kActive || !satisfies_all(n.labels, s.constraints)) continue;
+      std::string v;
+      if (s.spread_label) v = n.labels.count(*s.spread_label) ? n.labels.at(*s.spread_label) : "\x01";
+      groups[v].push_back(*a.node_index(n.id.name));
+    }
+    for (const auto& [value, nodes] : groups) {
+      std::uint64_t share = std::max<std::uint64_t>(s.replicas / groups.size(), 1);
+      std::uint64_t limit = (share + nodes.size() - 1) / nodes.size();
+      std::uint64_t in_group = 0;
+      for (std::uint32_t n : nodes) {
+        std::uint32_t c = per_service[{si, n}];
+        if (c > limit) return false;
+        in_group += c;
+      }
+      if (s.spread_label && in_group > (s.replicas + groups.size() - 1) / groups.size()) return false;
+    }
+  }
+  return true;
+}
+
+// (1) Fixed point: when every node runs what place() assigned and nothing changed, place()
+// returns the same assignment, whatever the cluster (constraints, spread, paused and dead
+// nodes, resources short) as long as no node had to go above its load cap.
+RC_GTEST_PROP(PlaceSticky, ThePlacementRunningNowIsAFixedPoint, ()) {
+  PlacementInput in = arbitrary_input();
+  PlacementConfig cfg;
+  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  Assignment a = must_place(in, cfg);
+  in.running = running_of(a);
+  Assignment b = must_place(in, cfg);
+  RC_TAG(nothing_yielded(in, a, cfg.load_epsilon) ? "rules held" : "a rule yielded");
+  // Where a rule had to yield (see nothing_yielded), the re-run may move such a task to a node
+  // with room; then only the laws are checked (NoisyRunningListsNeverBreakTheRules).
+  if (nothing_yielded(in, a, cfg.load_epsilon)) RC_ASSERT(b == a);
+}
+
+// The laws of placement hold whatever the running list says (it is gossip: stale, duplicated,
+// naming dead nodes or removed slots): each slot at most once, resources and constraints hold,
+// a paused node holds only tasks reported running on it, dead and drained nodes hold nothing,
+// and a slot is missing only if no eligible node has room.
+RC_GTEST_PROP(PlaceSticky, NoisyRunningListsNeverBreakTheRules, ()) {
+  PlacementInput in = arbitrary_input();
+  in.running = running_of(must_place(in));
+  // Then the cluster changes under the gossip: nodes die, drain, pause or come back.
+  for (Node& n : in.nodes) {
+    if (*rc::gen::inRange(0, 4) != 0) continue;
+    n.alive = *rc::gen::arbitrary<bool>();
+    n.availability = static_cast<Availability>(*rc::gen::inRange(0, 3));
+  }
+  in.running = with_noise(in.running, in);
+  Assignment a = must_place(in);
+  std::set<std::pair<std::string, std::string>> reported;  // (service, node)
+  for (const RunningTask& t : in.running) reported.insert({t.service, t.node.name});
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> free;
+  for (const Node& n : in.nodes) free[n.id.name] = {n.cpu_millis, n.memory_bytes};
+  for (const PlacedTask& t : a.tasks) {
+    const Service* s = find_service(in, a.services[t.service]);
+    const Node* n = find_node(in, a.nodes[t.node].name);
+    RC_ASSERT(n->alive && n->availability != Availability::kDrain);
+    if (n->availability == Availability::kPause)
+      RC_ASSERT(reported.count({s->name, n->id.name}) == 1u);
+    RC_ASSERT(satisfies_all(n->labels, s->constraints));
+    RC_ASSERT(free[n->id.name].first >= s->cpu_millis);
+    RC_ASSERT(free[n->id.name].second >= s->memory_bytes);
+    free[n->id.name].first -= s->cpu_millis;
+    free[n->id.name].second -= s->memory_bytes;
+  }
+  for (const Service& s : in.services) {
+    if (s.mode != ServiceMode::kReplicated) continue;
+    std::uint32_t si = *a.service_index(s.name);
+    std::set<std::uint32_t> slots;
+    for (const PlacedTask& t : a.tasks)
+      if (t.service == si) RC_ASSERT(slots.insert(t.slot).second);
+    for (const UnplacedSlot& u : a.unplaced) {
+      if (u.service != si) continue;
+      RC_ASSERT(slots.insert(u.slot).second);
+      for (const Node& n : in.nodes) {
+        bool eligible = n.alive && n.availability == Availability::kActive &&
+                        satisfies_all(n.labels, s.constraints);
+        bool room = free[n.id.name].first >= s.cpu_millis && free[n.id.name].second >= s.memory_bytes;
+        RC_ASSERT(!(eligible && room));
+      }
+    }
+    RC_ASSERT(slots.size() == s.replicas);
+  }
+}
+
+// (4) Determinism with duplicates: the same facts, with the running list (duplicates, stale
+// entries and all), nodes, services and constraints in any order, give the same assignment.
+RC_GTEST_PROP(PlaceSticky, SameRunningListInAnyOrderGivesTheSameAssignment, ()) {
+  PlacementInput in = arbitrary_input();
+  in.running = with_noise(running_of(must_place(in)), in);
+  // Some duplicates of real entries on other nodes, so rings must break ties between claims.
+  std::size_t dups = in.running.empty() || in.nodes.empty() ? 0 : *rc::gen::inRange<std::size_t>(0, 10);
+  for (std::size_t i = 0; i < dups; ++i) {
+    RunningTask t = in.running[*rc::gen::inRange<std::size_t>(0, in.running.size())];
+    t.node = in.nodes[*rc::gen::inRange<std::size_t>(0, in.nodes.size())].id;
+    in.running.push_back(t);
+  }
+  PlacementInput shuffled = in;
+  std::mt19937_64 rng(*rc::gen::arbitrary<std::uint64_t>());
+  std::shuffle(shuffled.running.begin(), shuffled.running.end(), rng);
+  std::shuffle(shuffled.nodes.begin(), shuffled.nodes.end(), rng);
+  std::shuffle(shuffled.services.begin(), shuffled.services.end(), rng);
+  for (Service& s : shuffled.services) std::shuffle(s.constraints.begin(), s.constraints.end(), rng);
+  Result<Assignment> a = place(in);
+  Result<Assignment> b = place(shuffled);
+  RC_ASSERT(a.ok() && b.ok());
+  RC_ASSERT(*a == *b);
+  // Exactly one node per slot, whatever the duplicates.
+  std::set<std::pair<std::uint32_t, std::uint32_t>> slots;
+  for (const PlacedTask& t : a->tasks)
+    if (t.slot != kGlobalSlot) RC_ASSERT(slots.insert({t.service, t.slot}).second);
+}
+
+// A cluster with room for everything: zones a/b/c with at least two nodes each, services of
+// every kind (free, zone==, zone!=, spread over zone).
+PlacementInput roomy_cluster() {
+  PlacementInput in;
+  std::size_t nodes = *rc::gen::inRange<std::size_t>(6, 30);
+  for (std::size_t i = 0; i < nodes; ++i)
+    in.nodes.push_back(node("n" + std::to_string(i), std::string(1, static_cast<char>('a' + i % 3))));
+  std::size_t services = *rc::gen::inRange<std::size_t>(1, 15);
+  for (std::size_t i = 0; i < services; ++i) {
+    Service s = service("s" + std::to_string(i), *rc::gen::inRange<std::uint32_t>(0, 40), 10, kMiB);
+    std::string z(1, static_cast<char>('a' + *rc::gen::inRange(0, 3)));
+    switch (*rc::gen::inRange(0, 4)) {
+      case 1: s.constraints.push_back({"zone", ConstraintOp::kEqual, z}); break;
+      case 2: s.constraints.push_back({"zone", ConstraintOp::kNotEqual, z}); break;
+      case 3: s.spread_label = "zone"; break;
+      default: break;
+    }
+    in.services.push_back(s);
+  }
+  return in;
+}
+
+// (2) A node leaving (dead or drained) moves exactly its own tasks: every other task keeps its
+// node (when no node had to go above its cap in the first placement).
+RC_GTEST_PROP(PlaceSticky, LeaveMovesExactlyTheLeaversTasks, ()) {
+  PlacementInput in = roomy_cluster();
+  PlacementConfig cfg;
+  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  Assignment before = must_place(in, cfg);
+  std::size_t victim = *rc::gen::inRange<std::size_t>(0, in.nodes.size());
+  PlacementInput left = in;
+  left.running = running_of(before);
+  if (*rc::gen::arbitrary<bool>())
+    left.nodes[victim].alive = false;
+  else
+    left.nodes[victim].availability = Availability::kDrain;
+  Assignment after = must_place(left, cfg);
+  std::uint32_t victim_load = before.load_per_node()[*before.node_index(in.nodes[victim].id.name)];
+  RC_ASSERT(after.unplaced.empty());
+  RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
+  if (!nothing_yielded(in, before, cfg.load_epsilon)) return;  // see ThePlacementRunningNowIsAFixedPoint
+  RC_ASSERT(count_moved(before, after) == victim_load);
+  for (const PlacedTask& t : before.tasks)
+    if (before.nodes[t.node] != in.nodes[victim].id)
+      RC_ASSERT(after.node_of(before.services[t.service], t.slot) == before.nodes[t.node]);
+}
+
+// (3) A node joining moves only what the lower load caps force off a node: from each node, at
+// most load - new cap tasks leave (so none from a node under its new cap). Services have at most
+// one replica per node (replicas <= nodes), so the per-service limit does not change.
+RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
+  std::size_t nodes = *rc::gen::inRange<std::size_t>(2, 30);
+  PlacementInput in;
+  for (std::size_t i = 0; i < nodes; ++i) in.nodes.push_back(node("n" + std::to_string(i)));
+  std::size_t services = *rc::gen::inRange<std::size_t>(1, 25);
+  std::uint64_t slots = 0;
+  for (std::size_t i = 0; i < services; ++i) {
+    in.services.push_back(service("s" + std::to_string(i),
+                                  *rc::gen::inRange<std::uint32_t>(0, static_cast<std::uint32_t>(nodes) + 1)));
+    slots += in.services.back().replicas;
+  }
+  PlacementConfig cfg;
+  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  Assignment before = must_place(in, cfg);
+  PlacementInput joined = in;
+  joined.running = running_of(before);
+  joined.nodes.push_back(node("new"));
+  Assignment after = must_place(joined, cfg);
+  RC_ASSERT(after.tasks.size() == before.tasks.size());
+  RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
+  if (!nothing_yielded(in, before, cfg.load_epsilon)) return;  // see ThePlacementRunningNowIsAFixedPoint
+
+  const double bound = load_bound(cfg.load_epsilon, slots, nodes + 1);
+  std::vector<std::uint32_t> load = before.load_per_node();
+  std::map<std::string, std::uint64_t> moved_from;
+  for (const PlacedTask& t : before.tasks)
+    if (after.node_of(before.services[t.service], t.slot) != before.nodes[t.node])
+      ++moved_from[before.nodes[t.node].name];
+  std::uint64_t moved = 0, forced = 0;
+  for (std::size_t n = 0; n < before.nodes.size(); ++n) {
+    std::uint32_t cap = load_cap(bound, stable_hash(before.nodes[n].name));
+    std::uint64_t excess = load[n] > cap ? load[n] - cap : 0;
+    RC_ASSERT(moved_from[before.nodes[n].name] <= excess);
+    moved += moved_from[before.nodes[n].name];
+    forced += excess;
+  }
+  RC_ASSERT(moved == count_moved(before, after));
+  RC_ASSERT(moved <= forced);
+}
+
+TEST(PlaceSticky, ADuplicatedSlotKeepsOneNodeAndAMovedSlotStays) {
+  PlacementInput in;
+  for (int i = 0; i < 6; ++i) in.nodes.push_back(node("n" + std::to_string(i)));
+  in.services.push_back(service("web", 6));
+  Assignment before = must_place(in);
+  ASSERT_EQ(before.tasks.size(), 6u);
+  // Slot 0 is reported on its node and on another one (a move in flight); slot 1 runs on a
+  // node the hash would not pick for it (placed there by an earlier cluster).
+  std::string home0 = before.node_of("web", 0)->name;
+  std::string other = home0 == "n0" ? "n1" : "n0";
+  in.running = {RunningTask{"web", 0, NodeId{home0}}, RunningTask{"web", 0, NodeId{other}}};
+  Assignment a = must_place(in);
+  std::size_t on_slot0 = 0;
+  for (const PlacedTask& t : a.tasks) on_slot0 += t.slot == 0;
+  EXPECT_EQ(on_slot0, 1u);
+  std::swap(in.running[0], in.running[1]);
+  EXPECT_EQ(must_place(in), a);
+
+  std::string home1 = before.node_of("web", 1)->name;
+  std::string elsewhere;
+  for (const Node& n : in.nodes)
+    if (n.id.name != home1 && before.load_per_node()[*before.node_index(n.id.name)] == 1 &&
+        n.id.name != before.node_of("web", 0)->name)
+      elsewhere = n.id.name;
+  ASSERT_FALSE(elsewhere.empty());
+  in.running = {RunningTask{"web", 1, NodeId{elsewhere}}};
+  EXPECT_EQ(must_place(in).node_of("web", 1)->name, elsewhere);
 }
 
 // ---- examples ----------------------------------------------------------------------------------
