@@ -147,13 +147,19 @@ void Agent::on_events(const std::vector<membership::Event>& events) {
     log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
              membership::status_name(e.member.status) + ", incarnation " +
              std::to_string(e.member.incarnation) + ")");
-    if (e.kind == membership::Event::kFailed || e.kind == membership::Event::kLeft)
-      anti_entropy_.forget(e.member.id);
-    // A node joining (or us, just started) gets the full state from the first peer it sees.
-    if (e.kind == membership::Event::kJoined && !initial_sync_done_ && e.member.id.name != config_.name) {
-      initial_sync_done_ = true;
-      sync_with(e.member.id);
+    // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
+    // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
+    if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
+    // A member seen joining, or back after failed/left (a healed partition), and we ourselves
+    // just started: one anti-entropy round with it now, rather than waiting for random rounds
+    // to reach it (a joining node gets the full state this way).
+    // Bounded, so a node joining a large cluster does not sync with every member at once.
+    if (e.kind == membership::Event::kJoined && e.member.id.name != config_.name) {
+      std::uint64_t now = membership::Transport::mono_ms();
+      if (now - join_sync_window_start_ms_ >= 1000) join_sync_window_start_ms_ = now, join_syncs_in_window_ = 0;
+      if (join_syncs_in_window_++ < kJoinSyncsPerSecond) sync_with(e.member.id);
     }
+    on_state_changed();
   }
 }
 

@@ -25,6 +25,11 @@ inline constexpr std::uint64_t kStopTasksMaxWaitMs = 12'000;
 // Key operations heard over gossip are deduplicated by id; this many ids are remembered.
 inline constexpr std::size_t kSeenKeyOpsMax = 1024;
 
+// A member seen joining (or back after a partition) gets an anti-entropy round at once, at most
+// this many per second: a node joining a 10,000-node cluster hears thousands of joins at once,
+// and a few full syncs already give it everything.
+inline constexpr std::uint32_t kJoinSyncsPerSecond = 4;
+
 // Remote state merges are persisted at most this often (local writes are persisted before they
 // are acknowledged): a burst of task-status gossip then costs one file write, not hundreds.
 inline constexpr std::uint64_t kPersistDebounceMs = 200;

@@ -113,7 +113,8 @@ class Agent {
   boost::asio::steady_timer sync_timer_;
   boost::asio::steady_timer persist_timer_;
   bool persist_pending_ = false;
-  bool initial_sync_done_ = false;
+  std::uint64_t join_sync_window_start_ms_ = 0;  // rate limit of join-time syncs
+  std::uint32_t join_syncs_in_window_ = 0;
   std::unique_ptr<runtime::Runtime> runtime_;
   boost::asio::steady_timer runtime_timer_;
   boost::asio::steady_timer reconcile_timer_;

@@ -98,8 +98,12 @@ void Agent::schedule_anti_entropy() {
 void Agent::anti_entropy_round() {
   auto peers = live_peers();
   auto request = anti_entropy_.poll(membership::Transport::mono_ms(), replica_.state(), peers);
-  auto stats = anti_entropy_.collect_garbage(replica_.state_for_gc(), peers, membership::Transport::wall_ms());
-  (void)stats;
+  // Every member that has not left must have seen a tombstone before it goes (a failed member
+  // may be cut off and come back); the horizon in crdt/config.h bounds the wait.
+  std::vector<NodeId> gc_peers;
+  for (const auto& m : swim_->members())
+    if (m.id.name != config_.name && m.status != membership::MemberStatus::kLeft) gc_peers.push_back(m.id);
+  (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, membership::Transport::wall_ms());
   if (request) sync_with(request->peer);
 }
 

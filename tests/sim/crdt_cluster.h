@@ -71,8 +71,15 @@ class CrdtCluster {
       merge(node, *delta);
     };
     sim_.on_event = [this](std::uint64_t, NodeIndex node, const membership::Event& e) {
-      if (e.kind == membership::Event::kFailed || e.kind == membership::Event::kLeft)
-        nodes_[node].anti_entropy.forget(e.member.id);
+      // As Agent::on_events: only a member that left stops counting for tombstone GC (a failed
+      // one may be partitioned away and come back holding the deleted write); a member seen
+      // joining (or back after failed/left: a healed partition) gets an anti-entropy round now.
+      if (e.kind == membership::Event::kLeft) nodes_[node].anti_entropy.forget(e.member.id);
+      if (e.kind == membership::Event::kJoined && e.member.id.name != sim_.name(node) && sim_.up(node)) {
+        Node& n = nodes_[node];
+        ++stats_.rounds;
+        send(Kind::kDigest, node, index_of(e.member.id), {}, crdt::encode_digest(n.anti_entropy.digest(n.replica.state())));
+      }
     };
   }
   CrdtCluster(const CrdtCluster&) = delete;
@@ -194,6 +201,14 @@ class CrdtCluster {
     if (!lacking.empty()) send(Kind::kPush, m.to, m.from, crdt::encode_state(lacking), {});
   }
 
+  // As Agent::gc_peers: every member that has not left (a failed one may return), self excluded.
+  std::vector<NodeId> gc_peers(NodeIndex node) const {
+    std::vector<NodeId> out;
+    for (const auto& m : sim_.swim(node).members())
+      if (m.id.name != sim_.name(node) && m.status != membership::MemberStatus::kLeft) out.push_back(m.id);
+    return out;
+  }
+
   // Agent::anti_entropy_round for every node whose round is due, in index order.
   void start_due_rounds() {
     for (NodeIndex i = 0; i < nodes_.size(); ++i) {
@@ -204,7 +219,7 @@ class CrdtCluster {
       for (NodeIndex p : peers) peer_ids.push_back(NodeId{sim_.name(p)});
       auto request = n.anti_entropy.poll(sim_.now_ms(), n.replica.state(), peer_ids);
       if (options_.collect_garbage) {
-        auto gc = n.anti_entropy.collect_garbage(n.replica.state_for_gc(), peer_ids, wall_ms(i));
+        auto gc = n.anti_entropy.collect_garbage(n.replica.state_for_gc(), gc_peers(i), wall_ms(i));
         stats_.gc_dropped += gc.seen_by_all + gc.expired;
       }
       if (!request) continue;

@@ -230,11 +230,8 @@ Result<DesiredState> random_write(CrdtCluster& cluster, NodeIndex node, std::siz
 }
 
 // What the run is held to. The issue's property: tombstone GC on every round as the agent runs
-// it, every replica equal within 3 anti-entropy intervals of the heal. Today it fails two ways
-// (see the DISABLED_ tests below), so the enabled tests hold what the system guarantees today:
-// no GC, within 6 intervals (over 600 seeds, the slowest convergence measured was 43.3 s: SWIM
-// views merge in up to ~29 s, then the lone side's writes spread by random-peer anti-entropy
-// only, about one push-pull epidemic round per interval).
+// it, every replica equal within 3 anti-entropy intervals of the heal (kIssue). kNoGc also runs
+// without GC, within 6 intervals, so a GC regression and a sync regression fail apart.
 struct Bound {
   bool gc;
   std::uint64_t intervals;
@@ -244,11 +241,11 @@ struct Bound {
 std::string repro(std::uint64_t seed, Shape shape, const Bound& bound) {
   const std::string test = std::string(bound.replay_test) + (shape == Shape::kHalves ? "Halves" : "OneVsRest");
   return "reproduce with seed=" + std::to_string(seed) + " (SHOAL_SIM_SEED=" + std::to_string(seed) +
-         " --gtest_also_run_disabled_tests --gtest_filter=CrdtPartition." + test + ")";
+         " --gtest_filter=CrdtPartition." + test + ")";
 }
 
 constexpr Bound kHoldsToday{false, 6, "Replay"};
-constexpr Bound kIssue{true, 3, "DISABLED_ReplayIssueBound"};
+constexpr Bound kIssue{true, 3, "ReplayIssueBound"};
 
 struct Outcome {
   std::string failure;  // "" = the property held
@@ -353,21 +350,20 @@ RC_GTEST_PROP(CrdtPartition, OneVsRestHealsToOneStateKeepingEveryUnsupersededWri
   check_property(Shape::kOneVsRest, kHoldsToday);
 }
 
-// The issue's property, with GC and within 3 intervals. Fails today, two ways:
-//  - tombstone GC during a partition: each side sees the other failed, AntiEntropy::forget()s its
-//    digests, so "every live member has seen the delete" holds on one side alone and the
-//    tombstone goes; on heal the other side's older write comes back through bucket repair with
-//    nothing left to cancel it, and the deleted value is live again on every node, its writer
-//    included (~1-3% of seeds; SHOAL_SIM_SEED=57 DISABLED_ReplayIssueBoundHalves: a task n2
-//    deleted reads "shutdown" again everywhere);
-//  - 1 vs N-1: the lone node's writes reach the rest only by random-peer anti-entropy, about one
-//    epidemic round per interval, after the SWIM views merge: 3 intervals are too few in ~40% of
-//    seeds at N = 10..20 (median 28 s, max 43 s; SHOAL_SIM_SEED=4 DISABLED_ReplayIssueBoundOneVsRest).
-RC_GTEST_PROP(CrdtPartition, DISABLED_HalvesHealWithinThreeIntervalsWithGc, ()) {
+// The issue's property, with GC and within 3 intervals. It found two bugs, both fixed (in the
+// agent and mirrored by the harness):
+//  - tombstone GC during a partition: each side saw the other failed and forget()-ed its digests,
+//    so "every live member has seen the delete" held on one side alone and the tombstone went;
+//    on heal the other side's older write came back with nothing to cancel it (seed 57, halves).
+//    Now only members that left stop counting for GC.
+//  - 1 vs N-1: the lone node's writes reached the rest only by random-peer anti-entropy, one
+//    epidemic round per interval: 3 intervals were too few in ~40% of seeds (seed 4). Now a
+//    member seen joining, or back after failed (a healed partition), gets a round at once.
+RC_GTEST_PROP(CrdtPartition, HalvesHealWithinThreeIntervalsWithGc, ()) {
   check_property(Shape::kHalves, kIssue);
 }
 
-RC_GTEST_PROP(CrdtPartition, DISABLED_OneVsRestHealsWithinThreeIntervalsWithGc, ()) {
+RC_GTEST_PROP(CrdtPartition, OneVsRestHealsWithinThreeIntervalsWithGc, ()) {
   check_property(Shape::kOneVsRest, kIssue);
 }
 
@@ -387,9 +383,9 @@ void replay(Shape shape, const Bound& bound, std::uint64_t fallback_seed) {
 // One seed (SHOAL_SIM_SEED, else a fixed one) per shape and bound: replays what a property found.
 TEST(CrdtPartition, ReplayHalves) { replay(Shape::kHalves, kHoldsToday, 20260101); }
 TEST(CrdtPartition, ReplayOneVsRest) { replay(Shape::kOneVsRest, kHoldsToday, 20260102); }
-// Default seeds: the two failures described above.
-TEST(CrdtPartition, DISABLED_ReplayIssueBoundHalves) { replay(Shape::kHalves, kIssue, 57); }
-TEST(CrdtPartition, DISABLED_ReplayIssueBoundOneVsRest) { replay(Shape::kOneVsRest, kIssue, 4); }
+// Default seeds: the two failures described above, kept as regressions.
+TEST(CrdtPartition, ReplayIssueBoundHalves) { replay(Shape::kHalves, kIssue, 57); }
+TEST(CrdtPartition, ReplayIssueBoundOneVsRest) { replay(Shape::kOneVsRest, kIssue, 4); }
 
 }  // namespace
 }  // namespace shoal::sim
