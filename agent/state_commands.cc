@@ -31,10 +31,17 @@ ApiResponse finish_write(Agent& agent, Result<crdt::DesiredState> delta, const s
   return ok(done + "\n");
 }
 
-std::uint32_t running_tasks(const crdt::DesiredState& state, const crdt::Service& svc) {
+// Is `node` alive (or suspect) in our view? A dead node's last task status stays in the state
+// (only it may write it), so counting it would show 4/3 after a failover.
+bool runs_now(Agent& agent, const NodeId& node) {
+  auto m = agent.swim().member(node);
+  return m && (m->status == membership::MemberStatus::kAlive || m->status == membership::MemberStatus::kSuspect);
+}
+
+std::uint32_t running_tasks(Agent& agent, const crdt::DesiredState& state, const crdt::Service& svc) {
   std::uint32_t n = 0;
   for (const auto& [runner, task] : state.all_tasks())
-    if (task->service == svc.name &&
+    if (task->service == svc.name && runs_now(agent, runner) &&
         (task->state == crdt::TaskState::kRunning || task->state == crdt::TaskState::kHealthy))
       ++n;
   return n;
@@ -96,7 +103,7 @@ ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
   for (const crdt::Service* svc : state.all_services()) {
     bool global = svc->spec.mode == crdt::ServiceMode::kGlobal;
     std::uint64_t desired = global ? nodes : svc->spec.replicas;
-    std::uint32_t running = running_tasks(state, *svc);
+    std::uint32_t running = running_tasks(agent, state, *svc);
     j.begin_object().field("name", svc->name).field("mode", crdt::to_string(svc->spec.mode))
         .field("replicas", desired).field("running", static_cast<std::uint64_t>(running))
         .field("version", svc->version).field("command", command_text(svc->spec)).end_object();
@@ -168,7 +175,9 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
     if (!json) return fail(json.message(), 2);
     std::map<std::string, std::uint64_t> tasks_on;
     for (const auto& [runner, task] : state.all_tasks())
-      if (task->state != crdt::TaskState::kShutdown && task->state != crdt::TaskState::kFailed) ++tasks_on[runner.name];
+      if (task->state != crdt::TaskState::kShutdown && task->state != crdt::TaskState::kFailed &&
+          runs_now(agent, runner))
+        ++tasks_on[runner.name];
     JsonWriter j;
     j.begin_array();
     std::vector<std::vector<std::string>> rows{{"NAME", "STATUS", "AVAILABILITY", "TASKS", "CPU", "MEMORY", "LABELS"}};

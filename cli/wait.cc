@@ -16,6 +16,9 @@ namespace {
 // How long the CLI waits for convergence before giving up (the write itself stays).
 constexpr int kWaitLimitS = 300;
 constexpr int kPollMs = 100;
+// Slots no node can take: once every task not ready is pending, unchanged for this long, the CLI
+// says why and gives up (the service stays; the cluster places it when a node fits).
+constexpr int kPendingGiveUpMs = 5'000;
 
 bool has(const std::vector<std::string>& argv, const std::string& flag) {
   for (const auto& a : argv) {
@@ -105,6 +108,8 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
   std::fputs(resp->out.c_str(), stdout);
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   std::string last;
+  std::string pending_seen;
+  auto pending_since = std::chrono::steady_clock::now();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kWaitLimitS);
   while (std::chrono::steady_clock::now() < deadline) {
     auto p = call_agent(api, {token, {"service", "progress", name}});
@@ -121,6 +126,17 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
       std::string msg = json_field(p->out, "message");
       std::fprintf(stderr, "%sshoal: update of %s %s%s%s\n", tty ? "\n" : "", name.c_str(),
                    phase == "paused" ? "paused" : "is rolling back", msg.empty() ? "" : ": ", msg.c_str());
+      return 1;
+    }
+    unsigned long pending = std::strtoul(json_field(p->out, "pending").c_str(), nullptr, 10);
+    std::string pending_now = pending > 0 && ready + pending == desired ? json_field(p->out, "pending") + "/" +
+                                                                             json_field(p->out, "message")
+                                                                       : "";
+    if (pending_now != pending_seen) pending_seen = pending_now, pending_since = std::chrono::steady_clock::now();
+    if (!pending_now.empty() &&
+        std::chrono::steady_clock::now() - pending_since > std::chrono::milliseconds(kPendingGiveUpMs)) {
+      std::fprintf(stderr, "%sshoal: %lu of %lu tasks of %s cannot be placed: %s (the service is kept; it runs when a node fits)\n",
+                   tty ? "\n" : "", pending, desired, name.c_str(), json_field(p->out, "message").c_str());
       return 1;
     }
     if (phase == "completed" && ready == desired) {
