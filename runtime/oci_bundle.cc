@@ -1,5 +1,7 @@
 #include "runtime/oci_bundle.h"
 
+#include "common/json_writer.h"
+
 #include <cstdio>
 
 #include "runtime/cgroup.h"
@@ -49,27 +51,7 @@ std::string namespaces(const TaskSpec& spec) {
 
 }  // namespace
 
-std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_quote(std::string_view text) { return json_escape(text); }
 
 std::string oci_config_json(const TaskSpec& spec, const OciBundleOptions& options) {
   std::vector<std::string> env = spec.env;
