@@ -26,6 +26,10 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
   AgentConfig c;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
+    if (flag == "--require-isolation") {
+      c.require_isolation = true;
+      continue;
+    }
     auto need = [&]() -> Result<std::string> {
       if (i + 1 >= args.size()) return make_error(flag + " needs a value");
       return args[++i];

@@ -27,6 +27,7 @@ struct AgentConfig {
   std::string api = kDefaultApiAddress;  // --api: unix socket path or 127.0.0.1:PORT
   std::string api_token_file;          // --api-token-file: required when --api is TCP
   std::string data_dir;                // --data-dir: state file, incarnation (default /var/lib/shoal/NAME)
+  bool require_isolation = false;      // --require-isolation: refuse to run tasks without namespaces+cgroups
 };
 
 Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args);

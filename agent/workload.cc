@@ -54,6 +54,7 @@ Status Agent::open_runtime() {
   runtime::RuntimeConfig rc;
   rc.state_dir = config_.data_dir + "/runtime";
   rc.log_dir = config_.data_dir + "/logs";
+  rc.require_isolation = config_.require_isolation;
   // One subtree per agent on a host: the runtime kills whatever under it no record explains, so
   // two agents (or two clusters' "n1") must never share one. The data dir tells them apart.
   char suffix[20];

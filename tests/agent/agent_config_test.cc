@@ -13,6 +13,10 @@ TEST(AgentConfig, ParsesAndDefaults) {
   EXPECT_EQ(c->memory_bytes, 1u << 30);
   EXPECT_EQ(c->data_dir, "/var/lib/shoal/n1");
   EXPECT_EQ(c->api, kDefaultApiAddress);
+  EXPECT_FALSE(c->require_isolation);
+  auto strict = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--require-isolation"});
+  ASSERT_TRUE(strict.ok()) << strict.message();
+  EXPECT_TRUE(strict->require_isolation);
 }
 
 TEST(AgentConfig, ClearErrors) {
