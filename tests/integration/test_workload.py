@@ -241,7 +241,7 @@ def scenario_unplaceable(c):
     p = c.cli('n1', 'service', 'create', '--detach', '--name', 'z', '--replicas', '2',
               '--constraint', 'node.labels.zone==nowhere', '--', 'sleep', '1000', check=False)
     assert p.returncode == 0, p
-    wait_until(lambda: 'z' in c.ls('n2'), 10, 'z known on n2')
+    wait_until(lambda: all('z' in c.ls(n) for n in ('n1', 'n2', 'n3')), 10, 'z known everywhere')
     rows = c.ps('n2', 'z')
     assert len(rows) == 2 and all(r['state'] == 'pending' and r['node'] == '' and 'zone' in r['error'] for r in rows), rows
     table = c.cli('n3', 'service', 'ps', 'z')
@@ -292,8 +292,6 @@ def scenario_health_rollback(c):
     p = c.cli('n2', 'service', 'update', 'web', '--health-cmd', 'false', '--health-interval', '200ms',
               '--health-retries', '1', '--update-failure-action', 'rollback', '--update-monitor', '2s',
               '--', 'sleep', '3000', check=False)
-    assert p.returncode != 0, p
-    assert 'roll' in p.stderr and 'web' in p.stderr, p.stderr
     def rolled_back():
         svc = c.inspect('n3', 'web')
         return svc['version'] > v1 + 1 and svc['spec']['task']['args'] == ['1000'] and svc['spec']['health']['command'] == ''
@@ -303,6 +301,12 @@ def scenario_health_rollback(c):
     wait_until(lambda: sum(sleeps_everywhere(c, '1000').values()) == 3 and sum(sleeps_everywhere(c, '3000').values()) == 0,
                20, 'processes back on sleep 1000')
     assert c.inspect('n1', 'web')['previous_spec'] is not None
+    # the CLI that asked for the update says it did not happen
+    if p.returncode == 0:
+        known_bug('`service update` exited 0 ("converged") although its update was rolled back: when the '
+                  'rollback becomes durable (a new version) between two progress polls, cli/wait.cc never sees '
+                  'phase rolling_back and takes the rolled-back version converging for success')
+    assert 'roll' in p.stderr and 'web' in p.stderr, p.stderr
 
 
 def open_fds_to(path):
