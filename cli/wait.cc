@@ -109,6 +109,7 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   std::string last;
   std::string pending_seen;
+  std::string version_written;  // the version our write produced (first progress read)
   auto pending_since = std::chrono::steady_clock::now();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kWaitLimitS);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -116,6 +117,16 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
     if (!p || p->exit_code != 0) {
       std::fprintf(stderr, "\nshoal: cannot read progress of %s: %s\n", name.c_str(),
                    p ? p->err.c_str() : p.message().c_str());
+      return 1;
+    }
+    // The version moved on while we waited: the update failed and a node wrote the rollback
+    // (or someone else wrote the service). Either way ours is not what runs: say so.
+    std::string version = json_field(p->out, "version");
+    if (version_written.empty()) version_written = version;
+    if (version != version_written) {
+      std::fprintf(stderr, "%sshoal: %s is now at version %s, not the version %s this command wrote: the update "
+                   "failed and was rolled back, or another write replaced it (see `shoal service inspect %s`)\n",
+                   tty ? "\n" : "", name.c_str(), version.c_str(), version_written.c_str(), name.c_str());
       return 1;
     }
     unsigned long ready = std::strtoul(json_field(p->out, "ready").c_str(), nullptr, 10);
