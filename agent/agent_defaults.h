@@ -39,4 +39,11 @@ inline constexpr std::uint64_t kReconcileIntervalMs = 1'000;
 // Bursts of events (a join brings many deltas) are batched into one reconcile this long.
 inline constexpr std::uint64_t kReconcileCoalesceMs = 10;
 
+// Task starts per reconcile round stop after this long; the rest go to the next round. One
+// start costs ~5-15 ms (fork into namespaces, cgroups, log and record files with fsync), and the
+// same event loop answers SWIM probes and the API: 333 starts in one round blocked it ~5 s,
+// peers declared the node failed and placement churned (bench/e2e, 1,000 replicas on 3 agents).
+// 50 ms is a quarter of the lan probe timeout (200 ms).
+inline constexpr std::uint64_t kStartBudgetMs = 50;
+
 }  // namespace shoal::agent_defaults

@@ -15,14 +15,6 @@ namespace {
 
 using namespace agent_defaults;
 
-// Task starts per reconcile round stop after this much time; the rest go to the next round.
-// One start costs ~5-15 ms here (fork into namespaces, cgroups, log and record files with
-// fsync), and the same event loop answers SWIM probes and the API: 333 starts in one round
-// blocked it ~5 s, peers declared the node failed and placement churned (bench/e2e, 1,000
-// replicas on 3 agents). 50 ms is a tenth of the LAN probe timeout (500 ms).
-// (Belongs in agent_defaults.h; kept here until the lead moves it.)
-constexpr std::uint64_t kStartBudgetMs = 50;
-
 void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
 
 std::int64_t wall_now() { return static_cast<std::int64_t>(membership::Transport::wall_ms()); }
