@@ -225,8 +225,11 @@ def scenario_global(c):
     start3(c)
     out = c.cli('n1', 'service', 'create', '--name', 'mon', '--mode', 'global', '--', 'sleep', '1000')
     assert 'converged' in out, out
-    rows = [r for r in c.ps('n2', 'mon') if r['desired'] == 'running']
-    assert sorted(r['node'] for r in rows) == ['n1', 'n2', 'n3'] and all(r['state'] in LIVE for r in rows), rows
+    # converged on n1's view; n2's view catches up by gossip (task status written on n3)
+    def live_rows():
+        rows = [r for r in c.ps('n2', 'mon') if r['desired'] == 'running']
+        return sorted(r['node'] for r in rows) == ['n1', 'n2', 'n3'] and all(r['state'] in LIVE for r in rows)
+    wait_until(live_rows, 10, 'n2 sees one live task per node')
     wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1}, 10, 'one process per node')
     c.start('n4', join=['n2'])
     wait_until(lambda: sorted(r['node'] for r in c.ps('n1', 'mon') if r['desired'] == 'running' and r['state'] in LIVE)
