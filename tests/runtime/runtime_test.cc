@@ -113,8 +113,12 @@ TEST_F(RuntimeTest, StartErrorsAreClear) {
 
 TEST_F(RuntimeTest, StopEscalatesToSigkillAfterGrace) {
   open_runtime();
-  ASSERT_TRUE(rt_->start(spec("stub.1.1", {"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"}), now_ms()).ok());
+  // The task says when its trap is set: a SIGTERM before that would kill it (seen in CI-like runs).
+  const std::string ready = dir_ + "/stub-ready";
+  ASSERT_TRUE(rt_->start(spec("stub.1.1", {"/bin/sh", "-c", "trap '' TERM; : > " + ready + "; while :; do sleep 0.05; done"}),
+                         now_ms()).ok());
   ASSERT_TRUE(wait_state("stub.1.1", S::kHealthy));
+  ASSERT_TRUE(wait_until([&] { return path_exists(ready); }));
   ASSERT_TRUE(rt_->stop("stub.1.1", 100, now_ms()).ok());
   ASSERT_TRUE(rt_->stop("stub.1.1", 100, now_ms()).ok());  // idempotent
   EXPECT_LT(rt_->next_deadline_ms(), kNever);
