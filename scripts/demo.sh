@@ -34,9 +34,16 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+quote() {  # the args as a shell would need them typed: plain words bare, others in '...'
+  local a out=()
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+=("$a"); else out+=("'${a//\'/\'\\\'\'}'"); fi
+  done
+  echo "${out[*]}"
+}
 run() {  # run NODE ARGS...: shoal ARGS against agent nNODE, printed first
   local n=$1; shift
-  printf '$ shoal %s  # on n%s\n' "${*@Q}" "$n"
+  printf '$ shoal %s  # on n%s\n' "$(quote "$@")" "$n"
   "$SHOAL" "$@" --api "$DIR/n$n.sock"
 }
 wait_for() {  # wait_for SECONDS CMD...: poll until CMD succeeds
