@@ -18,8 +18,6 @@ using namespace agent_defaults;
 
 constexpr const char* kVersion = "0.1.0";
 
-void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
-
 membership::Config profile_config(const std::string& profile) {
   if (profile == "wan") return membership::wan_config();
   if (profile == "local") return membership::local_config();
@@ -258,6 +256,8 @@ int Agent::run() {
   if (persist_pending_) (void)persist_state_now();
   return 0;
 }
+
+void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
 
 int run_agent(const AgentConfig& config) {
   Agent agent(config);

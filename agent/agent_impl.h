@@ -25,6 +25,9 @@
 
 namespace shoal {
 
+// One line on the agent's log (stderr), prefixed "shoal: ".
+void log_line(const std::string& line);
+
 class Agent {
  public:
   explicit Agent(AgentConfig config);

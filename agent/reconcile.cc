@@ -1,5 +1,6 @@
 #include "agent/reconcile.h"
 
+#include <charconv>
 #include <set>
 
 namespace shoal {
@@ -57,6 +58,15 @@ void reconcile_slot(const SlotKey& key, std::uint64_t want, bool start_first,
 
 std::string task_id(const std::string& service, std::uint32_t slot, std::uint64_t version) {
   return service + "." + std::to_string(slot) + "." + std::to_string(version);
+}
+
+std::optional<std::uint64_t> task_version(const std::string& id) {
+  auto dot = id.rfind('.');
+  if (dot == std::string::npos || dot + 1 == id.size()) return std::nullopt;
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(id.data() + dot + 1, id.data() + id.size(), v);
+  if (ec != std::errc() || p != id.data() + id.size()) return std::nullopt;
+  return v;
 }
 
 ReconcileActions reconcile(const NodeId& self, const placement::Assignment& assignment,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,7 @@ ReconcileActions reconcile(const NodeId& self, const placement::Assignment& assi
 
 // "web.2.7": service, status slot, version. Ids name files and cgroups, so they stay simple.
 std::string task_id(const std::string& service, std::uint32_t slot, std::uint64_t version);
+// The version a task id names (its last dot-separated part), or nothing if it has none.
+std::optional<std::uint64_t> task_version(const std::string& id);
 
 }  // namespace shoal

@@ -17,8 +17,6 @@ using namespace agent_defaults;
 
 constexpr const char* kStateFile = "/state.bin";
 
-void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
-
 }  // namespace
 
 Status Agent::load_state() {

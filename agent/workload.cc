@@ -15,8 +15,6 @@ namespace {
 
 using namespace agent_defaults;
 
-void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
-
 std::int64_t wall_now() { return static_cast<std::int64_t>(membership::Transport::wall_ms()); }
 
 crdt::TaskState to_crdt(runtime::TaskState s) {
@@ -127,9 +125,9 @@ void Agent::reconcile_now() {
   std::vector<LocalTask> local;
   for (const auto& st : runtime_->list()) {
     auto spec = runtime_->spec(st.id);
-    auto dot = st.id.rfind('.');
-    if (!spec || dot == std::string::npos) continue;
-    local.push_back({st.id, spec->service, spec->slot, std::strtoull(st.id.c_str() + dot + 1, nullptr, 10), st.state});
+    auto version = task_version(st.id);
+    if (!spec || !version) continue;
+    local.push_back({st.id, spec->service, spec->slot, *version, st.state});
   }
   ReconcileActions actions = reconcile(NodeId{config_.name}, assignment, plans, orders, local);
   std::int64_t now = wall_now();
@@ -166,8 +164,7 @@ void Agent::forget_task(const std::string& id) {
   // Drop its status unless another task of the same slot (a newer version) already reports.
   crdt::TaskKey key{spec->service, spec->slot};
   const crdt::TaskStatus* st = replica_.state().task(NodeId{config_.name}, key);
-  auto dot = id.rfind('.');
-  if (st && std::to_string(st->spec_version) == id.substr(dot + 1)) {
+  if (st && task_version(id) == st->spec_version) {
     auto delta = replica_.delete_task(membership::Transport::wall_ms(), key);
     if (delta) (void)commit_local_write(*delta);
   }
@@ -206,9 +203,9 @@ void Agent::report_task_changes(const std::vector<runtime::TaskStatus>& changes)
   bool any = false;
   for (const auto& ch : changes) {
     auto spec = runtime_->spec(ch.id);
-    if (!spec) continue;
-    auto dot = ch.id.rfind('.');
-    std::uint64_t version = std::strtoull(ch.id.c_str() + dot + 1, nullptr, 10);
+    auto task_ver = task_version(ch.id);
+    if (!spec || !task_ver) continue;
+    std::uint64_t version = *task_ver;
     crdt::TaskKey key{spec->service, spec->slot};
     const crdt::TaskStatus* prev = replica_.state().task(NodeId{config_.name}, key);
     // A retiring old-version task must not overwrite the status of the slot's new task.

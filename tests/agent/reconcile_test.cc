@@ -25,6 +25,14 @@ LocalTask task(std::uint32_t slot, std::uint64_t version, TaskState state) {
   return {task_id("web", slot, version), "web", slot, version, state};
 }
 
+TEST(Reconcile, TaskVersionInvertsTaskId) {
+  EXPECT_EQ(task_version(task_id("web", 2, 7)), 7u);
+  EXPECT_EQ(task_version(task_id("a.b", 0, 12)), 12u);
+  EXPECT_EQ(task_version("web"), std::nullopt);
+  EXPECT_EQ(task_version("web.2."), std::nullopt);
+  EXPECT_EQ(task_version("web.2.x"), std::nullopt);
+}
+
 TEST(Reconcile, StartsOwnedSlotsOnly) {
   auto a = assignment(4, 2);
   auto act = reconcile(NodeId{"n0"}, a, plan(1), {}, {});
