@@ -79,7 +79,10 @@ std::string oci_config_json(const TaskSpec& spec, const OciBundleOptions& option
        mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}) + "," +
        mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}) + "," +
        mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}) + "," +
-       mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}) + "],";
+       mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}) +
+       (spec.resolv_conf.empty() ? std::string()
+                                 : "," + mount("/etc/resolv.conf", "bind", spec.resolv_conf.c_str(), {"rbind", "ro"})) +
+       "],";
   j += "\"linux\":{\"cgroupsPath\":" + json_quote(options.cgroups_path) + ",";
   j += "\"resources\":" + resources(spec) + ",";
   j += "\"namespaces\":" + namespaces(spec) + ",";

@@ -20,6 +20,7 @@ SpawnRequest process_spawn_request(const TaskSpec& spec, const ProcessLaunch& la
   r.new_namespaces = launch.namespaces;
   r.hostname = spec.id;
   r.network_namespace = spec.network_namespace;
+  if (launch.namespaces) r.resolv_conf = spec.resolv_conf;
   r.cgroup_procs_files = launch.cgroup_procs_files;
   return r;
 }

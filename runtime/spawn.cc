@@ -69,6 +69,7 @@ struct ChildPlan {
   std::vector<char*> envp;
   const char* working_dir = nullptr;
   const char* hostname = nullptr;
+  const char* resolv_conf = nullptr;  // bind-mounted over /etc/resolv.conf (new mount ns only)
   std::size_t hostname_len = 0;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
   int netns_fd = -1;
@@ -189,6 +190,9 @@ void reset_signals() {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(p, Stage::kMount, errno);
     if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
       fail(p, Stage::kMount, errno);
+    if (p.resolv_conf != nullptr &&
+        ::mount(p.resolv_conf, "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0)
+      fail(p, Stage::kMount, errno);
     if (p.hostname_len > 0 && ::sethostname(p.hostname, p.hostname_len) != 0) fail(p, Stage::kHostname, errno);
     run_init(p);
   }
@@ -263,6 +267,7 @@ Result<Spawned> spawn_process(const SpawnRequest& req) {
   plan.hostname = req.hostname.c_str();
   plan.hostname_len = std::min<std::size_t>(req.hostname.size(), 64);
   plan.new_namespaces = req.new_namespaces;
+  if (req.new_namespaces && !req.resolv_conf.empty()) plan.resolv_conf = req.resolv_conf.c_str();
   plan.tcp_port = req.tcp_connect_port;
 
   plan.stdin_fd = closer.add(::open("/dev/null", O_RDONLY | O_CLOEXEC));

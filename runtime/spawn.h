@@ -31,6 +31,7 @@ struct SpawnRequest {
   bool new_namespaces = false;       // new pid, mount, uts and ipc namespaces (+ the pid-1 init)
   std::string hostname;              // set in the new uts namespace (truncated to 64 bytes)
   std::string network_namespace;     // "" = inherit, "new" = fresh one, else path to join
+  std::string resolv_conf;           // with new_namespaces: bind-mounted over /etc/resolv.conf
   pid_t join_namespaces_of = 0;      // probes: enter this pid's net, ipc, uts, mnt namespaces
   std::vector<std::string> cgroup_procs_files;  // the child's pid goes here before it runs
   std::uint16_t tcp_connect_port = 0;  // probes: connect to 127.0.0.1:port, exit 0 iff it works

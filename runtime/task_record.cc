@@ -37,7 +37,7 @@ void pack_restart(Packer& pk, const RestartPolicySpec& r) {
 }
 
 void pack_spec(Packer& pk, const TaskSpec& s) {
-  pk.pack_map(15);
+  pk.pack_map(16);
   put(pk, "id", s.id);
   put(pk, "service", s.service);
   put(pk, "slot", s.slot);
@@ -50,6 +50,7 @@ void pack_spec(Packer& pk, const TaskSpec& s) {
   put(pk, "memory_bytes", s.memory_bytes);
   put(pk, "pids_max", s.pids_max);
   put(pk, "netns", s.network_namespace);
+  put(pk, "resolv_conf", s.resolv_conf);
   pk.pack(std::string_view("health"));
   pack_health(pk, s.health);
   pk.pack(std::string_view("restart"));
@@ -121,6 +122,7 @@ TaskSpec unpack_spec(const msgpack::object& o) {
   get(f, "memory_bytes", s.memory_bytes);
   get(f, "pids_max", s.pids_max);
   get(f, "netns", s.network_namespace);
+  get(f, "resolv_conf", s.resolv_conf);
   if (auto it = f.find("health"); it != f.end()) s.health = unpack_health(it->second);
   if (auto it = f.find("restart"); it != f.end()) s.restart = unpack_restart(it->second);
   get(f, "log_dir", s.log_dir);

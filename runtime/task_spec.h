@@ -64,6 +64,10 @@ struct TaskSpec {
   // Network namespace hook for the dataplane: "" = the host's network, "new" = a fresh, empty
   // namespace (loopback only), otherwise the path of one to join (e.g. /run/netns/shoal-web.2).
   std::string network_namespace;
+  // A file bind-mounted over /etc/resolv.conf in the task's mount namespace (the dataplane's
+  // DNS responder); "" = the host's. Needs namespaces (ignored when running without them, so a
+  // task can never change the host's file).
+  std::string resolv_conf;
   HealthCheckSpec health;
   RestartPolicySpec restart;
   std::string log_dir;               // empty: RuntimeConfig::log_dir

@@ -50,6 +50,15 @@ TEST(OciBundle, NetworkNamespaceHook) {
   EXPECT_TRUE(contains(oci_config_json(s, {}), "{\"type\":\"network\",\"path\":\"/run/netns/web\"}"));
 }
 
+TEST(OciBundle, ResolvConfIsAReadOnlyBindMount) {
+  TaskSpec s = oci_spec();
+  EXPECT_FALSE(contains(oci_config_json(s, {}), "resolv.conf"));
+  s.resolv_conf = "/run/shoal/n1/web.1.1/resolv.conf";
+  EXPECT_TRUE(contains(oci_config_json(s, {}),
+                       "{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\",\"source\":"
+                       "\"/run/shoal/n1/web.1.1/resolv.conf\",\"options\":[\"rbind\",\"ro\"]}"));
+}
+
 TEST(OciBundle, UnlimitedSpecHasNoLimits) {
   TaskSpec s = oci_spec();
   s.memory_bytes = s.cpu_millis = s.pids_max = 0;

@@ -99,6 +99,36 @@ TEST_F(SpawnTest, TcpProbeConnectsOrFails) {
   EXPECT_EQ(wait_exit(s->pid), 1);
 }
 
+TEST_F(SpawnTest, ResolvConfIsBindMountedOnlyInsideTheTask) {
+  if (!have_isolation_privileges()) GTEST_SKIP() << "namespaces need root";
+  std::string resolv = dir_ + "/resolv.conf";
+  ASSERT_TRUE(write_file_atomic(resolv, "nameserver 10.200.7.1\nsearch shoal\n").ok());
+  auto host_before = read_file("/etc/resolv.conf");
+  SpawnRequest r;
+  r.argv = {"/bin/cat", "/etc/resolv.conf"};
+  r.env = {"PATH=/usr/bin:/bin"};
+  r.stdout_path = out();
+  r.new_namespaces = true;
+  r.resolv_conf = resolv;
+  auto s = spawn_process(r);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(wait_exit(s->pid), 0);
+  EXPECT_EQ(read_out(), "nameserver 10.200.7.1\nsearch shoal\n");
+  EXPECT_EQ(read_file("/etc/resolv.conf").ok(), host_before.ok());  // the host's file untouched
+  if (host_before.ok()) EXPECT_EQ(*read_file("/etc/resolv.conf"), *host_before);
+}
+
+TEST(ProcessSpawnRequest, ResolvConfOnlyWithNamespaces) {
+  TaskSpec spec;
+  spec.command = {"true"};
+  spec.resolv_conf = "/run/x/resolv.conf";
+  ProcessLaunch launch;
+  launch.namespaces = true;
+  EXPECT_EQ(process_spawn_request(spec, launch).resolv_conf, "/run/x/resolv.conf");
+  launch.namespaces = false;
+  EXPECT_EQ(process_spawn_request(spec, launch).resolv_conf, "");
+}
+
 TEST_F(SpawnTest, NamespacesGiveAPid1InitHostnameAndPrivateProc) {
   if (!have_isolation_privileges()) GTEST_SKIP() << "namespaces need root";
   SpawnRequest r;

@@ -19,6 +19,7 @@ TaskRecord sample() {
   r.spec.memory_bytes = 64 << 20;
   r.spec.pids_max = 64;
   r.spec.network_namespace = "/run/netns/x";
+  r.spec.resolv_conf = "/run/shoal/x/resolv.conf";
   r.spec.health.kind = HealthCheckSpec::Kind::kTcp;
   r.spec.health.tcp_port = 8080;
   r.spec.health.start_period_ms = 5000;
