@@ -101,6 +101,10 @@ membership::NodeMeta Agent::build_meta() const {
                                 static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   meta.addresses = {split_host_port(config_.advertise, "--advertise")->first};
   meta.version = kVersion;
+  if (dataplane_) {
+    meta.overlay_subnet = dataplane_->claimed_subnet() == "-" ? "" : dataplane_->claimed_subnet();
+    meta.first_start_ms = dataplane_->first_start_ms();
+  }
   return meta;
 }
 
@@ -112,6 +116,7 @@ Status Agent::init() {
   std::uint64_t incarnation = 0;
   if (auto s = load_node_state(&incarnation); !s) return s;
   if (auto s = load_state(); !s) return s;
+  if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
                                        build_meta(), random_u64(), membership::Transport::mono_ms(),

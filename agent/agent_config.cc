@@ -47,6 +47,8 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
     else if (flag == "--api") c.api = val;
     else if (flag == "--api-token-file") c.api_token_file = val;
     else if (flag == "--data-dir") c.data_dir = val;
+    else if (flag == "--network") c.network = val;
+    else if (flag == "--lb") c.lb = val;
     else if (flag == "--label") {
       auto eq = val.find('=');
       if (eq == std::string::npos || eq == 0)
@@ -74,6 +76,10 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
     if (auto r = split_host_port(j, "--join"); !r) return r.error();
   if (c.profile != "lan" && c.profile != "wan" && c.profile != "local")
     return make_error("--profile: '" + c.profile + "' is not one of lan, wan, local");
+  if (c.network != "host" && c.network != "overlay")
+    return make_error("--network: '" + c.network + "' is not host or overlay");
+  if (c.lb != "auto" && c.lb != "ipvs" && c.lb != "nftables")
+    return make_error("--lb: '" + c.lb + "' is not auto, ipvs or nftables");
   if (c.key_b64.empty() && c.keyring_file.empty())
     return make_error("`shoal agent` needs the cluster key: --key B64 or --keyring FILE (make one with `shoal keygen`)");
   if (!c.key_b64.empty() && !c.keyring_file.empty())

@@ -28,6 +28,12 @@ struct AgentConfig {
   std::string api_token_file;          // --api-token-file: required when --api is TCP
   std::string data_dir;                // --data-dir: state file, incarnation (default /var/lib/shoal/NAME)
   bool require_isolation = false;      // --require-isolation: refuse to run tasks without namespaces+cgroups
+  // --network host|overlay. host (default, as Nomad's default network mode): tasks share the
+  // node's network, nothing is programmed, several agents can share one host (the loopback demo).
+  // overlay: the dataplane (VXLAN mesh, a namespace and address per task, service VIPs, DNS,
+  // routing mesh); needs root and one agent per network namespace.
+  std::string network = "host";
+  std::string lb = "auto";             // --lb auto|ipvs|nftables (overlay only): auto = IPVS if the kernel has it
 };
 
 Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args);

@@ -19,6 +19,7 @@
 #include "membership/swim.h"
 #include "membership/transport_asio.h"
 #include "agent/cluster_view.h"
+#include "agent/dataplane.h"
 #include "agent/reconcile.h"
 #include "placement/assignment.h"
 #include "runtime/runtime.h"
@@ -49,6 +50,9 @@ class Agent {
   ApiResponse service_ps(const ParsedFlags& flags);
   ApiResponse service_progress(const ParsedFlags& flags);
   placement::Assignment current_assignment() const;
+  // The dataplane (network.cc); null with --network host.
+  Dataplane* dataplane() { return dataplane_.get(); }
+  std::optional<NetworkView> network_view() const;
 
   const AgentConfig& config() const { return config_; }
   crdt::Replica& replica() { return replica_; }
@@ -81,6 +85,9 @@ class Agent {
   // Members or desired state changed: reconcile what runs here (level-triggered).
   void on_state_changed();
 
+  Status open_dataplane();
+  void refresh_network();
+  void adopt_task_networks();
   Status open_runtime();
   runtime::TaskSpec build_task_spec(const crdt::Service& svc, std::uint32_t slot, std::uint64_t version) const;
   void schedule_periodic_reconcile();
@@ -118,6 +125,7 @@ class Agent {
   bool persist_pending_ = false;
   std::uint64_t join_sync_window_start_ms_ = 0;  // rate limit of join-time syncs
   std::uint32_t join_syncs_in_window_ = 0;
+  std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<runtime::Runtime> runtime_;
   boost::asio::steady_timer runtime_timer_;
   boost::asio::steady_timer reconcile_timer_;

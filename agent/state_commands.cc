@@ -6,6 +6,8 @@
 
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
+#include "agent/network_view.h"
+#include "crdt/service_ops.h"
 #include "agent/service_flags.h"
 #include "agent/table.h"
 #include "common/json_writer.h"
@@ -60,7 +62,16 @@ ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
   if (name.empty()) return fail("service create: give --name NAME", 2);
   auto spec = apply_service_flags(crdt::ServiceSpec{}, f, true);
   if (!spec) return fail("service create: " + spec.message(), 2);
-  return finish_write(agent, agent.replica().create_service(now_wall_ms(), name, std::move(*spec)), name);
+  // The VIP is picked by the creating node and stored with the service (its claim), so it is
+  // stable and `service inspect` shows it. Picked even with --network host: another node may
+  // run the overlay.
+  const std::uint64_t now = now_wall_ms();
+  std::string vip;
+  if (crdt::validate_service_name(name).ok()) {
+    auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.replica().state(), name, now);
+    if (picked) vip = to_string(*picked);
+  }
+  return finish_write(agent, agent.replica().create_service(now, name, std::move(*spec), vip), name);
 }
 
 ApiResponse service_update(Agent& agent, const ParsedFlags& f) {

@@ -116,6 +116,8 @@ placement::Assignment Agent::current_assignment() const {
 
 void Agent::reconcile_now() {
   if (!runtime_ || stopping()) return;
+  adopt_task_networks();
+  refresh_network();
   const crdt::DesiredState& state = replica_.state();
   placement::Assignment assignment = current_assignment();
   auto plans = plan_services(assignment, state, membership::Transport::wall_ms());
@@ -141,8 +143,21 @@ void Agent::reconcile_now() {
     }
     const crdt::Service* svc = state.service(s.service);
     if (!svc) continue;
-    if (auto st = runtime_->start(build_task_spec(*svc, s.slot, s.version), wall_now()); !st)
+    runtime::TaskSpec spec = build_task_spec(*svc, s.slot, s.version);
+    if (dataplane_) {
+      if (!dataplane_->ready()) break;  // no subnet yet: the next round (it comes with membership)
+      auto net = dataplane_->attach_task(spec.id);
+      if (!net) {
+        report_start_failure(s, net.message());
+        continue;
+      }
+      spec.network_namespace = net->netns_path;
+      spec.resolv_conf = net->resolv_conf;
+    }
+    if (auto st = runtime_->start(spec, wall_now()); !st) {
+      if (dataplane_) dataplane_->release_task(spec.id);
       report_start_failure(s, st.message());
+    }
   }
   for (const auto& id : actions.forget) forget_task(id);
   maybe_make_rollback_durable(plans);
@@ -161,6 +176,7 @@ void Agent::forget_task(const std::string& id) {
   auto spec = runtime_->spec(id);
   if (!spec) return;
   if (!runtime_->forget(id, true)) return;  // still stopping: next round
+  if (dataplane_) dataplane_->release_task(id);
   // Drop its status unless another task of the same slot (a newer version) already reports.
   crdt::TaskKey key{spec->service, spec->slot};
   const crdt::TaskStatus* st = replica_.state().task(NodeId{config_.name}, key);
@@ -210,7 +226,8 @@ void Agent::report_task_changes(const std::vector<runtime::TaskStatus>& changes)
     const crdt::TaskStatus* prev = replica_.state().task(NodeId{config_.name}, key);
     // A retiring old-version task must not overwrite the status of the slot's new task.
     if (prev && prev->spec_version > version) continue;
-    crdt::TaskStatus st{spec->service, spec->slot, version, to_crdt(ch.state), ch.error, "",
+    std::string address = dataplane_ ? dataplane_->address_of(ch.id) : std::string();
+    crdt::TaskStatus st{spec->service, spec->slot, version, to_crdt(ch.state), ch.error, address,
                         static_cast<std::uint64_t>(ch.since_ms)};
     batch.merge(replica_.put_task(membership::Transport::wall_ms(), st));
     any = true;
@@ -241,7 +258,11 @@ void Agent::wait_for_tasks_then_leave() {
   for (const auto& st : runtime_->list())
     if (!runtime::is_terminal(st.state)) all_done = false;
   if (all_done || membership::Transport::mono_ms() - stop_started_ms_ > kStopTasksMaxWaitMs) {
-    for (const auto& st : runtime_->list()) (void)runtime_->forget(st.id, false);
+    for (const auto& st : runtime_->list()) {
+      (void)runtime_->forget(st.id, false);
+      if (dataplane_) dataplane_->release_task(st.id);
+    }
+    if (dataplane_) dataplane_->shutdown();
     return begin_leave();
   }
   leave_timer_.expires_after(std::chrono::milliseconds(50));

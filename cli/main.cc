@@ -23,7 +23,7 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
   agent --name NAME --bind IP:PORT [--join IP:PORT]... --key B64|--keyring FILE
         [--advertise IP:PORT] [--label k=v]... [--cpu N] [--memory SIZE]
         [--profile lan|wan|local] [--api ADDR] [--api-token-file FILE] [--data-dir DIR]
-        [--require-isolation]
+        [--require-isolation] [--network host|overlay] [--lb auto|ipvs|nftables]
   agent info                       counters, dropped packets by reason
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key

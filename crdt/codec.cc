@@ -87,7 +87,7 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
 }
 
 void pack_service(Packer& pk, const Service& s) {
-  pk.pack_array(4);
+  pk.pack_array(6);
   pack_str(pk, s.name);
   pack_spec(pk, s.spec);
   pk.pack(s.version);
@@ -96,6 +96,8 @@ void pack_service(Packer& pk, const Service& s) {
   } else {
     pk.pack_nil();
   }
+  pack_str(pk, s.vip);
+  pk.pack(s.created_ms);
 }
 
 void pack_task_status(Packer& pk, const TaskStatus& t) {
@@ -350,13 +352,20 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
 
 Status get_service(const Obj& o, Service* s) {
   const Obj* f = nullptr;
-  SHOAL_TRY(get_array(o, "service", 4, &f));
+  // 4 fields before services had a VIP (state files of older agents), 6 since.
+  SHOAL_TRY(get_array(o, "service", SIZE_MAX, &f));
+  const std::size_t n = o.via.array.size;
+  if (n != 4 && n != 6) return bad("service", "expected 4 or 6 fields");
   SHOAL_TRY(get_str(f[0], "service name", &s->name));
   SHOAL_TRY(get_spec(f[1], &s->spec));
   SHOAL_TRY(get_u64(f[2], "service version", &s->version));
   if (f[3].type != msgpack::type::NIL) {
     s->previous_spec.emplace();
     SHOAL_TRY(get_spec(f[3], &*s->previous_spec));
+  }
+  if (n == 6) {
+    SHOAL_TRY(get_str(f[4], "service vip", &s->vip));
+    SHOAL_TRY(get_u64(f[5], "service created", &s->created_ms));
   }
   return {};
 }

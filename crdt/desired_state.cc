@@ -98,9 +98,11 @@ DesiredState Replica::finish(DesiredState delta, const Dot& dot) {
 }
 
 Result<DesiredState> Replica::create_service(std::uint64_t now_ms, const std::string& name,
-                                             ServiceSpec spec) {
+                                             ServiceSpec spec, std::string vip) {
   auto next = crdt::create_service(state_.service(name), name, std::move(spec));
   if (!next) return next.error();
+  next->vip = std::move(vip);
+  next->created_ms = now_ms;
   return put_service(now_ms, std::move(next).value());
 }
 

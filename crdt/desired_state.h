@@ -86,8 +86,9 @@ class Replica {
   const DesiredState& state() const { return state_; }
 
   // User commands (see crdt/service_ops.h for the errors).
+  // `vip` is the creator's pick for the service's virtual IP ("" = none); created_ms = now_ms.
   Result<DesiredState> create_service(std::uint64_t now_ms, const std::string& name,
-                                      ServiceSpec spec);
+                                      ServiceSpec spec, std::string vip = "");
   Result<DesiredState> scale_service(std::uint64_t now_ms, const std::string& name,
                                      std::uint32_t replicas);
   Result<DesiredState> update_service(std::uint64_t now_ms, const std::string& name,

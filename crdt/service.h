@@ -111,6 +111,11 @@ struct Service {
   ServiceSpec spec;
   std::uint64_t version = 0;
   std::optional<ServiceSpec> previous_spec;
+  // The service's virtual IP ("10.96.0.7"; "" = none), chosen by the node that created it and
+  // kept by every later write: it is the service's claim in the VIP allocation
+  // (loadbalancer/vip_allocator.h), so other services coming and going never move it.
+  std::string vip;
+  std::uint64_t created_ms = 0;  // creation time: older services win a contested VIP claim
 
   auto operator<=>(const Service&) const = default;
 };

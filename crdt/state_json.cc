@@ -80,6 +80,12 @@ void write_service_json(JsonWriter& w, const Service& service) {
   w.begin_object();
   w.key("name").value(service.name);
   w.key("version").value(service.version);
+  w.key("vip");
+  if (service.vip.empty()) {
+    w.null();
+  } else {
+    w.value(service.vip);
+  }
   w.key("spec");
   write_spec_json(w, service.spec);
   w.key("previous_spec");

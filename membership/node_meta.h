@@ -20,6 +20,11 @@ struct NodeMeta {
   std::uint64_t memory_bytes = 0;    // schedulable memory
   std::vector<std::string> addresses;  // e.g. overlay underlay address "10.0.0.5"
   std::string version;               // agent version, for rolling upgrades
+  // Dataplane (empty/0 when the node runs without the overlay): the task subnet the node holds
+  // ("10.200.3.0/24"), its claim in the subnet allocation, and when it first started, which
+  // orders claims (older nodes keep contested subnets; overlay/subnet_allocator.h).
+  std::string overlay_subnet;
+  std::uint64_t first_start_ms = 0;
 
   bool operator==(const NodeMeta&) const = default;
 };

@@ -58,10 +58,14 @@ Status configure_task_side(Netlink& task_ns, const TaskNetwork& task) {
   if (!task.subnet.contains(task.address))
     return make_error("task address " + to_string(task.address) + " is outside " + to_string(task.subnet));
   if (auto st = task_ns.rename_link(task.temp_ifname, "eth0"); !st) return st;
-  if (auto st = task_ns.add_address("eth0", task.address, task.subnet.length); !st) return st;
+  // A /32 with an on-link gateway, not the subnet's /24: then even traffic to a task on the same
+  // bridge goes through the host's IP layer, so a VIP that DNATs to a local task sees the reply
+  // come back through the same conntrack entry (with a /24 the reply would be bridged straight
+  // to the client, from the task's address instead of the VIP).
+  if (auto st = task_ns.add_address("eth0", task.address, 32); !st) return st;
   if (auto st = task_ns.set_up("lo"); !st) return st;
   if (auto st = task_ns.set_up("eth0"); !st) return st;
-  return task_ns.replace_route(Route{Ipv4Prefix{}, bridge_gateway(task.subnet), "eth0", false});
+  return task_ns.replace_route(Route{Ipv4Prefix{}, bridge_gateway(task.subnet), "eth0", true});
 }
 
 }  // namespace shoal

@@ -49,7 +49,7 @@ struct TaskNetwork {
 Status attach_task_host_side(Netlink& host, const OverlayConfig& config, const TaskNetwork& task,
                              int netns_fd);
 // Task side (a Netlink opened in the task's namespace): names it eth0, addresses it, sets lo
-// and eth0 up and routes everything via the bridge.
+// and eth0 up and routes everything via the bridge (address /32, gateway on-link: see the .cc).
 Status configure_task_side(Netlink& task_ns, const TaskNetwork& task);
 
 }  // namespace shoal

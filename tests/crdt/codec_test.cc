@@ -29,7 +29,7 @@ ServiceSpec full_spec() {
 
 DesiredState sample_state() {
   Replica r(node(0));
-  (void)r.create_service(1000, "web", full_spec());
+  (void)r.create_service(1000, "web", full_spec(), "10.96.0.7");
   (void)r.update_service(1001, "web", testing::spec_with(2));
   (void)r.create_service(1002, "gone", testing::spec_with(1));
   (void)r.remove_service(1003, "gone");
@@ -48,6 +48,8 @@ TEST(Codec, StateRoundTripsEveryField) {
   ASSERT_NE(back->service("web"), nullptr);
   ASSERT_TRUE(back->service("web")->previous_spec.has_value());
   EXPECT_EQ(*back->service("web")->previous_spec, full_spec());
+  EXPECT_EQ(back->service("web")->vip, "10.96.0.7");  // kept by the update
+  EXPECT_EQ(back->service("web")->created_ms, 1000u);
 }
 
 RC_GTEST_PROP(Codec, RandomStatesRoundTrip, ()) {
@@ -110,7 +112,7 @@ TEST(Codec, BadNodeNameIsAnError) {
 
 TEST(Codec, MismatchedServiceNameIsAnError) {
   Replica r(node(0));
-  DesiredState d = r.put_service(1, Service{"web", testing::spec_with(1), 1, std::nullopt});
+  DesiredState d = r.put_service(1, Service{"web", testing::spec_with(1), 1, std::nullopt, "", 0});
   auto reg = d.services.entries.at("web").live.begin()->second;
   d.services.entries.clear();
   d.services.entries["db"].live.emplace(reg.dot, reg);

@@ -73,7 +73,7 @@ class Cluster {
     switch (static_cast<OpKind>(op.kind)) {
       case OpKind::kPutService: {
         const Service* cur = r.state().service(k);
-        Service v = cur ? *cur : Service{k, spec_with(0), 0, std::nullopt};
+        Service v = cur ? *cur : Service{k, spec_with(0), 0, std::nullopt, "10.96.0." + std::to_string(k.size()), k.size()};
         v.spec.replicas = static_cast<std::uint32_t>(op.value);
         v.version += 1;
         record(r, r.put_service(now, v), "svc:" + k, static_cast<std::uint64_t>(op.value));

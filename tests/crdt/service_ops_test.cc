@@ -54,6 +54,19 @@ TEST(ServiceOps, ScaleKeepsVersionSoTasksDoNotRestart) {
   EXPECT_FALSE(scale_service(&g, "agent", 3).ok());
 }
 
+TEST(ServiceOps, EveryWriteKeepsTheVipClaimAndCreationTime) {
+  Service v1 = create_service(nullptr, "web", spec(3)).value();
+  v1.vip = "10.96.0.9";
+  v1.created_ms = 42;
+  for (const auto& next : {scale_service(&v1, "web", 5), update_service(&v1, "web", spec(4))}) {
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(next->vip, "10.96.0.9");
+    EXPECT_EQ(next->created_ms, 42u);
+  }
+  Service v2 = update_service(&v1, "web", spec(4)).value();
+  EXPECT_EQ(rollback_service(&v2, "web")->vip, "10.96.0.9");
+}
+
 TEST(ServiceOps, RollbackIsAnOrdinaryWriteOfThePreviousSpec) {
   Service v1 = create_service(nullptr, "web", spec(3)).value();
   EXPECT_EQ(rollback_service(&v1, "web").message(),

@@ -7,12 +7,22 @@ namespace shoal::membership {
 namespace {
 
 TEST(NodeMeta, RoundTrips) {
-  NodeMeta m{{{"zone", "a"}, {"ssd", "true"}}, 4000, 8ULL << 30, {"10.0.0.5", "fd00::5"}, "0.1.0"};
+  NodeMeta m{{{"zone", "a"}, {"ssd", "true"}}, 4000, 8ULL << 30, {"10.0.0.5", "fd00::5"}, "0.1.0",
+             "10.200.3.0/24", 1764000000000};
   auto bytes = encode_meta(m);
   ASSERT_TRUE(bytes.ok()) << bytes.message();
   auto back = decode_meta(*bytes);
   ASSERT_TRUE(back.ok()) << back.message();
   EXPECT_EQ(*back, m);
+}
+
+TEST(NodeMeta, FiveFieldMetaOfOlderAgentsDecodes) {
+  // [{}, 1, 2, [], ""]: no dataplane fields.
+  auto back = decode_meta(Bytes{0x95, 0x80, 0x01, 0x02, 0x90, 0xa0});
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->cpu_millis, 1u);
+  EXPECT_EQ(back->overlay_subnet, "");
+  EXPECT_EQ(back->first_start_ms, 0u);
 }
 
 TEST(NodeMeta, OverTheBoundIsAClearError) {
@@ -42,7 +52,7 @@ RC_GTEST_PROP(NodeMeta, RandomBytesNeverCrash, (const std::vector<std::uint8_t>&
 RC_GTEST_PROP(NodeMeta, EncodableMetaRoundTrips,
               (const std::map<std::string, std::string>& labels, std::uint64_t cpu, std::uint64_t mem,
                const std::string& version)) {
-  NodeMeta m{labels, cpu, mem, {"10.1.2.3"}, version};
+  NodeMeta m{labels, cpu, mem, {"10.1.2.3"}, version, "10.200.1.0/24", cpu};
   auto bytes = encode_meta(m, 1 << 16);
   RC_ASSERT(bytes.ok());
   auto back = decode_meta(*bytes, 1 << 16);

@@ -120,8 +120,8 @@ TEST(TaskNetwork, HostAndTaskSidesAreWired) {
   task.links["sh-t1p"] = {};
   ASSERT_TRUE(configure_task_side(task, t).ok());
   EXPECT_TRUE(task.links.at("eth0").up);
-  EXPECT_TRUE(task.addresses.count({"eth0", t.address, 24}));
-  EXPECT_TRUE(task.routes.count(Route{Ipv4Prefix{}, *parse_ipv4("10.200.5.1"), "eth0", false}));
+  EXPECT_TRUE(task.addresses.count({"eth0", t.address, 32}));  // host-routed, see the code
+  EXPECT_TRUE(task.routes.count(Route{Ipv4Prefix{}, *parse_ipv4("10.200.5.1"), "eth0", true}));
   t.address = *parse_ipv4("10.200.6.10");
   EXPECT_FALSE(configure_task_side(task, t).ok());  // outside the node's subnet
 }
