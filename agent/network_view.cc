@@ -24,13 +24,23 @@ std::vector<VipClaimant> vip_claimants(const crdt::DesiredState& state) {
   return out;
 }
 
+// A task that is about to stop gets no new connections, as in swarm: its slot was scaled away,
+// or its node is draining (the replacement starts elsewhere). Waiting for the stop to be
+// reported would add a reconcile, a SIGTERM and a gossip round to every scale-down.
+bool leaving(const crdt::DesiredState& state, const NodeId& node, const crdt::TaskStatus& task) {
+  const crdt::Service* svc = state.service(task.service);
+  if (svc == nullptr) return true;
+  if (svc->spec.mode == crdt::ServiceMode::kReplicated && task.slot >= svc->spec.replicas) return true;
+  return state.availability_of(node) == crdt::Availability::kDrain;
+}
+
 // Healthy task addresses per service, from tasks reported by live nodes only (a failed node's
 // last report may still say healthy).
 std::map<std::string, std::set<Ipv4>> healthy_addresses(const crdt::DesiredState& state,
                                                         const PeerMap& live) {
   std::map<std::string, std::set<Ipv4>> out;
   for (const auto& [node, task] : state.all_tasks()) {
-    if (!live.contains(node) || !serves_traffic(task->state)) continue;
+    if (!live.contains(node) || !serves_traffic(task->state) || leaving(state, node, *task)) continue;
     auto ip = parse_ipv4(task->address);
     if (ip) out[task->service].insert(*ip);
   }

@@ -11,7 +11,7 @@ namespace {
 crdt::ServiceSpec web_spec() {
   crdt::ServiceSpec s;
   s.task.command = "httpd";
-  s.replicas = 2;
+  s.replicas = 3;
   s.ports.push_back({8080, 80, crdt::PortProtocol::kTcp});
   return s;
 }
@@ -28,8 +28,8 @@ struct Fixture {
                                  node("n3", "192.0.2.3", 30)};
   Fixture() {
     (void)replica.create_service(1000, "web", web_spec(), "10.96.0.50");
-    task("n1", 1, crdt::TaskState::kHealthy, "10.200.1.2");
-    task("n2", 2, crdt::TaskState::kHealthy, "10.200.2.2");
+    task("n1", 0, crdt::TaskState::kHealthy, "10.200.1.2");
+    task("n2", 1, crdt::TaskState::kHealthy, "10.200.2.2");
   }
   void task(const std::string& node_name, std::uint32_t slot, crdt::TaskState state, const std::string& addr) {
     crdt::Replica writer{NodeId{node_name}};
@@ -55,7 +55,7 @@ TEST(NetworkView, EveryLiveNodeGetsADistinctSubnetAndTheServiceItsClaimedVip) {
 
 TEST(NetworkView, VipBalancesTheTargetPortOverHealthyTasksOnLiveNodes) {
   Fixture f;
-  f.task("n3", 3, crdt::TaskState::kRunning, "10.200.3.2");  // not healthy yet: no traffic
+  f.task("n3", 2, crdt::TaskState::kRunning, "10.200.3.2");  // not healthy yet: no traffic
   NetworkView v = f.view();
   ServiceKey key{*parse_ipv4("10.96.0.50"), Protocol::kTcp, 80};
   std::set<Backend> want{{*parse_ipv4("10.200.1.2"), 80}, {*parse_ipv4("10.200.2.2"), 80}};
@@ -64,6 +64,16 @@ TEST(NetworkView, VipBalancesTheTargetPortOverHealthyTasksOnLiveNodes) {
   EXPECT_EQ(v.dns.tasks("web")->size(), 2u);
   // n2 fails: its last report is ignored.
   f.nodes.erase(f.nodes.begin() + 1);
+  EXPECT_EQ(f.view().lb.at(key), (std::set<Backend>{{*parse_ipv4("10.200.1.2"), 80}}));
+}
+
+TEST(NetworkView, TasksAboutToStopGetNoTraffic) {
+  Fixture f;
+  ServiceKey key{*parse_ipv4("10.96.0.50"), Protocol::kTcp, 80};
+  (void)f.replica.scale_service(3000, "web", 2);  // slot 2 scaled away
+  f.task("n3", 2, crdt::TaskState::kHealthy, "10.200.3.2");
+  EXPECT_EQ(f.view().lb.at(key).size(), 2u);
+  f.replica.set_availability(3001, NodeId{"n2"}, crdt::Availability::kDrain);
   EXPECT_EQ(f.view().lb.at(key), (std::set<Backend>{{*parse_ipv4("10.200.1.2"), 80}}));
 }
 
