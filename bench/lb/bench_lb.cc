@@ -77,7 +77,7 @@ int bench_nft(const shoal::LbState& state) {
     return 1;
   }
   double full_ms = ms_since(start);
-  std::size_t full_bytes = (*backend)->last_command_bytes();
+  std::size_t full_bytes = (*backend)->last_batch_bytes();
 
   auto changed = state;
   auto& first = changed.begin()->second;
@@ -99,7 +99,7 @@ int bench_nft(const shoal::LbState& state) {
   std::printf("nft   program %zu services from empty: %.1f ms (%zu bytes of commands)\n", state.size(),
               full_ms, full_bytes);
   std::printf("nft   one endpoint removed: %.2f ms; one endpoint added: %.2f ms (%zu bytes)\n", remove_ms,
-              add_ms, (*backend)->last_command_bytes());
+              add_ms, (*backend)->last_batch_bytes());
   return 0;
 }
 

@@ -115,7 +115,7 @@ TEST(NftablesE2E, VipBalancesAcrossBackendsAndFollowsChanges) {
   st = balancer.sync(desired);
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(balancer.last_op_count(), 1u);
-  EXPECT_LT((*backend)->last_command_bytes(), 400u) << "an endpoint change rewrote too much";
+  EXPECT_LT((*backend)->last_batch_bytes(), 400u) << "an endpoint change rewrote too much";
   seen = hits(lb, "http://10.96.0.5/", 20);
   EXPECT_EQ(seen.count("backend-2"), 0u);
   EXPECT_EQ(seen["backend-1"] + seen["backend-3"], 20);
