@@ -30,6 +30,10 @@ const char* message_name(int type) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+// Bounds the reset batch (a chain and a rule each); no service needs more backends than this
+// before its count's chain may as well be made on first use.
+constexpr std::uint32_t kMaxPickChainsAtReset = 4096;
+
 }  // namespace
 
 Result<std::unique_ptr<NftablesBackend>> NftablesBackend::open(const LbConfig& config) {
@@ -39,6 +43,9 @@ Result<std::unique_ptr<NftablesBackend>> NftablesBackend::open(const LbConfig& c
   if (config.overlay_ifname.size() >= IFNAMSIZ)
     return make_error("nftables: overlay interface name '" + config.overlay_ifname + "' is longer than " +
                       std::to_string(IFNAMSIZ - 1) + " bytes");
+  if (config.nft_pick_chains_at_reset > kMaxPickChainsAtReset)
+    return make_error("nftables: nft_pick_chains_at_reset " + std::to_string(config.nft_pick_chains_at_reset) +
+                      " is over " + std::to_string(kMaxPickChainsAtReset));
   mnl_socket* nl = mnl_socket_open(NETLINK_NETFILTER);
   if (nl == nullptr) return make_error("nftables: cannot open a netfilter netlink socket: " + errno_text(errno));
   if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -118,7 +125,7 @@ Status NftablesBackend::reset() {
   auto batch = new_batch();
   write_nft_reset(batch, config_);
   auto st = send(batch);
-  if (st) ruleset_.reset();
+  if (st) ruleset_.reset(config_.nft_pick_chains_at_reset);
   last_changes_ = {};
   return st;
 }
@@ -140,7 +147,7 @@ Status NftablesBackend::remove_table() {
   auto batch = new_batch();
   write_nft_remove(batch);
   auto st = send(batch);
-  if (st) ruleset_.reset();
+  if (st) ruleset_.reset(0);
   return st;
 }
 

@@ -138,6 +138,10 @@ void write_nft_reset(NftBatch& batch, const LbConfig& config) {
   batch.new_rule("output", nft_service_lookup_rule());
   batch.new_nat_chain("postrouting", NftHook{NF_INET_POST_ROUTING, 100});  // srcnat
   if (!config.overlay_ifname.empty()) batch.new_rule("postrouting", nft_mesh_masquerade_rule(config));
+  for (std::uint32_t n = 1; n <= config.nft_pick_chains_at_reset; ++n) {
+    batch.new_chain(nft_pick_chain(n));
+    batch.new_rule(nft_pick_chain(n), nft_pick_rule(config, n));
+  }
 }
 
 void write_nft_changes(NftBatch& batch, const LbConfig& config, const NftChanges& changes) {

@@ -16,7 +16,8 @@ inline constexpr const char* kNftServicesMap = "services";
 inline constexpr const char* kNftBackendsMap = "backends";
 
 // Deletes our table if present ("add" then "delete" works whether it existed or not) and makes
-// the empty skeleton: both maps, the nat base chains and their rules.
+// the empty skeleton: both maps, the nat base chains and their rules, and the pick chains
+// pick_1..pick_<config.nft_pick_chains_at_reset>.
 void write_nft_reset(NftBatch& batch, const LbConfig& config);
 // Deletes our table if present and leaves nothing of ours (agent shutdown with --cleanup).
 void write_nft_remove(NftBatch& batch);

@@ -16,9 +16,10 @@ void remove_slot(std::vector<Backend>& slots, const Backend& backend) {
 
 }  // namespace
 
-void NftRuleset::reset() {
+void NftRuleset::reset(std::uint32_t pick_chains) {
   slots_.clear();
   pick_chains_.clear();
+  for (std::uint32_t n = 1; n <= pick_chains; ++n) pick_chains_.insert(n);
 }
 
 const std::vector<Backend>* NftRuleset::slots(const ServiceKey& key) const {

@@ -20,8 +20,9 @@
 // under the packet's own VIP . proto . port . slot. Hence one endpoint change never touches a
 // rule: adding a backend adds one `backends` element and replaces the service's `services`
 // element (goto pick_N -> goto pick_N+1); removing slot i moves the last backend into i (one
-// element replaced, one deleted) and replaces the service's element. Chains pick_<N> are made
-// on first use and kept until reset (there are at most max-backends-per-service of them).
+// element replaced, one deleted) and replaces the service's element. Chains pick_1..pick_64
+// (LbConfig::nft_pick_chains_at_reset) are made at reset; a larger count makes its chain on
+// first use, kept until the next reset.
 //
 // kube-proxy's nftables mode instead gives every service its own chain whose one rule holds an
 // anonymous `numgen random mod N vmap { 0 : goto endpoint-chain, ... }`, so an endpoint change
@@ -67,8 +68,9 @@ struct NftChanges {
 
 class NftRuleset {
  public:
-  // Forgets every service and chain (the table is about to be made anew, empty).
-  void reset();
+  // Forgets every service (the table is about to be made anew, empty) and records that the
+  // reset makes chains pick_1..pick_<pick_chains>.
+  void reset(std::uint32_t pick_chains);
   // The changes that apply `ops` in order, and this model updated as if they succeeded
   // (callers keep a copy to restore when the kernel refuses them).
   NftChanges plan(const std::vector<LbOp>& ops);

@@ -202,8 +202,9 @@ TEST(NftBatch, MeshMasqueradeMatchesTheOverlayDeviceAndPool) {
   EXPECT_TRUE(std::holds_alternative<NftMasquerade>(exprs[5]));
 }
 
-TEST(NftBatch, ResetMakesOnlyOurTableWithThreeNatChains) {
+TEST(NftBatch, ResetMakesOnlyOurTableWithThreeNatChainsAndThePickChains) {
   LbConfig config;
+  config.nft_pick_chains_at_reset = 2;
   NftBatch batch("shoal", 1);
   write_nft_reset(batch, config);
   auto bytes = batch.finish();
@@ -215,13 +216,13 @@ TEST(NftBatch, ResetMakesOnlyOurTableWithThreeNatChains) {
     EXPECT_EQ(mnl_attr_get_str(a[0]), std::string("shoal"));  // every message names our table first
     if (nft_type(m) == NFT_MSG_NEWCHAIN) {
       chains.push_back(mnl_attr_get_str(find(a, NFTA_CHAIN_NAME)));
-      EXPECT_EQ(mnl_attr_get_str(find(a, NFTA_CHAIN_TYPE)), std::string("nat"));
+      EXPECT_EQ(find(a, NFTA_CHAIN_TYPE) != nullptr, find(a, NFTA_CHAIN_HOOK) != nullptr);
     }
     rules += nft_type(m) == NFT_MSG_NEWRULE;
     maps += nft_type(m) == NFT_MSG_NEWSET;
   }
-  EXPECT_EQ(chains, (std::vector<std::string>{"prerouting", "output", "postrouting"}));
-  EXPECT_EQ(rules, 3);
+  EXPECT_EQ(chains, (std::vector<std::string>{"prerouting", "output", "postrouting", "pick_1", "pick_2"}));
+  EXPECT_EQ(rules, 5);
   EXPECT_EQ(maps, 2);
   config.overlay_ifname.clear();  // no overlay: no masquerade rule
   NftBatch bare("shoal", 1);

@@ -157,16 +157,23 @@ TEST(NftRuleset, RevertRestoresTouchedServicesAndForgetsNewChains) {
 TEST(NftRuleset, ResetForgetsEverything) {
   NftRuleset r;
   (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}});
-  r.reset();
+  r.reset(0);
   EXPECT_EQ(r.slots(kWeb), nullptr);
   EXPECT_TRUE(r.pick_chains().empty());
+  r.reset(3);  // the reset batch made pick_1..pick_3
+  EXPECT_EQ(r.pick_chains(), (std::set<std::uint32_t>{1, 2, 3}));
+  auto c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}, AddBackend{kWeb, be(3)},
+                   AddBackend{kWeb, be(4)}});
+  EXPECT_EQ(c.new_pick_chains, std::vector<std::uint32_t>{4});
 }
 
 // The law: applying each plan to the (simulated) kernel never fails, and leaves maps that
 // balance exactly the desired state, whatever sequence of states is asked for.
 RC_GTEST_PROP(NftRuleset, KernelMapsAlwaysBalanceTheDesiredState, ()) {
   NftRuleset r;
+  r.reset(*rc::gen::inRange<std::uint32_t>(0, 5));
   KernelMaps kernel;
+  kernel.chains = r.pick_chains();
   LbState applied;
   auto rounds = *rc::gen::inRange(1, 12);
   for (int i = 0; i < rounds; ++i) {
