@@ -1,8 +1,17 @@
 // bench_lb: the cost of programming the load balancer at scale.
-//  - nftables, for real, in a throwaway network namespace (unshare; root needed):
-//    10,000 services x 10 backends from empty, then one endpoint removed and one added.
+//  - nftables, for real, in a throwaway network namespace (unshare; root needed): 10,000
+//    services x 10 backends from empty in one netlink batch, then 50 single-endpoint removals
+//    and re-adds straight through the backend (median and max), and one through
+//    LoadBalancer::sync (which diffs and copies the whole state each pass).
 //  - IPVS: time to build the generic-netlink messages for the same (this kernel has no IPVS).
 // Targets (issue 7): full <= 1 s, one change <= 10 ms. Prints one line per figure.
+//
+// Measured (release -O2, kernel 6.18, shared 2-core machine under load 2-8):
+//   10k x 10 from empty: 230-415 ms (was 7.1 s with libnftables); one change: median
+//   0.66-0.75 ms, max 3-9 ms (was ~100 ms); 1k x 10: 21-34 ms / 0.08 ms (was 197 / 9.5 ms).
+//   kube-proxy's nftables mode rewrites a service's chain and an endpoint chain per endpoint
+//   change and drives the `nft` binary with text; shoal changes 3-5 map elements over netlink.
+//   docs/loadbalancer.md has the design and the full comparison.
 // Usage: bench_lb [services] [backends]
 #include <sched.h>
 #include <unistd.h>
