@@ -34,6 +34,26 @@ struct LbConfig {
   NftSelector nft_selector = NftSelector::kRandom;
   // Seed of the jhash selector; fixed so every node maps a flow to the same backend index.
   std::uint32_t nft_jhash_seed = 0x5e0a1;
+  // Chains pick_1..pick_<this> (one per backend count, see nft_ruleset.h) are made at reset, so
+  // an endpoint change of a service with up to this many backends changes map elements only.
+  // A count beyond it makes its chain on first use: measured at 10k services x 10 backends, a
+  // transaction that adds a chain costs ~11-20 ms against ~0.7 ms for elements only (the kernel
+  // revalidates the jumps into it). 64 chains cost ~30 KB of kernel memory and cover the
+  // replica counts services commonly run with.
+  std::uint32_t nft_pick_chains_at_reset = 64;
+
+  // Routing mesh. A published port is a service whose VIP is this node's underlay address; its
+  // backends may sit on other nodes, reached over the overlay. Their replies must come back
+  // through this node (which holds the conntrack entry that undoes the DNAT), but the backend's
+  // node would route a reply to an outside client straight out of its own underlay. So packets
+  // leaving through the overlay device with a source outside the overlay pool are masqueraded
+  // to this node's overlay address (`oifname overlay_ifname ip saddr != overlay_pool
+  // masquerade`). Traffic between tasks keeps its source (it is already inside the pool), so
+  // backends still see task addresses. Docker swarm's ingress network does the same SNAT.
+  // Both must match overlay/: its default pool (issue 7) and its VXLAN device name
+  // (OverlayConfig::vxlan_name). An empty overlay_ifname leaves the masquerade rule out.
+  Ipv4Prefix overlay_pool{Ipv4{0x0AC80000}, 16};
+  std::string overlay_ifname = "shoal-vx";
 };
 
 }  // namespace shoal

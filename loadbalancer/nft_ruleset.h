@@ -1,51 +1,92 @@
-// The nftables ruleset as text commands for libnftables (pure: no kernel). Design, chosen so one
-// endpoint change touches one service's objects only, never the ruleset at large:
+// The nftables ruleset shoal keeps, as a pure model (no kernel): which element changes apply a
+// list of LbOps. The kernel side is fixed at reset; afterwards only map elements change (plus
+// one shared chain the first time any service reaches a new backend count):
 //
 //   table ip shoal {
-//     map services { type ipv4_addr . inet_proto . inet_service : verdict }   # VIP.proto.port -> goto svc_*
-//     chain prerouting { type nat hook prerouting priority dstnat; ip daddr . meta l4proto . th dport vmap @services }
-//     chain output     { type nat hook output priority -100;       (same) }    # locally started traffic
-//     map  eps_<vip>_<proto>_<port> { typeof numgen random mod 1 : ip daddr . tcp dport }  # slot -> backend
-//     chain svc_<vip>_<proto>_<port> { meta l4proto tcp dnat ip to numgen random mod N map @eps_... }
+//     map services { type ipv4_addr . inet_proto . inet_service : verdict }
+//         # VIP . proto . port -> goto pick_<N> (N = its backend count), or drop when N = 0
+//     map backends { type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service }
+//         # VIP . proto . port . slot (0..N-1) -> backend address . port
+//     chain prerouting  { type nat hook prerouting priority dstnat; ip daddr . meta l4proto . th dport vmap @services }
+//     chain output      { type nat hook output priority -100; (same) }     # locally started traffic
+//     chain postrouting { type nat hook postrouting priority srcnat;
+//                         oifname "shoal-vx" ip saddr != 10.200.0.0/16 masquerade }   # routing mesh
+//     chain pick_<N> { dnat ip to ip daddr . meta l4proto . th dport . numgen random mod N map @backends }
 //   }
 //
-// Backends of a service occupy slots 0..N-1 of its map. Adding one appends slot N (one element)
-// and rewrites the service's one rule (modulus N+1); removing slot i moves the last backend
-// into i (one element replaced, one deleted) and rewrites the rule. nftables has no dynamic
-// modulus, so the rule rewrite is unavoidable; it is one rule in one small chain. Compare
-// kube-proxy's nftables mode: per-service chain with an inline numgen vmap to per-endpoint
-// chains, rewritten whole on any endpoint change (O(endpoints of that service)).
-// A service with no backends drops its traffic (fails fast rather than hitting the VIP).
+// nftables has no per-element modulus, so the backend count lives in the verdict: every service
+// with N backends jumps to the one shared chain pick_<N>, whose single rule picks slot
+// `numgen random mod N` (or a jhash of the client's address and port) and looks the backend up
+// under the packet's own VIP . proto . port . slot. Hence one endpoint change never touches a
+// rule: adding a backend adds one `backends` element and replaces the service's `services`
+// element (goto pick_N -> goto pick_N+1); removing slot i moves the last backend into i (one
+// element replaced, one deleted) and replaces the service's element. Chains pick_1..pick_64
+// (LbConfig::nft_pick_chains_at_reset) are made at reset; a larger count makes its chain on
+// first use, kept until the next reset.
+//
+// kube-proxy's nftables mode instead gives every service its own chain whose one rule holds an
+// anonymous `numgen random mod N vmap { 0 : goto endpoint-chain, ... }`, so an endpoint change
+// rewrites that rule (O(endpoints of the service)) and adds or deletes an endpoint chain.
 #pragma once
 
+#include <cstdint>
 #include <map>
-#include <string>
+#include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
-#include "loadbalancer/lb_config.h"
 #include "loadbalancer/lb_types.h"
 
 namespace shoal {
 
+// Key of one `backends` element: the service and a slot index in 0..N-1.
+struct NftSlot {
+  ServiceKey service;
+  std::uint32_t index = 0;
+  auto operator<=>(const NftSlot&) const = default;
+  bool operator==(const NftSlot&) const = default;
+};
+
+// The kernel changes one apply() makes, in the order the batch carries them: new pick chains,
+// then deletions, then additions (a replaced element is a delete plus an add of the same key,
+// which one nftables transaction allows).
+struct NftChanges {
+  std::vector<std::uint32_t> new_pick_chains;  // backend counts N whose chain pick_<N> is new
+  std::vector<ServiceKey> service_deletes;
+  std::vector<NftSlot> slot_deletes;
+  std::vector<std::pair<NftSlot, Backend>> slot_adds;
+  std::vector<std::pair<ServiceKey, std::uint32_t>> service_adds;  // -> backend count (0: drop)
+  // The touched services' slot tables before the ops (nullopt: not programmed), for revert().
+  std::map<ServiceKey, std::optional<std::vector<Backend>>> before;
+
+  std::size_t element_count() const {
+    return service_deletes.size() + slot_deletes.size() + slot_adds.size() + service_adds.size();
+  }
+  bool empty() const { return new_pick_chains.empty() && element_count() == 0; }
+};
+
 class NftRuleset {
  public:
-  explicit NftRuleset(LbConfig config) : config_(std::move(config)) {}
+  // Forgets every service (the table is about to be made anew, empty) and records that the
+  // reset makes chains pick_1..pick_<pick_chains>.
+  void reset(std::uint32_t pick_chains);
+  // The changes that apply `ops` in order, and this model updated as if they succeeded
+  // (callers keep a copy to restore when the kernel refuses them).
+  NftChanges plan(const std::vector<LbOp>& ops);
+  // Undoes the plan() that returned `changes` (the kernel refused them). Costs only the
+  // services it touched, so a failed small change does not copy the whole model.
+  void revert(const NftChanges& changes);
 
-  // Deletes our table if present and creates the empty skeleton; forgets all services.
-  std::string reset_commands();
-  // The commands that apply `ops` as one transaction, and the slot tables updated as if they
-  // succeeded (callers restore a copy on failure).
-  std::string commands_for(const std::vector<LbOp>& ops);
-
-  // Slot -> backend for one service (tests, `inspect`).
+  // Slot -> backend of one service; nullptr if the service is not programmed.
   const std::vector<Backend>* slots(const ServiceKey& key) const;
-  std::string chain_name(const ServiceKey& key) const;
-  std::string map_name(const ServiceKey& key) const;
-  std::string rule_for(const ServiceKey& key, std::size_t backend_count) const;
+  const std::set<std::uint32_t>& pick_chains() const { return pick_chains_; }
 
  private:
-  LbConfig config_;
+  void diff_service(const ServiceKey& key, const std::vector<Backend>* before, NftChanges& out);
+
   std::map<ServiceKey, std::vector<Backend>> slots_;
+  std::set<std::uint32_t> pick_chains_;
 };
 
 }  // namespace shoal

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "loadbalancer/lb_plan.h"
@@ -15,107 +16,194 @@ const ServiceKey kWeb{Ipv4{0x0A600005}, Protocol::kTcp, 80};
 const ServiceKey kDns{Ipv4{0x0A600006}, Protocol::kUdp, 53};
 Backend be(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 8080}; }
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-    out.push_back(text.substr(start, end - start));
-  return out;
+using SlotAdds = std::vector<std::pair<NftSlot, Backend>>;
+using ServiceAdds = std::vector<std::pair<ServiceKey, std::uint32_t>>;
+
+// The kernel's two maps and its chains, simulated with nftables' rules for one transaction:
+// deleting a missing element or adding an existing one (we send NLM_F_EXCL) fails, and a
+// verdict may only name a chain that exists.
+struct KernelMaps {
+  std::map<ServiceKey, std::uint32_t> services;  // -> backend count (goto pick_<count>; 0 = drop)
+  std::map<NftSlot, Backend> backends;
+  std::set<std::uint32_t> chains;
+
+  // Applies `c` in batch order; false if the kernel would refuse it.
+  bool apply(const NftChanges& c) {
+    for (auto n : c.new_pick_chains)
+      if (!chains.insert(n).second) return false;
+    for (const auto& k : c.service_deletes)
+      if (services.erase(k) != 1) return false;
+    for (const auto& s : c.slot_deletes)
+      if (backends.erase(s) != 1) return false;
+    for (const auto& [s, b] : c.slot_adds)
+      if (!backends.emplace(s, b).second) return false;
+    for (const auto& [k, n] : c.service_adds) {
+      if (n > 0 && !chains.count(n)) return false;
+      if (!services.emplace(k, n).second) return false;
+    }
+    return true;
+  }
+
+  // True if the maps balance exactly `state`: every service's slots 0..N-1 hold its N backends.
+  bool balances(const LbState& state) const {
+    if (services.size() != state.size()) return false;
+    std::size_t slots = 0;
+    for (const auto& [key, set] : state) {
+      auto it = services.find(key);
+      if (it == services.end() || it->second != set.size()) return false;
+      std::set<Backend> seen;
+      for (std::uint32_t i = 0; i < set.size(); ++i) {
+        auto b = backends.find(NftSlot{key, i});
+        if (b == backends.end()) return false;
+        seen.insert(b->second);
+      }
+      if (seen != set) return false;
+      slots += set.size();
+    }
+    return backends.size() == slots;
+  }
+};
+
+LbState gen_state() {
+  LbState state;
+  for (const auto& key : {kWeb, kDns}) {
+    if (*rc::gen::inRange(0, 4) == 0) continue;
+    auto& set = state[key];
+    auto n = *rc::gen::inRange(0, 8);
+    for (int j = 0; j < n; ++j) set.insert(be(*rc::gen::inRange(0, 12)));
+  }
+  return state;
 }
 
 }  // namespace
 
-TEST(NftRuleset, ResetCreatesOnlyOurTable) {
-  NftRuleset r{LbConfig{}};
-  auto text = r.reset_commands();
-  for (const auto& l : lines(text)) EXPECT_NE(l.find(" ip shoal"), std::string::npos) << l;
-  EXPECT_NE(text.find("type nat hook prerouting"), std::string::npos);
-  EXPECT_NE(text.find("type nat hook output"), std::string::npos);
+TEST(NftRuleset, NewServiceAddsItsSlotsAndOneServiceElement) {
+  NftRuleset r;
+  auto c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}});
+  EXPECT_EQ(c.slot_adds, (SlotAdds{{NftSlot{kWeb, 0}, be(1)}, {NftSlot{kWeb, 1}, be(2)}}));
+  EXPECT_EQ(c.service_adds, (ServiceAdds{{kWeb, 2}}));
+  EXPECT_EQ(c.new_pick_chains, std::vector<std::uint32_t>{2});
+  EXPECT_TRUE(c.service_deletes.empty());
+  EXPECT_TRUE(c.slot_deletes.empty());
 }
 
-TEST(NftRuleset, NewServiceIsOneChainOneMapAndOneVmapElement) {
-  NftRuleset r{LbConfig{}};
-  auto text = r.commands_for({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}});
-  std::vector<std::string> want{
-      "add chain ip shoal svc_0a600005_tcp_80",
-      "add map ip shoal eps_0a600005_tcp_80 { typeof numgen random mod 1 : ip daddr . tcp dport ; }",
-      "add element ip shoal eps_0a600005_tcp_80 { 0 : 10.200.1.1 . 8080, 1 : 10.200.1.2 . 8080 }",
-      "add rule ip shoal svc_0a600005_tcp_80 meta l4proto tcp dnat ip to numgen random mod 2 map @eps_0a600005_tcp_80",
-      "add element ip shoal services { 10.96.0.5 . tcp . 80 : goto svc_0a600005_tcp_80 }"};
-  EXPECT_EQ(lines(text), want);
-}
-
-TEST(NftRuleset, AddingOneBackendTouchesOneElementAndTheServicesRule) {
-  NftRuleset r{LbConfig{}};
-  (void)r.commands_for({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddService{kDns}, AddBackend{kDns, be(9)}});
-  auto text = r.commands_for({AddBackend{kWeb, be(2)}});
-  std::vector<std::string> want{
-      "add element ip shoal eps_0a600005_tcp_80 { 1 : 10.200.1.2 . 8080 }",
-      "flush chain ip shoal svc_0a600005_tcp_80",
-      "add rule ip shoal svc_0a600005_tcp_80 meta l4proto tcp dnat ip to numgen random mod 2 map @eps_0a600005_tcp_80"};
-  EXPECT_EQ(lines(text), want);
+TEST(NftRuleset, AddingOneBackendAddsOneSlotAndReplacesTheServiceElement) {
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddService{kDns}, AddBackend{kDns, be(8)},
+                AddBackend{kDns, be(9)}});
+  auto c = r.plan({AddBackend{kWeb, be(2)}});
+  EXPECT_EQ(c.slot_adds, (SlotAdds{{NftSlot{kWeb, 1}, be(2)}}));
+  EXPECT_EQ(c.service_deletes, std::vector<ServiceKey>{kWeb});
+  EXPECT_EQ(c.service_adds, (ServiceAdds{{kWeb, 2}}));
+  EXPECT_TRUE(c.slot_deletes.empty());
+  EXPECT_TRUE(c.new_pick_chains.empty()) << "pick_2 exists already (kDns uses it)";
+  EXPECT_EQ(c.element_count(), 3u);
 }
 
 TEST(NftRuleset, RemovingABackendMovesTheLastIntoItsSlot) {
-  NftRuleset r{LbConfig{}};
-  (void)r.commands_for({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}, AddBackend{kWeb, be(3)}});
-  auto text = r.commands_for({DelBackend{kWeb, be(1)}});
-  std::vector<std::string> want{
-      "delete element ip shoal eps_0a600005_tcp_80 { 0, 2 }",
-      "add element ip shoal eps_0a600005_tcp_80 { 0 : 10.200.1.3 . 8080 }",
-      "flush chain ip shoal svc_0a600005_tcp_80",
-      "add rule ip shoal svc_0a600005_tcp_80 meta l4proto tcp dnat ip to numgen random mod 2 map @eps_0a600005_tcp_80"};
-  EXPECT_EQ(lines(text), want);
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}, AddBackend{kWeb, be(3)}});
+  auto c = r.plan({DelBackend{kWeb, be(1)}});
+  EXPECT_EQ(c.slot_deletes, (std::vector<NftSlot>{{kWeb, 0}, {kWeb, 2}}));
+  EXPECT_EQ(c.slot_adds, (SlotAdds{{NftSlot{kWeb, 0}, be(3)}}));
+  EXPECT_EQ(c.service_adds, (ServiceAdds{{kWeb, 2}}));
   EXPECT_EQ(*r.slots(kWeb), (std::vector<Backend>{be(3), be(2)}));
 }
 
-TEST(NftRuleset, LastBackendGoneDropsAndServiceGoneDeletesItsObjects) {
-  NftRuleset r{LbConfig{}};
-  (void)r.commands_for({AddService{kDns}, AddBackend{kDns, be(1)}});
-  auto text = r.commands_for({DelBackend{kDns, be(1)}});
-  EXPECT_NE(text.find("add rule ip shoal svc_0a600006_udp_53 drop"), std::string::npos) << text;
-  text = r.commands_for({DelService{kDns}});
-  std::vector<std::string> want{"delete element ip shoal services { 10.96.0.6 . udp . 53 }",
-                                "flush chain ip shoal svc_0a600006_udp_53",
-                                "delete chain ip shoal svc_0a600006_udp_53",
-                                "delete map ip shoal eps_0a600006_udp_53"};
-  EXPECT_EQ(lines(text), want);
+TEST(NftRuleset, RemovingTheLastSlotDeletesOneSlot) {
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}});
+  auto c = r.plan({DelBackend{kWeb, be(2)}});
+  EXPECT_EQ(c.slot_deletes, (std::vector<NftSlot>{{kWeb, 1}}));
+  EXPECT_TRUE(c.slot_adds.empty());
+  EXPECT_EQ(c.service_adds, (ServiceAdds{{kWeb, 1}}));
+}
+
+TEST(NftRuleset, LastBackendGoneDropsAndServiceGoneDeletesItsElements) {
+  NftRuleset r;
+  (void)r.plan({AddService{kDns}, AddBackend{kDns, be(1)}});
+  auto c = r.plan({DelBackend{kDns, be(1)}});
+  EXPECT_EQ(c.service_adds, (ServiceAdds{{kDns, 0}}));  // count 0: the verdict is drop
+  EXPECT_TRUE(c.new_pick_chains.empty());
+  (void)r.plan({AddBackend{kDns, be(1)}});
+  c = r.plan({DelService{kDns}});
+  EXPECT_EQ(c.service_deletes, std::vector<ServiceKey>{kDns});
+  EXPECT_EQ(c.slot_deletes, (std::vector<NftSlot>{{kDns, 0}}));
+  EXPECT_TRUE(c.service_adds.empty());
   EXPECT_EQ(r.slots(kDns), nullptr);
 }
 
-TEST(NftRuleset, JhashSelectorHashesSourceAddressAndPort) {
-  LbConfig config;
-  config.nft_selector = NftSelector::kJhash;
-  NftRuleset r{config};
-  EXPECT_EQ(r.rule_for(kDns, 3),
-            "meta l4proto udp dnat ip to jhash ip saddr . udp sport mod 3 seed 0x5e0a1 map @eps_0a600006_udp_53");
+TEST(NftRuleset, ANoOpChangesNothing) {
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}});
+  auto c = r.plan({DelBackend{kWeb, be(1)}, AddBackend{kWeb, be(1)}});
+  EXPECT_TRUE(c.empty());
 }
 
-RC_GTEST_PROP(NftRuleset, SlotsAreADenseImageOfTheBackendSet, ()) {
-  NftRuleset r{LbConfig{}};
+TEST(NftRuleset, RevertRestoresTouchedServicesAndForgetsNewChains) {
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}});
+  auto c = r.plan({AddBackend{kWeb, be(2)}, AddService{kDns}, AddBackend{kDns, be(3)}});
+  r.revert(c);
+  EXPECT_EQ(*r.slots(kWeb), std::vector<Backend>{be(1)});
+  EXPECT_EQ(r.slots(kDns), nullptr);
+  EXPECT_EQ(r.pick_chains(), std::set<std::uint32_t>{1});
+  // Planned again, the same changes come out (pick_2 is new again).
+  auto again = r.plan({AddBackend{kWeb, be(2)}, AddService{kDns}, AddBackend{kDns, be(3)}});
+  EXPECT_EQ(again.new_pick_chains, c.new_pick_chains);
+  EXPECT_EQ(again.slot_adds, c.slot_adds);
+}
+
+TEST(NftRuleset, ResetForgetsEverything) {
+  NftRuleset r;
+  (void)r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}});
+  r.reset(0);
+  EXPECT_EQ(r.slots(kWeb), nullptr);
+  EXPECT_TRUE(r.pick_chains().empty());
+  r.reset(3);  // the reset batch made pick_1..pick_3
+  EXPECT_EQ(r.pick_chains(), (std::set<std::uint32_t>{1, 2, 3}));
+  auto c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}, AddBackend{kWeb, be(3)},
+                   AddBackend{kWeb, be(4)}});
+  EXPECT_EQ(c.new_pick_chains, std::vector<std::uint32_t>{4});
+}
+
+// The law: applying each plan to the (simulated) kernel never fails, and leaves maps that
+// balance exactly the desired state, whatever sequence of states is asked for.
+RC_GTEST_PROP(NftRuleset, KernelMapsAlwaysBalanceTheDesiredState, ()) {
+  NftRuleset r;
+  r.reset(*rc::gen::inRange<std::uint32_t>(0, 5));
+  KernelMaps kernel;
+  kernel.chains = r.pick_chains();
   LbState applied;
-  auto rounds = *rc::gen::inRange(1, 10);
+  auto rounds = *rc::gen::inRange(1, 12);
   for (int i = 0; i < rounds; ++i) {
-    LbState want;
-    if (*rc::gen::inRange(0, 4) != 0) {
-      auto& set = want[kWeb];
-      auto n = *rc::gen::inRange(0, 8);
-      for (int j = 0; j < n; ++j) set.insert(be(*rc::gen::inRange(0, 12)));
-    }
-    auto ops = plan_lb(applied, want);
-    auto text = r.commands_for(ops);
-    if (ops.size() == 1 && std::holds_alternative<AddBackend>(ops[0]))
-      RC_ASSERT(text.find("add element ip shoal eps_") != std::string::npos &&
-                text.find("delete element") == std::string::npos);
+    auto want = gen_state();
+    auto changes = r.plan(plan_lb(applied, want));
+    RC_ASSERT(kernel.apply(changes));
+    RC_ASSERT(kernel.balances(want));
+    RC_ASSERT(kernel.chains == r.pick_chains());
     applied = want;
-    if (!want.count(kWeb)) {
-      RC_ASSERT(r.slots(kWeb) == nullptr);
-      continue;
-    }
-    const auto& slots = *r.slots(kWeb);
-    RC_ASSERT(std::set<Backend>(slots.begin(), slots.end()) == want[kWeb]);
-    RC_ASSERT(slots.size() == want[kWeb].size());
   }
+}
+
+// One endpoint added or removed touches at most 5 elements (one slot moved, one deleted, the
+// service element replaced) and never rewrites a rule; only a first-ever count makes a chain.
+RC_GTEST_PROP(NftRuleset, OneEndpointChangeTouchesAHandfulOfElements, ()) {
+  NftRuleset r;
+  KernelMaps kernel;
+  auto n = *rc::gen::inRange(1, 20);
+  std::vector<LbOp> ops{AddService{kWeb}};
+  for (int j = 0; j < n; ++j) ops.push_back(AddBackend{kWeb, be(j)});
+  RC_ASSERT(kernel.apply(r.plan(ops)));
+  auto victim = be(*rc::gen::inRange(0, n));
+  auto removed = r.plan({DelBackend{kWeb, victim}});
+  RC_ASSERT(removed.element_count() <= 5u);
+  RC_ASSERT(removed.new_pick_chains.size() <= 1u);
+  RC_ASSERT(kernel.apply(removed));
+  auto added = r.plan({AddBackend{kWeb, victim}});
+  RC_ASSERT(added.element_count() == 3u);
+  RC_ASSERT(added.new_pick_chains.empty());  // pick_<n> was made by the first program
+  RC_ASSERT(kernel.apply(added));
 }
 
 }  // namespace shoal
