@@ -9,6 +9,7 @@ namespace {
 
 void diff_backends(const ServiceKey& key, const std::set<Backend>& have, const std::set<Backend>& want,
                    std::vector<LbOp>& out) {
+  if (have == want) return;  // the common case at scale: no allocation for unchanged services
   std::vector<Backend> gone, added;
   std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(gone));
   std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(added));
@@ -41,13 +42,17 @@ std::vector<LbOp> plan_lb(const LbState& applied, const LbState& desired) {
 }
 
 LbState apply_ops(LbState state, const std::vector<LbOp>& ops) {
+  apply_ops_in_place(state, ops);
+  return state;
+}
+
+void apply_ops_in_place(LbState& state, const std::vector<LbOp>& ops) {
   for (const auto& op : ops) {
     if (auto* o = std::get_if<AddService>(&op)) state[o->key];
     else if (auto* o = std::get_if<DelService>(&op)) state.erase(o->key);
     else if (auto* o = std::get_if<AddBackend>(&op)) state[o->key].insert(o->backend);
     else if (auto* o = std::get_if<DelBackend>(&op)) state[o->key].erase(o->backend);
   }
-  return state;
 }
 
 }  // namespace shoal

@@ -15,5 +15,8 @@ std::vector<LbOp> plan_lb(const LbState& applied, const LbState& desired);
 
 // The state after applying `ops` to `state` (used by tests and by backends that track state).
 LbState apply_ops(LbState state, const std::vector<LbOp>& ops);
+// The same without a copy (LoadBalancer keeps its applied state this way: copying 10k services
+// on every sync cost more than the kernel update, measured by bench/lb).
+void apply_ops_in_place(LbState& state, const std::vector<LbOp>& ops);
 
 }  // namespace shoal

@@ -16,7 +16,7 @@ Status LoadBalancer::sync(const LbState& desired) {
     dirty_ = true;
     return make_error(std::string(backend_.name()) + ": " + st.message());
   }
-  applied_ = desired;
+  apply_ops_in_place(applied_, ops);
   return {};
 }
 

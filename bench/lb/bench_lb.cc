@@ -2,7 +2,7 @@
 //  - nftables, for real, in a throwaway network namespace (unshare; root needed): 10,000
 //    services x 10 backends from empty in one netlink batch, then 50 single-endpoint removals
 //    and re-adds straight through the backend (median and max), and one through
-//    LoadBalancer::sync (which diffs and copies the whole state each pass).
+//    LoadBalancer::sync (which diffs the whole desired state each pass).
 //  - IPVS: time to build the generic-netlink messages for the same (this kernel has no IPVS).
 // Targets (issue 7): full <= 1 s, one change <= 10 ms. Prints one line per figure.
 //
@@ -139,7 +139,7 @@ int bench_nft(const shoal::LbState& state) {
               times->remove_median_ms, times->remove_max_ms, times->add_median_ms, times->add_max_ms, times->bytes,
               (*backend)->last_changes().element_count());
 
-  // Through LoadBalancer::sync, which diffs and copies the whole desired state each pass.
+  // Through LoadBalancer::sync, which diffs the whole desired state each pass.
   auto changed = state;
   changed.begin()->second.erase(changed.begin()->second.begin());
   start = Clock::now();
@@ -147,7 +147,7 @@ int bench_nft(const shoal::LbState& state) {
     std::printf("nft   failed: %s\n", st.message().c_str());
     return 1;
   }
-  std::printf("nft   one endpoint removed via LoadBalancer::sync (full-state diff + copy): %.2f ms\n", ms_since(start));
+  std::printf("nft   one endpoint removed via LoadBalancer::sync (full-state diff): %.2f ms\n", ms_since(start));
   return 0;
 }
 
