@@ -2,7 +2,7 @@
 # Idempotent dependency install: apt-get installs only the Debian packages that are missing.
 # Usage: scripts/deps.sh [core|bench|fuzz]...   (default: core)
 set -euo pipefail
-core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev libnftables-dev nftables
+core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev nftables
       libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2
       busybox-static iputils-ping runc bc)
 bench=(serf bc)
