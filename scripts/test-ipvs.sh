@@ -75,14 +75,18 @@ ip_bin=$(command -v ip || true)
 
 # ---- kernel: download and unpack once, cached ------------------------------------------------
 mkdir -p "$cache"
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-             awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true)
-if [ -z "$kernel_pkg" ]; then
-  # apt's lists may be missing on a fresh machine; one update is the ordinary fix.
+kernel_package_name() {
+  apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true
+}
+apt_updated=no
+apt_update_once() {  # apt's lists may be missing or stale on a machine; one update is the fix
+  [ "$apt_updated" = no ] || return 1
+  apt_updated=yes
+  say "apt-get update"
   apt-get update -qq >/dev/null 2>&1 || true
-  kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-               awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true)
-fi
+}
+kernel_pkg=$(kernel_package_name)
+if [ -z "$kernel_pkg" ] && apt_update_once; then kernel_pkg=$(kernel_package_name); fi
 if [ -z "$kernel_pkg" ]; then
   # No package lists (no network): a kernel unpacked by an earlier run still serves.
   kernel_pkg=$(ls -1 "$cache/kernel" 2>/dev/null | sort -V | tail -n 1 || true)
@@ -95,9 +99,17 @@ if [ ! -d "$kernel_root/boot" ]; then
   mkdir -p "$cache/download"
   if ! ls "$cache/download/${kernel_pkg}_"*.deb >/dev/null 2>&1; then
     say "downloading $kernel_pkg (once; cached in $cache)"
-    if ! (cd "$cache/download" && apt-get download "$kernel_pkg" >"$cache/download/apt.log" 2>&1); then
-      cat "$cache/download/apt.log" >&2
-      give_up "cannot download the kernel package $kernel_pkg (no network?)"
+    download() { (cd "$cache/download" && apt-get download "$kernel_pkg" >"$cache/download/apt.log" 2>&1); }
+    if ! download; then
+      # Stale lists name a kernel the mirror no longer has: update, then ask again.
+      if apt_update_once; then
+        kernel_pkg=$(kernel_package_name)
+        kernel_root=$cache/kernel/$kernel_pkg
+      fi
+      if [ -z "$kernel_pkg" ] || ! download; then
+        cat "$cache/download/apt.log" >&2
+        give_up "cannot download the kernel package ${kernel_pkg:-linux-image-*-amd64} (no network?)"
+      fi
     fi
   fi
   deb=$(ls "$cache/download/${kernel_pkg}_"*.deb | head -n 1)
