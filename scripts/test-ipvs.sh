@@ -30,7 +30,9 @@ memory_mb=${IPVS_MEMORY_MB:-768}
 # Modules the guest tests load with modprobe; their dependencies come along (modules.dep).
 # crc32c_generic is libcrc32c's soft dependency (the "crc32c" algorithm it asks the crypto API
 # for), which busybox modprobe does not follow: the guests load it first (guest-lib.sh).
-wanted_modules=(crc32c_generic ip_vs ip_vs_rr ip_vs_mh veth bridge vxlan dummy nf_nat)
+# The nf_tables set is there for an agent that adds nftables rules next to IPVS (masquerade).
+wanted_modules=(crc32c_generic ip_vs ip_vs_rr ip_vs_mh veth bridge vxlan dummy nf_nat
+                nf_tables nft_chain_nat nft_ct nft_masq nft_nat)
 
 say() { echo "test-ipvs: $*"; }
 

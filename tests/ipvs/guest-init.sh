@@ -14,9 +14,8 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
-# Modules are loaded by the tests, explicitly: no surprise autoload (and the rr fallback test
-# needs ip_vs_mh to stay absent until it loads it).
-echo /bin/false >/proc/sys/kernel/modprobe
+# The tests load their modules explicitly; the kernel may still autoload others through
+# /sbin/modprobe (busybox, with the modules.dep and modules.alias test-ipvs.sh made), as on a host.
 ip link set lo up
 hostname vm
 

@@ -12,7 +12,8 @@ shoal_cli() { shoal --api "$api" "$@"; }
 { shoal agent --help; shoal --help; } 2>&1 | grep -q -- '--lb' ||
   skip "this shoal has no 'agent --lb' flag yet (needs the dataplane work of issue #7)"
 
-load_modules ip_vs ip_vs_rr ip_vs_mh veth bridge vxlan dummy nf_nat
+load_modules ip_vs ip_vs_rr ip_vs_mh veth bridge vxlan dummy nf_nat nf_tables nft_chain_nat nft_ct \
+  nft_masq nft_nat
 
 mkdir -p /tmp/shoal
 key=$(shoal keygen) || fail "shoal keygen"

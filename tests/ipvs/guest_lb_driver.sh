@@ -1,7 +1,8 @@
 #!/bin/sh
 # Guest test A: shoal's IPVS backend programs the VM's kernel for real. Three backends (network
 # namespaces with busybox httpd, each serving its own page) behind VIP 10.96.0.1:80, programmed
-# by ipvs_lb_driver (MnlGenlTransport -> IpvsBackend -> LoadBalancer::sync):
+# by ipvs_lb_driver (LoadBalancer::sync -> IpvsBackend -> generic netlink; the socket is
+# SeqGenlTransport until MnlGenlTransport pairs acks with requests, see seq_genl_transport.h):
 #   1. ip_vs_mh not loaded: the configured mh is refused and the backend falls back to rr;
 #   2. ip_vs_mh loaded: mh with the mh-port flag; 30 requests from this one client reach all 3
 #      (without mh-port, mh hashes only the source address: one backend would get them all);
@@ -17,8 +18,12 @@ cleanup() {
   exec 3>&- 2>/dev/null
   for i in 1 2 3; do ip netns pids "b$i" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "b$i" 2>/dev/null; done
   ip link del shoal-vip 2>/dev/null
+  echo "$saved_modprobe" >/proc/sys/kernel/modprobe
 }
 trap cleanup EXIT
+# Step 1 needs ip_vs_mh absent: the kernel would otherwise autoload it when asked for "mh".
+saved_modprobe=$(cat /proc/sys/kernel/modprobe)
+echo /bin/false >/proc/sys/kernel/modprobe
 load_modules ip_vs ip_vs_rr veth dummy
 
 for i in 1 2 3; do make_backend "b$i" "10.0.$i.1" "10.0.$i.2" "backend-$i"; done
