@@ -4,9 +4,10 @@
 // with NLM_F_ACK, so the kernel answers it with two datagrams (the family data, then the ack);
 // the ack is left on the socket and every later request() reads the answer of the request before
 // it. Found by this VM test: a refused `mh` scheduler (ENOENT) was taken as success, and the
-// next AddBackend failed with that ENOENT. Until MnlGenlTransport waits for the ack carrying its
-// own sequence number (the same loop as here; the diff is in the tests/ipvs hand-over notes),
-// the guest driver uses this transport; IpvsBackend, its messages and LoadBalancer are shoal's.
+// next AddBackend failed with that ENOENT. Until MnlGenlTransport reads up to the ack carrying
+// its own sequence number (the loop in exchange() here), the guest driver uses this transport by
+// default; IpvsBackend, its messages and LoadBalancer are shoal's. `ipvs_lb_driver --transport
+// shoal` runs MnlGenlTransport instead: with that fix applied it passes guest test A.
 #pragma once
 
 #include <cstdint>
