@@ -43,7 +43,11 @@ start_driver() {
   driver_pid=$!
   exec 3>/tmp/lb.in
 }
-stop_driver() { exec 3>&-; wait "$driver_pid"; }
+# End of input ends the driver; anything but exit 0 (a crash, a sanitizer report) fails the test.
+stop_driver() {
+  exec 3>&-
+  wait "$driver_pid" || fail "ipvs_lb_driver exited $?: $(cat /tmp/lb.out)"
+}
 lines() { wc -l </tmp/lb.out; }
 answered() { [ "$(lines)" -gt "$before" ]; }
 # Sends one desired state and checks the driver's answer ("synced ops=N scheduler=S").
