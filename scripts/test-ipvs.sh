@@ -18,13 +18,14 @@
 # on any failure, on a timeout, or when qemu or the kernel cannot be had.
 #
 # Environment: IPVS_CACHE (default build-ipvs/ in the repo: kernel package, unpacked kernel,
-# initramfs, console log), IPVS_TIMEOUT_S (default 240: one boot takes ~14 s here, the tests
-# ~60 s more under software emulation), IPVS_MEMORY_MB (default 768).
+# initramfs, console log), IPVS_TIMEOUT_S (default 200: a whole run takes 11-19 s here,
+# boot included; the guest gives each script at most 80 s, so two hung scripts still end in
+# time to be reported), IPVS_MEMORY_MB (default 768: an agent, its tasks and the tests).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${IPVS_CACHE:-$repo/build-ipvs}
-timeout_s=${IPVS_TIMEOUT_S:-240}
+timeout_s=${IPVS_TIMEOUT_S:-200}
 memory_mb=${IPVS_MEMORY_MB:-768}
 
 # Modules the guest tests load with modprobe; their dependencies come along (modules.dep).

@@ -50,14 +50,16 @@ fetch_many() {  # ADDR COUNT FILE
 # "3 backend-1 / 14 backend-2 / ..." from a fetch_many file, for messages.
 tally() { sort "$1" | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }'; }
 
-# Waits until COMMAND succeeds, polling every 0.2 s for at most SECONDS.
+# Waits until COMMAND succeeds, trying every 0.2 s for at most SECONDS of wall clock (each try
+# must bound itself, e.g. fetch_once).
 wait_for() {  # SECONDS COMMAND...
-  limit=$(($1 * 5))
+  deadline=$(($(date +%s) + $1))
   shift
-  n=0
   until "$@" >/dev/null 2>&1; do
-    n=$((n + 1))
-    [ "$n" -lt "$limit" ] || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
     sleep 0.2
   done
 }
+
+# One request to http://ADDR/, at most 3 s (a dropped SYN would otherwise wait ~2 minutes).
+fetch_once() { timeout 3 wget -q -O /dev/null "http://$1/"; }

@@ -21,7 +21,7 @@ shoal agent --name vm --bind 127.0.0.1:7946 --key "$key" --data-dir /tmp/shoal -
   --network overlay --lb ipvs >/tmp/agent.log 2>&1 &
 agent_pid=$!
 agent_log() { tail -n 20 /tmp/agent.log | sed 's/^/    agent: /'; }
-wait_for 30 shoal_cli members || { agent_log; fail "the agent's API did not answer within 30 s"; }
+wait_for 20 shoal_cli members || { agent_log; fail "the agent's API did not answer within 20 s"; }
 
 page='mkdir -p /tmp/$SHOAL_TASK_SLOT && echo slot-$SHOAL_TASK_SLOT > /tmp/$SHOAL_TASK_SLOT/index.html && exec httpd -f -p 80 -h /tmp/$SHOAL_TASK_SLOT'
 shoal_cli service create --name web --replicas 3 --detach -- /bin/sh -c "$page" ||
@@ -29,7 +29,7 @@ shoal_cli service create --name web --replicas 3 --detach -- /bin/sh -c "$page" 
 
 running() { shoal_cli service ls --format json | grep -o '"running":[0-9]*' | head -n 1 | cut -d: -f2; }
 three_running() { [ "$(running)" = 3 ]; }
-wait_for 60 three_running || { shoal_cli service ps web; agent_log; fail "web did not reach 3 running tasks in 60 s (running: $(running))"; }
+wait_for 40 three_running || { shoal_cli service ps web; agent_log; fail "web did not reach 3 running tasks in 40 s (running: $(running))"; }
 shoal_cli service ps web
 
 inspect=$(shoal_cli service inspect web --format json) || fail "service inspect web failed"
@@ -39,7 +39,8 @@ log "VIP $vip"
 cat /proc/net/ip_vs
 
 # Tasks are up before their httpd listens: wait for the VIP to answer once, then count.
-wait_for 20 wget -q -O /dev/null "http://$vip/" || { agent_log; fail "the VIP $vip:80 does not answer"; }
+# (Worst case of the waits: 20 + 40 + 15 s, inside the guest's 80 s per script.)
+wait_for 15 fetch_once "$vip" || { agent_log; fail "the VIP $vip:80 does not answer"; }
 fetch_many "$vip" 30 /tmp/agent.txt
 grep -q ERROR /tmp/agent.txt && fail "failed requests: $(tally /tmp/agent.txt)"
 slots=$(grep -c . /tmp/agent.txt)

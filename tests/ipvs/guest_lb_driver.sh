@@ -32,7 +32,7 @@ for i in 1 2 3; do make_backend "b$i" "10.0.$i.1" "10.0.$i.2" "backend-$i"; done
 ip link add shoal-vip type dummy && ip link set shoal-vip up &&
   ip addr add "$vip/32" dev shoal-vip || fail "VIP device"
 for i in 1 2 3; do
-  wait_for 10 wget -q -O /dev/null "http://10.0.$i.2/" || fail "backend b$i does not answer"
+  wait_for 10 fetch_once "10.0.$i.2" || fail "backend b$i does not answer"
 done
 
 # One driver process per scheduler phase; lines go in through a FIFO, answers come out of a file.
