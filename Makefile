@@ -4,13 +4,16 @@ BUILD_SAN  ?= build-asan
 BUILD_REL  ?= build-release
 MESON_SETUP = meson setup --reconfigure
 
-.PHONY: deps deps-bench build test test-asan demo bench fuzz clean
+.PHONY: deps deps-bench deps-ipvs build test test-asan test-ipvs demo bench fuzz clean
 
 deps:
 	@scripts/deps.sh core
 
 deps-bench:
 	@scripts/deps.sh bench
+
+deps-ipvs:
+	@scripts/deps.sh ipvs
 
 $(BUILD)/build.ninja:
 	@scripts/deps.sh core
@@ -28,6 +31,11 @@ test-asan: deps
 	ninja -C $(BUILD_SAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	  scripts/run-tests.py $(BUILD_SAN) --timeout-scale 3
+
+# IPVS for real in a qemu VM (this kernel has none): Debian's kernel, downloaded once into
+# build-ipvs/, boots an initramfs with the shoal binary and the guest tests in tests/ipvs/.
+test-ipvs: deps-ipvs build
+	scripts/test-ipvs.sh $(BUILD) tests/ipvs/guest_lb_driver.sh tests/ipvs/guest_agent.sh
 
 demo: build
 	scripts/demo.sh $(BUILD)/cli/shoal

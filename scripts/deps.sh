@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent dependency install: apt-get installs only the Debian packages that are missing.
-# Usage: scripts/deps.sh [core|bench|fuzz]...   (default: core)
+# Usage: scripts/deps.sh [core|bench|fuzz|ipvs]...   (default: core)
 set -euo pipefail
 core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev nftables
       libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2
       busybox-static iputils-ping runc bc)
 bench=(serf bc)
 fuzz=(clang)
+# make test-ipvs: qemu boots Debian's kernel (downloaded by scripts/test-ipvs.sh, not installed);
+# binutils' strip shrinks the initramfs.
+ipvs=(qemu-system-x86 cpio busybox-static binutils)
 want=()
 [ $# -eq 0 ] && set -- core
 for set_name in "$@"; do
@@ -14,7 +17,8 @@ for set_name in "$@"; do
     core) want+=("${core[@]}") ;;
     bench) want+=("${core[@]}" "${bench[@]}") ;;
     fuzz) want+=("${core[@]}" "${fuzz[@]}") ;;
-    *) echo "deps.sh: unknown package set '$set_name' (core|bench|fuzz)" >&2; exit 2 ;;
+    ipvs) want+=("${core[@]}" "${ipvs[@]}") ;;
+    *) echo "deps.sh: unknown package set '$set_name' (core|bench|fuzz|ipvs)" >&2; exit 2 ;;
   esac
 done
 missing=()
