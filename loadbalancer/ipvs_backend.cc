@@ -3,6 +3,9 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -13,12 +16,35 @@ namespace {
 
 mnl_socket* as_socket(void* p) { return static_cast<mnl_socket*>(p); }
 
+// A request's answer spans a few datagrams (data, then the ack); a bound on the loop below.
+constexpr int kMaxDatagramsPerRequest = 64;
+// A kernel that never answers must not hang the agent's event loop for good.
+constexpr int kReceiveTimeoutS = 5;
+
+// The ack (NLMSG_ERROR) answering request `seq` in one datagram, or null.
+const nlmsgerr* find_ack(const std::uint8_t* data, std::size_t size, std::uint32_t seq) {
+  auto* nlh = reinterpret_cast<const nlmsghdr*>(data);
+  int remaining = static_cast<int>(size);
+  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+    if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq == seq &&
+        nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr))
+      return static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+  }
+  return nullptr;
+}
+
+std::uint32_t seq_of(const Bytes& message) {
+  return message.size() < sizeof(nlmsghdr) ? 0 : reinterpret_cast<const nlmsghdr*>(message.data())->nlmsg_seq;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MnlGenlTransport>> MnlGenlTransport::open() {
   mnl_socket* socket = mnl_socket_open(NETLINK_GENERIC);
   if (socket == nullptr) return make_error("generic netlink: cannot open socket: " + std::string(std::strerror(errno)));
-  if (mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
+  timeval timeout{kReceiveTimeoutS, 0};
+  if (::setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0 ||
+      mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
     int err = errno;
     mnl_socket_close(socket);
     return make_error("generic netlink: cannot bind: " + std::string(std::strerror(err)));
@@ -28,25 +54,29 @@ Result<std::unique_ptr<MnlGenlTransport>> MnlGenlTransport::open() {
 
 MnlGenlTransport::~MnlGenlTransport() { mnl_socket_close(as_socket(socket_)); }
 
+// Every message shoal sends asks for an ack (NLM_F_ACK), and the kernel sends data replies
+// (GETFAMILY's) and the ack as separate datagrams: read up to the ack carrying this request's
+// sequence number, so no ack is left on the socket for the next request to take as its own
+// (found by `make test-ipvs`: every answer was the previous request's).
 Result<Bytes> MnlGenlTransport::query(const Bytes& message) {
   if (mnl_socket_sendto(as_socket(socket_), message.data(), message.size()) < 0)
     return make_error("generic netlink: send: " + std::string(std::strerror(errno)));
+  const std::uint32_t seq = seq_of(message);
+  Bytes replies;
   std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE);
-  ssize_t got = mnl_socket_recvfrom(as_socket(socket_), buf.data(), buf.size());
-  if (got < 0) return make_error("generic netlink: receive: " + std::string(std::strerror(errno)));
-  buf.resize(static_cast<std::size_t>(got));
-  return buf;
+  for (int i = 0; i < kMaxDatagramsPerRequest; ++i) {
+    ssize_t got = mnl_socket_recvfrom(as_socket(socket_), buf.data(), buf.size());
+    if (got < 0) return make_error("generic netlink: receive: " + std::string(std::strerror(errno)));
+    replies.insert(replies.end(), buf.begin(), buf.begin() + got);
+    if (find_ack(buf.data(), static_cast<std::size_t>(got), seq) != nullptr) return replies;
+  }
+  return make_error("generic netlink: no ack for request " + std::to_string(seq));
 }
 
 Result<int> MnlGenlTransport::request(const Bytes& message) {
   auto reply = query(message);
   if (!reply) return reply.error();
-  auto* nlh = reinterpret_cast<const nlmsghdr*>(reply->data());
-  int remaining = static_cast<int>(reply->size());
-  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
-    if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr))
-      return -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh))->error;
-  }
+  if (const nlmsgerr* ack = find_ack(reply->data(), reply->size(), seq_of(message))) return -ack->error;
   return make_error("generic netlink: no ack in the reply");
 }
 

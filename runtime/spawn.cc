@@ -190,7 +190,9 @@ void reset_signals() {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(p, Stage::kMount, errno);
     if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
       fail(p, Stage::kMount, errno);
-    if (p.resolv_conf != nullptr &&
+    // A host without /etc/resolv.conf (a minimal initramfs) gets none: creating it here would
+    // create it on the host's filesystem.
+    if (p.resolv_conf != nullptr && ::access("/etc/resolv.conf", F_OK) == 0 &&
         ::mount(p.resolv_conf, "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0)
       fail(p, Stage::kMount, errno);
     if (p.hostname_len > 0 && ::sethostname(p.hostname, p.hostname_len) != 0) fail(p, Stage::kHostname, errno);

@@ -66,7 +66,7 @@ struct TaskSpec {
   std::string network_namespace;
   // A file bind-mounted over /etc/resolv.conf in the task's mount namespace (the dataplane's
   // DNS responder); "" = the host's. Needs namespaces (ignored when running without them, so a
-  // task can never change the host's file).
+  // task can never change the host's file) and a host /etc/resolv.conf to mount over.
   std::string resolv_conf;
   HealthCheckSpec health;
   RestartPolicySpec restart;

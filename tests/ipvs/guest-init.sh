@@ -18,6 +18,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # /sbin/modprobe (busybox, with the modules.dep and modules.alias test-ipvs.sh made), as on a host.
 ip link set lo up
 hostname vm
+# As on a host: tasks get the node's DNS responder bind-mounted over this file.
+mkdir -p /etc && [ -e /etc/resolv.conf ] || echo "nameserver 127.0.0.1" >/etc/resolv.conf
 
 # Seconds one guest script may take before it is killed and failed (a run takes ~10 s; see
 # IPVS_TIMEOUT_S in scripts/test-ipvs.sh, which must cover all scripts).

@@ -15,16 +15,19 @@ shoal_cli() { shoal --api "$api" "$@"; }
 load_modules ip_vs ip_vs_rr ip_vs_mh veth bridge vxlan dummy nf_nat nf_tables nft_chain_nat nft_ct \
   nft_masq nft_nat
 
+# The overlay needs an underlay address other than loopback (the VXLAN device's source).
+/sbin/ip link add uplink0 type dummy && /sbin/ip addr add 192.0.2.10/24 dev uplink0 &&
+  /sbin/ip link set uplink0 up || fail "cannot make the underlay interface"
 mkdir -p /tmp/shoal
 key=$(shoal keygen) || fail "shoal keygen"
-shoal agent --name vm --bind 127.0.0.1:7946 --key "$key" --data-dir /tmp/shoal --api "$api" \
+shoal agent --name vm --bind 192.0.2.10:7946 --key "$key" --data-dir /tmp/shoal --api "$api" \
   --network overlay --lb ipvs >/tmp/agent.log 2>&1 &
 agent_pid=$!
 agent_log() { tail -n 20 /tmp/agent.log | sed 's/^/    agent: /'; }
 wait_for 20 shoal_cli members || { agent_log; fail "the agent's API did not answer within 20 s"; }
 
 page='mkdir -p /tmp/$SHOAL_TASK_SLOT && echo slot-$SHOAL_TASK_SLOT > /tmp/$SHOAL_TASK_SLOT/index.html && exec httpd -f -p 80 -h /tmp/$SHOAL_TASK_SLOT'
-shoal_cli service create --name web --replicas 3 --detach -- /bin/sh -c "$page" ||
+shoal_cli service create --name web --replicas 3 --publish 8080:80 --detach -- /bin/sh -c "$page" ||
   { agent_log; fail "service create failed"; }
 
 running() { shoal_cli service ls --format json | grep -o '"running":[0-9]*' | head -n 1 | cut -d: -f2; }
@@ -47,6 +50,19 @@ slots=$(grep -c . /tmp/agent.txt)
 distinct=$(grep '^slot-' /tmp/agent.txt | sort -u | wc -l)
 [ "$distinct" -eq 3 ] || fail "30 requests reached $distinct slots, expected 3: $(tally /tmp/agent.txt)"
 log "$slots requests: $(tally /tmp/agent.txt)"
+# Inside a task, the service name resolves to the VIP through the node's DNS responder.
+task_pid=
+for p in /proc/[0-9]*; do
+  case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in "httpd -f -p 80"*) task_pid=${p#/proc/}; break ;; esac
+done
+[ -n "$task_pid" ] || fail "no task process found"
+dns=$(nsenter -t "$task_pid" -n -m nslookup web 2>&1) || fail "nslookup web inside a task failed: $dns"
+echo "$dns" | grep -q "$vip" || fail "web did not resolve to $vip inside a task: $dns"
+log "inside a task, web resolves to $vip"
+# The routing mesh: the published port on the node's underlay address, through IPVS too.
+fetch_many "192.0.2.10:8080" 12 /tmp/mesh.txt
+grep -q '^slot-' /tmp/mesh.txt || fail "published port 8080 did not answer: $(tally /tmp/mesh.txt)"
+log "published port: $(tally /tmp/mesh.txt)"
 
 kill "$agent_pid"
 pass

@@ -1,8 +1,7 @@
 #!/bin/sh
 # Guest test A: shoal's IPVS backend programs the VM's kernel for real. Three backends (network
 # namespaces with busybox httpd, each serving its own page) behind VIP 10.96.0.1:80, programmed
-# by ipvs_lb_driver (LoadBalancer::sync -> IpvsBackend -> generic netlink; the socket is
-# SeqGenlTransport until MnlGenlTransport pairs acks with requests, see seq_genl_transport.h):
+# by ipvs_lb_driver (LoadBalancer::sync -> IpvsBackend -> MnlGenlTransport -> generic netlink):
 #   1. ip_vs_mh not loaded: the configured mh is refused and the backend falls back to rr;
 #   2. ip_vs_mh loaded: mh with the mh-port flag; 30 requests from this one client reach all 3
 #      (without mh-port, mh hashes only the source address: one backend would get them all);

@@ -3,9 +3,7 @@
 // line (format in lb_state_text.h). One process keeps one LoadBalancer, so the second and later
 // lines exercise the incremental path (only the difference is sent), as the agent does.
 //
-// Usage: ipvs_lb_driver [--scheduler NAME] [--no-mh-port] [--transport seq|shoal]
-// --transport shoal uses MnlGenlTransport, which until fixed answers each request with the
-// previous one's ack (see seq_genl_transport.h); seq (the default) pairs replies by sequence.
+// Usage: ipvs_lb_driver [--scheduler NAME] [--no-mh-port]
 // After each line it prints "synced ops=N scheduler=S" or "error: ..." and flushes, so the
 // script reading its output can wait for the answer before sending traffic.
 // Exit: 0 at end of input, 1 when IPVS cannot be opened, 2 on bad usage.
@@ -16,39 +14,23 @@
 #include "loadbalancer/ipvs_backend.h"
 #include "loadbalancer/lb_backend.h"
 #include "tests/ipvs/lb_state_text.h"
-#include "tests/ipvs/seq_genl_transport.h"
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: ipvs_lb_driver [--scheduler NAME] [--no-mh-port] [--transport seq|shoal] < states\n";
+  std::cerr << "usage: ipvs_lb_driver [--scheduler NAME] [--no-mh-port] < states\n";
   return 2;
 }
 
 }  // namespace
 
-shoal::Result<std::unique_ptr<shoal::GenlTransport>> open_transport(const std::string& kind) {
-  if (kind == "shoal") {
-    auto t = shoal::MnlGenlTransport::open();
-    if (!t) return t.error();
-    return std::unique_ptr<shoal::GenlTransport>(std::move(*t));
-  }
-  auto t = shoal::SeqGenlTransport::open();
-  if (!t) return t.error();
-  return std::unique_ptr<shoal::GenlTransport>(std::move(*t));
-}
-
 int main(int argc, char** argv) {
   shoal::LbConfig config;
-  std::string transport_kind = "seq";
   config.backend = shoal::LbBackendKind::kIpvs;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--scheduler" && i + 1 < argc) {
       config.ipvs_scheduler = argv[++i];
-    } else if (arg == "--transport" && i + 1 < argc && (std::string(argv[i + 1]) == "seq" ||
-                                                         std::string(argv[i + 1]) == "shoal")) {
-      transport_kind = argv[++i];
     } else if (arg == "--no-mh-port") {
       config.ipvs_mh_port = false;
     } else {
@@ -56,7 +38,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto transport = open_transport(transport_kind);
+  auto transport = shoal::MnlGenlTransport::open();
   if (!transport) {
     std::cout << "error: " << transport.message() << std::endl;
     return 1;
