@@ -194,7 +194,7 @@ def scenario_vip_dns_mesh(c):
     # for the host itself and for a client outside the cluster.
     removed = 'slot-2@' + next(r['node'] for r in healthy_rows(c) if r['slot'] == 2)  # scaled away
     want = expected_pages(c) - {removed}
-    c.cli('nc', 'service', 'scale', 'web=2')  # written on nc, observed from host A
+    c.cli('nc', 'service', 'scale', '--detach', 'web=2')  # written on nc, observed from host A
     t0 = time.time()
     # Single requests, so the time of the last one the removed task answered is sharp.
     last_seen, streak = None, 0
