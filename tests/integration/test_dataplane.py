@@ -92,21 +92,11 @@ class NetCluster(WorkCluster):
         if proc.poll() is not None:
             raise RuntimeError(f'agent {name} exited {proc.returncode}: {open(log.name).read()[-2000:]}')
 
-    def stop(self):
-        # Graceful stop removes tasks, namespaces, devices and the nftables table; what a killed
-        # agent left (namespace mounts) is unmounted before WorkCluster removes the temp dir.
-        for a in self.agents.values():
-            if a['proc'].poll() is None:
-                a['proc'].send_signal(signal.SIGTERM)
-        for a in self.agents.values():
-            try:
-                a['proc'].wait(20)
-            except subprocess.TimeoutExpired:
-                a['proc'].kill()
+    def release_leftovers(self):
+        # A killed agent leaves its tasks' namespace mounts (a graceful stop removes them).
         for f in glob.glob(os.path.join(self.dir, '*', 'net', 'netns', '*')):
             if not f.endswith('.addr'):
                 subprocess.run(['umount', '-l', f], stderr=subprocess.DEVNULL)
-        super().stop()  # kills leftover task processes through their cgroups, removes the dir
 
 
 def start_cluster():

@@ -104,7 +104,11 @@ class WorkCluster(Cluster):
             for d in glob.glob(f'/sys/fs/cgroup/{p}') + glob.glob(f'/sys/fs/cgroup/*/{p}'):
                 try: os.rmdir(d)
                 except OSError: pass
+        self.release_leftovers()
         super().stop()
+
+    def release_leftovers(self):
+        """What killed agents left in the temp dir that rmtree cannot remove (subclasses)."""
 
 
 def start3(c, extra=()):
