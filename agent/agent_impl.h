@@ -126,6 +126,7 @@ class Agent {
   std::uint64_t join_sync_window_start_ms_ = 0;  // rate limit of join-time syncs
   std::uint32_t join_syncs_in_window_ = 0;
   std::unique_ptr<Dataplane> dataplane_;
+  bool subnet_pool_exhausted_logged_ = false;
   std::unique_ptr<runtime::Runtime> runtime_;
   boost::asio::steady_timer runtime_timer_;
   boost::asio::steady_timer reconcile_timer_;

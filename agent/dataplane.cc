@@ -67,7 +67,7 @@ Dataplane::~Dataplane() = default;
 
 Result<std::unique_ptr<Dataplane>> Dataplane::open(boost::asio::io_context& io, DataplaneConfig config,
                                                    NodeId self, Ipv4 underlay, std::uint64_t now_ms) {
-  std::unique_ptr<Dataplane> dp(new Dataplane(io, std::move(config), std::move(self), underlay));
+  auto dp = std::make_unique<Dataplane>(io, std::move(config), std::move(self), underlay);
   if (auto st = make_dirs(dp->config_.state_dir + "/netns"); !st) return st.error();
   auto nl = MnlNetlink::open();
   if (!nl) return make_error("rtnetlink: " + nl.message());

@@ -68,8 +68,10 @@ class Dataplane {
   // Graceful stop: the load-balancer table and this node's devices are removed.
   void shutdown();
 
- private:
+  // Use open(); public only so it needs no raw new.
   Dataplane(boost::asio::io_context& io, DataplaneConfig config, NodeId self, Ipv4 underlay);
+
+ private:
   Status load_claim(std::uint64_t now_ms);
   Status save_claim() const;
   Status setup_node(const Ipv4Prefix& subnet);

@@ -1,6 +1,8 @@
 // The agent's side of the dataplane: opens it (--network overlay), feeds it the network view
 // computed from membership and the desired state on every change, and gives tasks their
 // network namespaces (workload.cc calls in here).
+#include <algorithm>
+
 #include "agent/agent_impl.h"
 
 namespace shoal {
@@ -33,6 +35,12 @@ std::optional<NetworkView> Agent::network_view() const {
 void Agent::refresh_network() {
   auto view = network_view();
   if (!view) return;
+  const bool unplaced = std::find(view->unplaced_nodes.begin(), view->unplaced_nodes.end(),
+                                  NodeId{config_.name}) != view->unplaced_nodes.end();
+  if (unplaced && !subnet_pool_exhausted_logged_)
+    log_line("dataplane: the overlay subnet pool is exhausted: this node gets no subnet and starts no "
+             "tasks until another node leaves");
+  subnet_pool_exhausted_logged_ = unplaced;
   if (dataplane_->apply(*view)) {
     // This node got (or changed) its subnet: publish the claim so every node keeps it there.
     log_line("dataplane: this node's task subnet is " + dataplane_->claimed_subnet());
