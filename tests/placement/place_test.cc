@@ -620,7 +620,7 @@ RC_GTEST_PROP(PlaceSticky, AJoiningNodeTakesAboutItsShare, ()) {
   std::map<std::string, std::uint32_t> was = loads_by_name(before), arrived, left;
   for (const PlacedTask& t : before.tasks) {
     const std::string& from = before.nodes[t.node].name;
-    const std::string& to = after.node_of(before.services[t.service], t.slot)->name;
+    const std::string to = after.node_of(before.services[t.service], t.slot)->name;
     if (from == to) continue;
     ++left[from];
     ++arrived[to];
