@@ -335,7 +335,11 @@ class Placer {
     to_place -= pinned_replicated_;
     const double bound = load_bound(config_.load_epsilon, to_place, c_.active_count);
     cap_.resize(c_.nodes.size());
-    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) cap_[n] = load_cap(bound, c_.node_hash[n]);
+    keep_limit_.resize(c_.nodes.size());
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      cap_[n] = load_cap(bound, c_.node_hash[n]);
+      keep_limit_[n] = keep_limit(bound, c_.node_hash[n]);
+    }
     to_place_ = to_place;
     set_points();  // before the first ring is built
     service_ring_.assign(c_.services.size(), nullptr);
@@ -350,10 +354,12 @@ class Placer {
 
   // --- rule 3a: sticky placement -----------------------------------------------------------
   // A replicated slot whose task runs now on an active node stays there while the slot exists,
-  // the node meets the constraints, the reservation fits, the node is under its load cap, and it
-  // holds fewer than the per-service limit of the service (and, with spread, the slot's label
-  // value has quota left). Then a node leaving moves exactly its own tasks, and a node joining
-  // moves only the tasks above the caps that the lower mean brings (docs/placement.md).
+  // the node meets the constraints, the reservation fits, the node holds fewer than
+  // ceil((1 + eps) x mean) tasks (keep_limit in load_cap.h: the bound itself, not the dithered
+  // cap used for placing), and it holds fewer than the per-service limit of the service (and,
+  // with spread, the slot's label value has quota left). Then a node leaving moves exactly its
+  // own tasks, and a node joining moves only what it pulls (rule 3c) and the tasks above a
+  // ceiling that the lower mean brings down (docs/placement.md).
   //
   // Order, so the result does not depend on the order of the running list:
   //  - a slot named on several nodes (a transient duplicate while a task moves) is claimed by
@@ -420,7 +426,8 @@ class Placer {
       std::sort(first, last, [](const Candidate& x, const Candidate& y) {
         return std::tie(x.distance, x.service, x.slot) < std::tie(y.distance, y.service, y.slot);
       });
-      for (auto it = first; it != last && ledger_.load[n] < cap_[n]; ++it) keep(n, it->service, it->slot);
+      for (auto it = first; it != last && ledger_.load[n] < keep_limit_[n]; ++it)
+        keep(n, it->service, it->slot);
     }
   }
 
@@ -560,8 +567,15 @@ class Placer {
     for (std::size_t n = 0; n < nodes; ++n)
       std::sort(by_home.begin() + first[n], by_home.begin() + first[n + 1]);
 
-    auto below = [&](std::uint32_t n) { return ledger_.load[n] < trigger[n]; };
-    auto wants = [&](std::uint32_t n) { return ledger_.load[n] < target[n]; };
+    // A node whose running task a rule could not keep (spread quota, per-service limit, bound)
+    // does not pull: the fallback gives that task its room back first (home_), and a pull taking
+    // the room would move it, so the placement would not be a fixed point of itself.
+    std::vector<bool> waiting(nodes, false);
+    if (!home_.empty())
+      for (std::size_t i = 0; i < slot_node_.size(); ++i)
+        if (slot_node_[i] == kNoNode && home_[i] != kNoNode) waiting[home_[i]] = true;
+    auto below = [&](std::uint32_t n) { return !waiting[n] && ledger_.load[n] < trigger[n]; };
+    auto wants = [&](std::uint32_t n) { return !waiting[n] && ledger_.load[n] < target[n]; };
     auto pull = [&](std::uint32_t n, const HomeCandidate& cand) {
       const std::uint32_t s = cand.service;
       const Service& svc = *c_.services[s];
@@ -913,7 +927,8 @@ class Placer {
   const PlacementConfig& config_;
   Ledger ledger_;
   std::vector<Claim> claims_;       // running tasks of known services on known nodes
-  std::vector<std::uint32_t> cap_;  // bounded-load cap per node
+  std::vector<std::uint32_t> cap_;  // bounded-load cap per node, for placing tasks
+  std::vector<std::uint32_t> keep_limit_;  // per node: running tasks it may keep (>= cap)
   std::vector<ClassRing*> service_ring_;   // per replicated service: its class ring
   std::vector<SpreadPlan*> service_plan_;  // per spread service: its plan, else null
   std::vector<std::uint32_t> home_;  // per flat slot: node of its running claim not kept, if any

@@ -11,9 +11,10 @@
 //     nodes (load_cap.h); a node should hold at most ceil(replicas / eligible nodes) of one
 //     service (with `spread_label`, per label value, whose quota is replicas / values).
 //   a. Sticky: a slot whose task runs now on an active node stays there while the slot exists,
-//      constraints hold, resources fit, the node is under its cap and the per-service limit (and
-//      the spread value's quota) allows. A slot reported on several nodes keeps the one the ring
-//      prefers; a node over its cap keeps the slots nearest behind its ring points. So a node
+//      constraints hold, resources fit, the node holds fewer than ceil((1 + eps) * mean) tasks
+//      (the bound itself: the dithered cap is for placing) and the per-service limit (and the
+//      spread value's quota) allows. A slot reported on several nodes keeps the one the ring
+//      prefers; a node over the bound keeps the slots nearest behind its ring points. So a node
 //      leaving moves exactly its tasks (plus what nodes under the pull trigger take home, 3c).
 //   b. The other slots hash (xxh3 of service and slot, then the nearest of a few probes) onto
 //      the consistent-hash ring of the nodes they may use (constraint class, or the ring of the

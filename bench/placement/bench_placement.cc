@@ -149,7 +149,7 @@ struct Movement {
   double leave = 0, drain = 0, join = 0, join_vs_share = 0, change = 0;
   double leave_worst = 0, join_worst = 0;
   std::uint64_t change_moved = 0;
-  // Sticky mode only: join moves against what the new node's lower caps force off full nodes.
+  // Sticky mode only: join moves against what the new node's lower bound forces off full nodes.
   std::uint64_t join_moved = 0, join_landed = 0, join_forced = 0, join_share = 0;
   double leave_secs = 0;  // CPU time of the last leave re-placement
 };
@@ -163,8 +163,8 @@ std::vector<RunningTask> running_of(const Assignment& a) {
   return running;
 }
 
-// Tasks above the load caps of `in` if every node kept what it has in `before`: the least a
-// sticky placement must move (every such task must leave its node, and nothing else must).
+// Tasks above the keep limits of `in` (ceil((1 + eps) x mean), load_cap.h) if every node kept
+// what it has in `before`: the least a sticky placement must move off old nodes.
 std::uint64_t forced_by_caps(const Assignment& before, const PlacementInput& in,
                              const PlacementConfig& cfg) {
   std::uint64_t slots = 0;
@@ -175,7 +175,7 @@ std::uint64_t forced_by_caps(const Assignment& before, const PlacementInput& in,
   std::vector<std::uint32_t> load = before.load_per_node();
   std::uint64_t forced = 0;
   for (std::size_t n = 0; n < before.nodes.size(); ++n) {
-    std::uint32_t cap = load_cap(bound, stable_hash(before.nodes[n].name));
+    std::uint32_t cap = keep_limit(bound, stable_hash(before.nodes[n].name));
     if (load[n] > cap) forced += load[n] - cap;
   }
   return forced;
@@ -337,7 +337,7 @@ int main(int argc, char** argv) {
   std::printf("moved/optimal join:    %.3f (worst of %d: %.3f; vs ideal share tasks/N: %.3f)   target <= 1.1\n",
               sm.join, trials, sm.join_worst, sm.join_vs_share);
   std::printf("join (%d nodes):        %llu moved; the new nodes took %llu (ideal share %llu);"
-              " %llu forced off full nodes by the lower caps\n",
+              " %llu forced off full nodes by the lower bound\n",
               trials, static_cast<unsigned long long>(sm.join_moved),
               static_cast<unsigned long long>(sm.join_landed), static_cast<unsigned long long>(sm.join_share),
               static_cast<unsigned long long>(sm.join_forced));
