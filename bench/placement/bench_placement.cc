@@ -152,6 +152,7 @@ struct Movement {
   // Sticky mode only: join moves against what the new node's lower bound forces off full nodes.
   std::uint64_t join_moved = 0, join_landed = 0, join_forced = 0, join_share = 0;
   double leave_secs = 0;  // CPU time of the last leave re-placement
+  double join_max_over_mean = 0;  // worst max/mean load after a join
 };
 
 // What runs now if every node runs what `a` assigns (the gossiped task status, sticky mode).
@@ -222,6 +223,7 @@ Movement movement(const PlacementInput& base_in, const Assignment& before, const
     Assignment after = timed_place(in, cfg, &secs);
     std::uint64_t moved = count_moved(before, after);
     std::uint64_t landed = tasks_on(after, name);
+    m.join_max_over_mean = std::max(m.join_max_over_mean, balance(after, in).max_over_mean);
     moved_sum += moved;
     opt_sum += landed;
     share_sum += before.tasks.size() / in.nodes.size();
@@ -337,10 +339,10 @@ int main(int argc, char** argv) {
   std::printf("moved/optimal join:    %.3f (worst of %d: %.3f; vs ideal share tasks/N: %.3f)   target <= 1.1\n",
               sm.join, trials, sm.join_worst, sm.join_vs_share);
   std::printf("join (%d nodes):        %llu moved; the new nodes took %llu (ideal share %llu);"
-              " %llu forced off full nodes by the lower bound\n",
+              " %llu forced off full nodes by the lower bound; max/mean after %.4f\n",
               trials, static_cast<unsigned long long>(sm.join_moved),
               static_cast<unsigned long long>(sm.join_landed), static_cast<unsigned long long>(sm.join_share),
-              static_cast<unsigned long long>(sm.join_forced));
+              static_cast<unsigned long long>(sm.join_forced), sm.join_max_over_mean);
   std::printf("one service 100->150:  %llu existing tasks moved (optimum 0)\n",
               static_cast<unsigned long long>(sm.change_moved));
 
