@@ -720,6 +720,22 @@ TEST(PlaceSticky, ADuplicatedSlotKeepsOneNodeAndAMovedSlotStays) {
 
 // ---- examples ----------------------------------------------------------------------------------
 
+// Found by ThePlacementRunningNowIsAFixedPoint: zone a's only node is full, so a spread slot of
+// zone a's quota runs in zone b. Re-run with the placement running, zone b is over its quota, one
+// of its tasks waits for the fallback, and its node must not lend that room to a pull (rule 3c).
+TEST(PlaceSticky, ANodeWhoseTaskWaitsForTheFallbackDoesNotPull) {
+  PlacementInput in;
+  in.nodes = {node("n0", "a", 4000, 4 * kGiB), node("n1", "b", 2000, 2 * kGiB),
+              node("n2", "b", 2000, 2 * kGiB)};
+  in.services = {service("s1", 13, 0, 640 * kMiB), service("s2", 11, 0, 256 * kMiB)};
+  in.services[1].spread_label = "zone";
+  PlacementConfig cfg;
+  cfg.load_epsilon = 1.0;
+  Assignment a = must_place(in, cfg);
+  in.running = running_of(a);
+  EXPECT_EQ(must_place(in, cfg), a);
+}
+
 // A joining node takes about its share from its arcs, and moves little else; without the pull
 // it takes almost nothing (sticky placement keeps every running task where it runs).
 TEST(PlaceSticky, AJoiningNodeTakesItsShareFromItsArcs) {
