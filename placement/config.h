@@ -47,6 +47,24 @@ struct PlacementConfig {
   // bench_placement (a few slots per point).
   std::uint32_t sweep_scan_depth = 64;
 
+  // "Take your arc" (place.h rule 3c, home_pull.h): a node whose replicated load is under
+  // pull_below_mean x mean takes back the slots whose first node on the ring it is from the
+  // nodes they run on, nearest first, until its load reaches pull_up_to_mean x mean (never past
+  // its cap). Both are dithered per node like the cap (load_cap.h). Sticky placement alone
+  // leaves a joining node empty; this gives it about its share (tasks/N) and moves nothing
+  // else. Set pull_below_mean to 0 to turn it off (a join then moves only cap-forced tasks).
+  //  - pull_below_mean: the trigger. Low enough that a node near the mean never pulls: with
+  //    100 ring points a node's natural load varies by ~15% (ring share and Poisson spread), and
+  //    such a node already holds its arcs' slots unless a rule sent them on; near it a change
+  //    of the mean by one task would start pulls (collateral moves on a leave or a scale-up).
+  //    High enough that a joining node and nodes left well under the mean fill up. 0.8 keeps
+  //    leave/drain at 1.000 and "one service change" at 0 others moved in bench_placement
+  //    (docs/placement.md).
+  //  - pull_up_to_mean: the target, >= the trigger (the gap is hysteresis: a node that pulled
+  //    does not pull again for a task more or less). 1.0 = a joining node takes up to its share.
+  double pull_below_mean = 0.8;
+  double pull_up_to_mean = 1.0;
+
   // Bounds on input, so a bad spec cannot make placement allocate without limit: a spec with
   // more slots than this is refused with an error. 10M is 10x the benchmark's million tasks.
   std::uint64_t max_total_slots = 10'000'000;

@@ -88,6 +88,7 @@ std::size_t HashRing::successor(std::uint64_t h) const {
 }
 
 std::uint64_t HashRing::nearest_probe(std::uint64_t h, std::uint32_t probes) const {
+  if (probes <= 1) return h;  // the only probe is h itself: no lookup needed
   std::uint64_t best = h;
   std::uint64_t best_distance = ~std::uint64_t{0};
   for (std::uint32_t k = 0; k < probes; ++k) {

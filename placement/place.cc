@@ -13,6 +13,7 @@
 #include "placement/constraint.h"
 #include "placement/full_skipper.h"
 #include "placement/hash_ring.h"
+#include "placement/home_pull.h"
 #include "placement/load_cap.h"
 #include "placement/name_index.h"
 #include "placement/reason.h"
@@ -46,6 +47,9 @@ Status check_config(const PlacementConfig& c) {
   if (c.probes_per_slot < 1 || c.probes_per_slot > 1000)
     return make_error("placement probes_per_slot must be in 1..1000");
   if (c.sweep_scan_depth < 1) return make_error("placement sweep_scan_depth must be >= 1");
+  if (!std::isfinite(c.pull_below_mean) || !std::isfinite(c.pull_up_to_mean) ||
+      !(c.pull_below_mean >= 0.0) || !(c.pull_up_to_mean >= c.pull_below_mean))
+    return make_error("placement needs 0 <= pull_below_mean <= pull_up_to_mean (finite)");
   return {};
 }
 
@@ -117,6 +121,14 @@ struct Ledger {
     free_mem[n] -= s.memory_bytes;
     if (counts_for_load) ++load[n];
     per_service.add(svc, n);
+  }
+  // A replicated task leaves node n (the opposite of take(n, svc, s, true)).
+  void give_back(std::uint32_t n, std::uint32_t svc, const Service& s) {
+    SHOAL_ASSERT(load[n] > 0);
+    free_cpu[n] += s.cpu_millis;
+    free_mem[n] += s.memory_bytes;
+    --load[n];
+    per_service.remove(svc, n);
   }
 };
 
@@ -323,7 +335,12 @@ class Placer {
     to_place -= pinned_replicated_;
     const double bound = load_bound(config_.load_epsilon, to_place, c_.active_count);
     cap_.resize(c_.nodes.size());
-    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) cap_[n] = load_cap(bound, c_.node_hash[n]);
+    keep_limit_.resize(c_.nodes.size());
+    for (std::uint32_t n = 0; n < c_.nodes.size(); ++n) {
+      cap_[n] = load_cap(bound, c_.node_hash[n]);
+      keep_limit_[n] = keep_limit(bound, c_.node_hash[n]);
+    }
+    to_place_ = to_place;
     set_points();  // before the first ring is built
     service_ring_.assign(c_.services.size(), nullptr);
     service_plan_.assign(c_.services.size(), nullptr);
@@ -337,10 +354,12 @@ class Placer {
 
   // --- rule 3a: sticky placement -----------------------------------------------------------
   // A replicated slot whose task runs now on an active node stays there while the slot exists,
-  // the node meets the constraints, the reservation fits, the node is under its load cap, and it
-  // holds fewer than the per-service limit of the service (and, with spread, the slot's label
-  // value has quota left). Then a node leaving moves exactly its own tasks, and a node joining
-  // moves only the tasks above the caps that the lower mean brings (docs/placement.md).
+  // the node meets the constraints, the reservation fits, the node holds fewer than
+  // ceil((1 + eps) x mean) tasks (keep_limit in load_cap.h: the bound itself, not the dithered
+  // cap used for placing), and it holds fewer than the per-service limit of the service (and,
+  // with spread, the slot's label value has quota left). Then a node leaving moves exactly its
+  // own tasks, and a node joining moves only what it pulls (rule 3c) and the tasks above a
+  // ceiling that the lower mean brings down (docs/placement.md).
   //
   // Order, so the result does not depend on the order of the running list:
   //  - a slot named on several nodes (a transient duplicate while a task moves) is claimed by
@@ -407,7 +426,8 @@ class Placer {
       std::sort(first, last, [](const Candidate& x, const Candidate& y) {
         return std::tie(x.distance, x.service, x.slot) < std::tie(y.distance, y.service, y.slot);
       });
-      for (auto it = first; it != last && ledger_.load[n] < cap_[n]; ++it) keep(n, it->service, it->slot);
+      for (auto it = first; it != last && ledger_.load[n] < keep_limit_[n]; ++it)
+        keep(n, it->service, it->slot);
     }
   }
 
@@ -481,6 +501,9 @@ class Placer {
     };
     std::vector<SweepItem> left =
         sweep_ring(active_ring(), items, has_room, try_take, config_.sweep_scan_depth);
+    // Before the fallback: it walks rings with FullSkipper, which needs loads that only grow,
+    // and the pull lowers the load of the nodes it takes slots from.
+    pull_home_slots();
     // Slots whose task runs somewhere first: when room is short, a task that runs keeps it
     // rather than being stopped for one that does not run yet (and a placement stays a fixed
     // point of itself when the cap yielded).
@@ -491,6 +514,102 @@ class Placer {
       return std::tuple(homeless(a), a.service, a.slot) < std::tuple(homeless(b), b.service, b.slot);
     });
     for (const SweepItem& it : left) fallback(*rings_[it.ring], it);
+  }
+
+  // --- rule 3c: take your arc -----------------------------------------------------------------
+  // A node whose load is under pull_below_mean x mean takes the slots whose first node on their
+  // ring it is ("home") from the nodes they run on, nearest first, until its load reaches
+  // pull_up_to_mean x mean (home_pull.h). A joining node thus takes its arcs, about tasks/N,
+  // and nothing else moves for it. The ring of a slot is its constraint class, or for spread
+  // services the group of the node it runs on, so a pull never changes a slot's label value.
+  void pull_home_slots() {
+    if (config_.pull_below_mean <= 0 || c_.active_count == 0) return;
+    const std::size_t nodes = c_.nodes.size();
+    std::vector<std::uint32_t> trigger(nodes, 0), target(nodes, 0);
+    bool any_below = false;
+    for (std::uint32_t n = 0; n < nodes; ++n) {
+      if (!c_.active[n]) continue;
+      trigger[n] = pull_threshold(config_.pull_below_mean, to_place_, c_.active_count, c_.node_hash[n]);
+      target[n] = std::min(cap_[n], std::max(trigger[n], pull_threshold(config_.pull_up_to_mean, to_place_,
+                                                                        c_.active_count, c_.node_hash[n])));
+      trigger[n] = std::min(trigger[n], target[n]);
+      any_below = any_below || ledger_.load[n] < trigger[n];
+    }
+    // Nothing to do (the common case at rest), and nobody can fall under a trigger without a pull.
+    if (!any_below) return;
+
+    std::vector<HomeCandidate> candidates;
+    std::vector<std::uint32_t> home_of;  // per candidate
+    for (std::uint32_t s = 0; s < c_.services.size(); ++s) {
+      const Service& svc = *c_.services[s];
+      if (svc.mode != ServiceMode::kReplicated || svc.replicas == 0) continue;
+      for (std::uint32_t slot = 0; slot < svc.replicas; ++slot) {
+        const std::uint32_t at = slot_node_[offsets_[s] + slot];
+        if (at == kNoNode || !c_.active[at]) continue;  // unplaced, or kept on a paused node
+        const ClassRing* ring = slot_ring(s, at);
+        if (ring == nullptr || ring->ring.empty()) continue;
+        const std::uint64_t pos = position(*ring, s, slot);
+        const RingPoint& point = ring->ring.at(ring->ring.successor(pos));
+        if (point.node == at) continue;
+        candidates.push_back(HomeCandidate{point.hash - pos, s, slot});  // wraps, as the ring
+        home_of.push_back(point.node);
+      }
+    }
+    // Bucket by home node, each run sorted (nearest first).
+    std::vector<std::uint32_t> first(nodes + 1, 0);
+    for (std::uint32_t h : home_of) ++first[h + 1];
+    for (std::size_t n = 0; n < nodes; ++n) first[n + 1] += first[n];
+    std::vector<HomeCandidate> by_home(candidates.size());
+    {
+      std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+      for (std::size_t i = 0; i < candidates.size(); ++i) by_home[fill[home_of[i]]++] = candidates[i];
+    }
+    for (std::size_t n = 0; n < nodes; ++n)
+      std::sort(by_home.begin() + first[n], by_home.begin() + first[n + 1]);
+
+    // A node whose running task a rule could not keep (spread quota, per-service limit, bound)
+    // does not pull: the fallback gives that task its room back first (home_), and a pull taking
+    // the room would move it, so the placement would not be a fixed point of itself.
+    std::vector<bool> waiting(nodes, false);
+    if (!home_.empty())
+      for (std::size_t i = 0; i < slot_node_.size(); ++i)
+        if (slot_node_[i] == kNoNode && home_[i] != kNoNode) waiting[home_[i]] = true;
+    auto below = [&](std::uint32_t n) { return !waiting[n] && ledger_.load[n] < trigger[n]; };
+    auto wants = [&](std::uint32_t n) { return !waiting[n] && ledger_.load[n] < target[n]; };
+    auto pull = [&](std::uint32_t n, const HomeCandidate& cand) {
+      const std::uint32_t s = cand.service;
+      const Service& svc = *c_.services[s];
+      std::uint32_t& at = slot_node_[offsets_[s] + cand.slot];
+      if (at == n || !ledger_.fits(n, svc) || ledger_.count_of(n, s) >= service_limit(s, n))
+        return kNoDonor;
+      const std::uint32_t donor = at;
+      ledger_.give_back(donor, s, svc);
+      ledger_.take(n, s, svc, true);
+      at = n;
+      return donor;
+    };
+    pull_home(first, by_home, below, wants, pull);
+  }
+
+  // The ring a slot on node n belongs to: its class ring, or for a spread service the ring of
+  // n's label value (null if n is in none of the service's groups).
+  const ClassRing* slot_ring(std::uint32_t s, std::uint32_t n) const {
+    const SpreadPlan* plan = service_plan_[s];
+    if (plan == nullptr) return service_ring_[s];
+    for (const SpreadGroup& g : *plan->groups)
+      if (g.ring->member[n]) return g.ring;
+    return nullptr;
+  }
+
+  // Most tasks of service s node n should hold: the per-service limit (of n's spread value).
+  std::uint32_t service_limit(std::uint32_t s, std::uint32_t n) const {
+    const Service& svc = *c_.services[s];
+    const SpreadPlan* plan = service_plan_[s];
+    if (plan == nullptr) return per_node_limit(svc.replicas, service_ring_[s]->node_count);
+    const std::vector<SpreadGroup>& groups = *plan->groups;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (groups[g].ring->member[n]) return plan->per_node[g];
+    return 0;
   }
 
   // A slot's position: of `probes_per_slot` probes from its hash, the one nearest before a
@@ -808,11 +927,13 @@ class Placer {
   const PlacementConfig& config_;
   Ledger ledger_;
   std::vector<Claim> claims_;       // running tasks of known services on known nodes
-  std::vector<std::uint32_t> cap_;  // bounded-load cap per node
+  std::vector<std::uint32_t> cap_;  // bounded-load cap per node, for placing tasks
+  std::vector<std::uint32_t> keep_limit_;  // per node: running tasks it may keep (>= cap)
   std::vector<ClassRing*> service_ring_;   // per replicated service: its class ring
   std::vector<SpreadPlan*> service_plan_;  // per spread service: its plan, else null
   std::vector<std::uint32_t> home_;  // per flat slot: node of its running claim not kept, if any
   std::uint64_t pinned_replicated_ = 0;
+  std::uint64_t to_place_ = 0;      // replicated slots for active nodes: the mean's numerator
   std::vector<std::uint64_t> offsets_;               // first flat slot of each service
   std::vector<std::uint32_t> slot_node_;             // flat (service, slot) -> node
   std::vector<std::vector<std::uint32_t>> global_on_;  // global service -> nodes

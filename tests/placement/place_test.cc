@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -474,12 +475,14 @@ PlacementInput roomy_cluster() {
   return in;
 }
 
-// (2) A node leaving (dead or drained) moves exactly its own tasks: every other task keeps its
-// node (when no node had to go above its cap in the first placement).
+// (2) Without the pull (rule 3c), a node leaving (dead or drained) moves exactly its own tasks:
+// every other task keeps its node (when no node had to go above its cap in the first placement).
+// With the pull, see LeaveMovesTheLeaversTasksAndPullsOnlyIntoNodesUnderTheTrigger.
 RC_GTEST_PROP(PlaceSticky, LeaveMovesExactlyTheLeaversTasks, ()) {
   PlacementInput in = roomy_cluster();
   PlacementConfig cfg;
   cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  cfg.pull_below_mean = 0;
   Assignment before = must_place(in, cfg);
   std::size_t victim = *rc::gen::inRange<std::size_t>(0, in.nodes.size());
   PlacementInput left = in;
@@ -499,9 +502,9 @@ RC_GTEST_PROP(PlaceSticky, LeaveMovesExactlyTheLeaversTasks, ()) {
       RC_ASSERT(after.node_of(before.services[t.service], t.slot) == before.nodes[t.node]);
 }
 
-// (3) A node joining moves only what the lower load caps force off a node: from each node, at
-// most load - new cap tasks leave (so none from a node under its new cap). Services have at most
-// one replica per node (replicas <= nodes), so the per-service limit does not change.
+// (3) Without the pull (rule 3c), a node joining moves only what the lower bound forces off a
+// node: from each node, at most load - new keep limit (ceil((1 + eps) x mean)) tasks leave. Services have at most one replica per node (replicas <= nodes), so the per-service limit
+// does not change. With the pull, see AJoiningNodeTakesAboutItsShare.
 RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
   std::size_t nodes = *rc::gen::inRange<std::size_t>(2, 30);
   PlacementInput in;
@@ -515,6 +518,7 @@ RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
   }
   PlacementConfig cfg;
   cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  cfg.pull_below_mean = 0;
   Assignment before = must_place(in, cfg);
   PlacementInput joined = in;
   joined.running = running_of(before);
@@ -532,7 +536,7 @@ RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
       ++moved_from[before.nodes[t.node].name];
   std::uint64_t moved = 0, forced = 0;
   for (std::size_t n = 0; n < before.nodes.size(); ++n) {
-    std::uint32_t cap = load_cap(bound, stable_hash(before.nodes[n].name));
+    std::uint32_t cap = keep_limit(bound, stable_hash(before.nodes[n].name));
     std::uint64_t excess = load[n] > cap ? load[n] - cap : 0;
     RC_ASSERT(moved_from[before.nodes[n].name] <= excess);
     moved += moved_from[before.nodes[n].name];
@@ -540,6 +544,149 @@ RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
   }
   RC_ASSERT(moved == count_moved(before, after));
   RC_ASSERT(moved <= forced);
+}
+
+// ---- take your arc (rule 3c): nodes under the trigger pull their ring slots home ---------------
+
+// Pull thresholds of every node of `a` for the replicated slots and active nodes of `in`.
+struct PullBounds {
+  std::vector<std::uint32_t> trigger, target;  // by node index of `a`
+};
+PullBounds pull_bounds(const PlacementInput& in, const Assignment& a, const PlacementConfig& cfg) {
+  std::uint64_t slots = 0;
+  for (const Service& s : in.services)
+    if (s.mode == ServiceMode::kReplicated) slots += s.replicas;
+  std::size_t active = 0;
+  for (const Node& n : in.nodes) active += n.alive && n.availability == Availability::kActive;
+  const double bound = load_bound(cfg.load_epsilon, slots, active);
+  PullBounds b;
+  for (const NodeId& id : a.nodes) {
+    std::uint64_t h = stable_hash(id.name);
+    std::uint32_t cap = load_cap(bound, h);
+    std::uint32_t target = std::min(cap, std::max(pull_threshold(cfg.pull_below_mean, slots, active, h),
+                                                  pull_threshold(cfg.pull_up_to_mean, slots, active, h)));
+    b.target.push_back(target);
+    b.trigger.push_back(std::min(target, pull_threshold(cfg.pull_below_mean, slots, active, h)));
+  }
+  return b;
+}
+
+// Tasks per node name.
+std::map<std::string, std::uint32_t> loads_by_name(const Assignment& a) {
+  std::map<std::string, std::uint32_t> out;
+  std::vector<std::uint32_t> load = a.load_per_node();
+  for (std::size_t n = 0; n < a.nodes.size(); ++n) out[a.nodes[n].name] = load[n];
+  return out;
+}
+
+// Most tasks a node that held `was` tasks and gave `gave` away may receive by pulls: a node
+// pulls only once under its trigger (from the start, or after giving tasks to another puller:
+// a chain) and only up to its target.
+std::uint64_t pull_room(std::uint32_t was, std::uint32_t gave, std::uint32_t trigger, std::uint32_t target) {
+  if (was >= trigger && was - gave >= trigger) return 0;
+  return (target > was ? target - was : 0) + gave;
+}
+
+// A cluster where a joining node's arcs hold about its share: no constraints, room for
+// everything, few replicas per service (so the per-service limit rarely sends a slot past its
+// first node) and at least ~30 tasks per node (so the share is not lost in Poisson noise).
+PlacementInput many_small_services(std::size_t nodes) {
+  PlacementInput in;
+  for (std::size_t i = 0; i < nodes; ++i) in.nodes.push_back(node("n" + std::to_string(i)));
+  std::size_t services = nodes * *rc::gen::inRange<std::size_t>(15, 30);
+  for (std::size_t i = 0; i < services; ++i)
+    in.services.push_back(service("s" + std::to_string(i), *rc::gen::inRange<std::uint32_t>(1, 4), 10, kMiB));
+  return in;
+}
+
+// (5) A node that joins takes about its share (tasks/N) of the running tasks, not more than its
+// target, and a join moves little more than that: the tasks the new node took, the tasks the
+// lower bound forces off full nodes, and what old nodes under their trigger pull (pull_room:
+// their own arcs' slots, none when the first placement left none elsewhere).
+RC_GTEST_PROP(PlaceSticky, AJoiningNodeTakesAboutItsShare, ()) {
+  const std::size_t nodes = *rc::gen::inRange<std::size_t>(3, 20);  // >= replicas: the per-service limit stays 1
+  PlacementInput in = many_small_services(nodes);
+  PlacementConfig cfg;
+  cfg.load_epsilon = *rc::gen::element(0.1, 0.25, 1.0);
+  Assignment before = must_place(in, cfg);
+  PlacementInput joined = in;
+  joined.running = running_of(before);
+  joined.nodes.push_back(node("new"));
+  Assignment after = must_place(joined, cfg);
+  RC_ASSERT(after.tasks.size() == before.tasks.size());
+
+  const PullBounds b = pull_bounds(joined, after, cfg);
+  const std::uint32_t fresh = *after.node_index("new");
+  const std::uint32_t landed = after.load_per_node()[fresh];
+  const double share = static_cast<double>(before.tasks.size()) / static_cast<double>(nodes + 1);
+  RC_ASSERT(static_cast<double>(landed) >= 0.5 * share);  // measured minimum ~0.6 (small N)
+  RC_ASSERT(landed <= b.target[fresh]);
+
+  std::map<std::string, std::uint32_t> was = loads_by_name(before), arrived, left;
+  for (const PlacedTask& t : before.tasks) {
+    const std::string& from = before.nodes[t.node].name;
+    const std::string to = after.node_of(before.services[t.service], t.slot)->name;
+    if (from == to) continue;
+    ++left[from];
+    ++arrived[to];
+  }
+  const double bound = load_bound(cfg.load_epsilon, before.tasks.size(), nodes + 1);
+  std::uint64_t forced = 0, pulls = 0;
+  for (const auto& [name, load] : was) {
+    const std::uint32_t cap = keep_limit(bound, stable_hash(name));
+    if (load > cap) forced += load - cap;
+  }
+  for (std::size_t n = 0; n < after.nodes.size(); ++n) {
+    const std::string& name = after.nodes[n].name;
+    if (n == fresh) continue;
+    const std::uint64_t room = pull_room(was[name], left[name], b.trigger[n], b.target[n]);
+    pulls += room;
+    // Tasks forced off full nodes may land anywhere; without them only pulls arrive.
+    if (forced == 0) RC_ASSERT(arrived[name] <= room);
+  }
+  RC_TAG(forced == 0 ? "nothing forced" : "forced by the bound");
+  RC_TAG(pulls == 0 ? "only the new node pulls" : "old nodes may pull");
+  RC_ASSERT(count_moved(before, after) <= landed + forced + pulls);
+}
+
+// (6) With the pull, a node leaving moves its own tasks, and any other move is a pull: into a
+// node that was under its trigger (mean after the leave), or fell under it by giving tasks to
+// another puller (a chain), and then only up to its target.
+RC_GTEST_PROP(PlaceSticky, LeaveMovesTheLeaversTasksAndPullsOnlyIntoNodesUnderTheTrigger, ()) {
+  PlacementInput in = roomy_cluster();
+  PlacementConfig cfg;
+  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  Assignment before = must_place(in, cfg);
+  std::size_t victim = *rc::gen::inRange<std::size_t>(0, in.nodes.size());
+  PlacementInput left = in;
+  left.running = running_of(before);
+  if (*rc::gen::arbitrary<bool>())
+    left.nodes[victim].alive = false;
+  else
+    left.nodes[victim].availability = Availability::kDrain;
+  Assignment after = must_place(left, cfg);
+  RC_ASSERT(after.unplaced.empty());
+  RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
+  if (!nothing_yielded(in, before, cfg.load_epsilon)) return;  // see ThePlacementRunningNowIsAFixedPoint
+
+  const PullBounds b = pull_bounds(left, after, cfg);
+  std::map<std::string, std::uint32_t> was = loads_by_name(before);
+  std::map<std::string, std::uint32_t> pulled, gave;  // moves of tasks not on the leaver
+  std::uint64_t pulls = 0;
+  for (const PlacedTask& t : before.tasks) {
+    if (before.nodes[t.node] == in.nodes[victim].id) continue;
+    std::optional<NodeId> now = after.node_of(before.services[t.service], t.slot);
+    RC_ASSERT(now.has_value());
+    if (*now == before.nodes[t.node]) continue;
+    ++pulled[now->name];
+    ++gave[before.nodes[t.node].name];
+    ++pulls;
+  }
+  RC_TAG(pulls == 0 ? "no pull" : "pulls");
+  for (const auto& [name, count] : pulled) {
+    const std::uint32_t n = *after.node_index(name);
+    RC_ASSERT(count <= pull_room(was[name], gave[name], b.trigger[n], b.target[n]));
+  }
 }
 
 TEST(PlaceSticky, ADuplicatedSlotKeepsOneNodeAndAMovedSlotStays) {
@@ -572,6 +719,49 @@ TEST(PlaceSticky, ADuplicatedSlotKeepsOneNodeAndAMovedSlotStays) {
 }
 
 // ---- examples ----------------------------------------------------------------------------------
+
+// Found by ThePlacementRunningNowIsAFixedPoint: zone a's only node is full, so a spread slot of
+// zone a's quota runs in zone b. Re-run with the placement running, zone b is over its quota, one
+// of its tasks waits for the fallback, and its node must not lend that room to a pull (rule 3c).
+TEST(PlaceSticky, ANodeWhoseTaskWaitsForTheFallbackDoesNotPull) {
+  PlacementInput in;
+  in.nodes = {node("n0", "a", 4000, 4 * kGiB), node("n1", "b", 2000, 2 * kGiB),
+              node("n2", "b", 2000, 2 * kGiB)};
+  in.services = {service("s1", 13, 0, 640 * kMiB), service("s2", 11, 0, 256 * kMiB)};
+  in.services[1].spread_label = "zone";
+  PlacementConfig cfg;
+  cfg.load_epsilon = 1.0;
+  Assignment a = must_place(in, cfg);
+  in.running = running_of(a);
+  EXPECT_EQ(must_place(in, cfg), a);
+}
+
+// A joining node takes about its share from its arcs, and moves little else; without the pull
+// it takes almost nothing (sticky placement keeps every running task where it runs).
+TEST(PlaceSticky, AJoiningNodeTakesItsShareFromItsArcs) {
+  PlacementInput in;
+  for (int i = 0; i < 20; ++i) in.nodes.push_back(node("n" + std::to_string(i)));
+  for (int i = 0; i < 600; ++i) in.services.push_back(service("s" + std::to_string(i), 2));
+  Assignment before = must_place(in);
+  PlacementInput joined = in;
+  joined.running = running_of(before);
+  joined.nodes.push_back(node("new"));
+  Assignment after = must_place(joined);
+  const std::uint32_t landed = after.load_per_node()[*after.node_index("new")];
+  const double share = 1200.0 / 21;  // 57
+  EXPECT_GE(landed, 0.8 * share);
+  EXPECT_LE(landed, 58u);  // its target: the mean
+  EXPECT_LE(static_cast<double>(count_moved(before, after)), 1.1 * landed);
+  joined.running = running_of(after);
+  EXPECT_EQ(must_place(joined), after);  // and it stays so
+
+  PlacementConfig off;
+  off.pull_below_mean = 0;
+  joined.running = running_of(before);
+  Assignment sticky_only = must_place(joined, off);
+  // Only what the lower bound pushed off full nodes may land on it.
+  EXPECT_LT(sticky_only.load_per_node()[*sticky_only.node_index("new")], 0.1 * share);
+}
 
 TEST(Place, SpreadsReplicasOverNodesBeforeDoublingUp) {
   PlacementInput in;
@@ -691,6 +881,12 @@ TEST(Place, RejectsMalformedInput) {
   EXPECT_FALSE(place(PlacementInput{}, bad).ok());
   bad = PlacementConfig{};
   bad.vnodes_per_node = 0;
+  EXPECT_FALSE(place(PlacementInput{}, bad).ok());
+  bad = PlacementConfig{};
+  bad.pull_up_to_mean = 0.5;  // under the trigger
+  EXPECT_FALSE(place(PlacementInput{}, bad).ok());
+  bad = PlacementConfig{};
+  bad.pull_below_mean = std::nan("");
   EXPECT_FALSE(place(PlacementInput{}, bad).ok());
 }
 
