@@ -475,23 +475,39 @@ PlacementInput roomy_cluster() {
   return in;
 }
 
+// One node of a roomy cluster leaves (dies or is drained), the others keep running what the
+// placement before gave them: the shared set-up of the leave properties.
+struct LeaveCase {
+  PlacementInput in;
+  PlacementConfig cfg;
+  Assignment before;
+  std::size_t victim = 0;
+  PlacementInput left;
+  Assignment after;
+};
+
+LeaveCase one_node_leaves(bool pull) {
+  LeaveCase c;
+  c.in = roomy_cluster();
+  c.cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
+  if (!pull) c.cfg.pull_below_mean = 0;
+  c.before = must_place(c.in, c.cfg);
+  c.victim = *rc::gen::inRange<std::size_t>(0, c.in.nodes.size());
+  c.left = c.in;
+  c.left.running = running_of(c.before);
+  if (*rc::gen::arbitrary<bool>())
+    c.left.nodes[c.victim].alive = false;
+  else
+    c.left.nodes[c.victim].availability = Availability::kDrain;
+  c.after = must_place(c.left, c.cfg);
+  return c;
+}
+
 // (2) Without the pull (rule 3c), a node leaving (dead or drained) moves exactly its own tasks:
 // every other task keeps its node (when no node had to go above its cap in the first placement).
 // With the pull, see LeaveMovesTheLeaversTasksAndPullsOnlyIntoNodesUnderTheTrigger.
 RC_GTEST_PROP(PlaceSticky, LeaveMovesExactlyTheLeaversTasks, ()) {
-  PlacementInput in = roomy_cluster();
-  PlacementConfig cfg;
-  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
-  cfg.pull_below_mean = 0;
-  Assignment before = must_place(in, cfg);
-  std::size_t victim = *rc::gen::inRange<std::size_t>(0, in.nodes.size());
-  PlacementInput left = in;
-  left.running = running_of(before);
-  if (*rc::gen::arbitrary<bool>())
-    left.nodes[victim].alive = false;
-  else
-    left.nodes[victim].availability = Availability::kDrain;
-  Assignment after = must_place(left, cfg);
+  auto [in, cfg, before, victim, left, after] = one_node_leaves(false);
   std::uint32_t victim_load = before.load_per_node()[*before.node_index(in.nodes[victim].id.name)];
   RC_ASSERT(after.unplaced.empty());
   RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
@@ -653,18 +669,7 @@ RC_GTEST_PROP(PlaceSticky, AJoiningNodeTakesAboutItsShare, ()) {
 // node that was under its trigger (mean after the leave), or fell under it by giving tasks to
 // another puller (a chain), and then only up to its target.
 RC_GTEST_PROP(PlaceSticky, LeaveMovesTheLeaversTasksAndPullsOnlyIntoNodesUnderTheTrigger, ()) {
-  PlacementInput in = roomy_cluster();
-  PlacementConfig cfg;
-  cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
-  Assignment before = must_place(in, cfg);
-  std::size_t victim = *rc::gen::inRange<std::size_t>(0, in.nodes.size());
-  PlacementInput left = in;
-  left.running = running_of(before);
-  if (*rc::gen::arbitrary<bool>())
-    left.nodes[victim].alive = false;
-  else
-    left.nodes[victim].availability = Availability::kDrain;
-  Assignment after = must_place(left, cfg);
+  auto [in, cfg, before, victim, left, after] = one_node_leaves(true);
   RC_ASSERT(after.unplaced.empty());
   RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
   if (!nothing_yielded(in, before, cfg.load_epsilon)) return;  // see ThePlacementRunningNowIsAFixedPoint
