@@ -14,7 +14,7 @@
 # prints exactly one verdict line on the serial console:
 #   IPVS-TEST PASS name | IPVS-TEST FAIL name: why | IPVS-TEST SKIP name: why
 # A script with no verdict, or a VM that did not reach its end within the timeout, is a failure.
-# The last line is the CI summary "N passed, N failed, N skipped"; the exit status is non-zero
+# The last line is the CI summary "N passed, N failed[, N skipped]"; the exit status is non-zero
 # on any failure, on a timeout, or when qemu or the kernel cannot be had.
 #
 # Environment: IPVS_CACHE (default build-ipvs/ in the repo: kernel package, unpacked kernel,
@@ -41,7 +41,7 @@ guest_names=()
 # Prints the summary for a run that could not start (every test counted failed) and exits 1.
 give_up() {
   say "$*" >&2
-  echo "0 passed, ${#guest_names[@]} failed, 0 skipped"
+  echo "0 passed, ${#guest_names[@]} failed"
   exit 1
 }
 
@@ -221,5 +221,9 @@ if ! grep -q '^IPVS-GUEST DONE' "$console.txt"; then
   fi
   [ "$failed" -gt 0 ] || failed=1
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
