@@ -475,6 +475,14 @@ PlacementInput roomy_cluster() {
   return in;
 }
 
+// `in` after a node "new" joined, with everything of `before` running where it was placed.
+PlacementInput with_new_node(const PlacementInput& in, const Assignment& before) {
+  PlacementInput joined = in;
+  joined.running = running_of(before);
+  joined.nodes.push_back(node("new"));
+  return joined;
+}
+
 // One node of a roomy cluster leaves (dies or is drained), the others keep running what the
 // placement before gave them: the shared set-up of the leave properties.
 struct LeaveCase {
@@ -536,9 +544,7 @@ RC_GTEST_PROP(PlaceSticky, JoinMovesOnlyWhatTheNewCapsForce, ()) {
   cfg.load_epsilon = *rc::gen::element(0.0, 0.1, 0.25, 1.0);
   cfg.pull_below_mean = 0;
   Assignment before = must_place(in, cfg);
-  PlacementInput joined = in;
-  joined.running = running_of(before);
-  joined.nodes.push_back(node("new"));
+  PlacementInput joined = with_new_node(in, before);
   Assignment after = must_place(joined, cfg);
   RC_ASSERT(after.tasks.size() == before.tasks.size());
   RC_TAG(nothing_yielded(in, before, cfg.load_epsilon) ? "rules held" : "a rule yielded");
@@ -625,9 +631,7 @@ RC_GTEST_PROP(PlaceSticky, AJoiningNodeTakesAboutItsShare, ()) {
   PlacementConfig cfg;
   cfg.load_epsilon = *rc::gen::element(0.1, 0.25, 1.0);
   Assignment before = must_place(in, cfg);
-  PlacementInput joined = in;
-  joined.running = running_of(before);
-  joined.nodes.push_back(node("new"));
+  PlacementInput joined = with_new_node(in, before);
   Assignment after = must_place(joined, cfg);
   RC_ASSERT(after.tasks.size() == before.tasks.size());
 
@@ -748,9 +752,7 @@ TEST(PlaceSticky, AJoiningNodeTakesItsShareFromItsArcs) {
   for (int i = 0; i < 20; ++i) in.nodes.push_back(node("n" + std::to_string(i)));
   for (int i = 0; i < 600; ++i) in.services.push_back(service("s" + std::to_string(i), 2));
   Assignment before = must_place(in);
-  PlacementInput joined = in;
-  joined.running = running_of(before);
-  joined.nodes.push_back(node("new"));
+  PlacementInput joined = with_new_node(in, before);
   Assignment after = must_place(joined);
   const std::uint32_t landed = after.load_per_node()[*after.node_index("new")];
   const double share = 1200.0 / 21;  // 57
