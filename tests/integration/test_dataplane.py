@@ -99,17 +99,14 @@ class NetCluster(WorkCluster):
                 subprocess.run(['umount', '-l', f], stderr=subprocess.DEVNULL)
 
 
-def start_cluster():
-    topo = Topology()
-    topo.up()
-    c = NetCluster(os.environ['SHOAL_BIN'])
+def start_agents(c):
+    """One agent per host namespace, joined through host A."""
     c.start_host('a')
     c.start_host('b', 'a')
     c.start_host('c', 'a')
     names = ['na', 'nb', 'nc']
     wait_until(lambda: all(sorted(n for n, s in c.status_map(x).items() if s == 'alive') == names for x in names),
                20, 'three agents alive')
-    return topo, c
 
 
 def web_command(c, extra_cmd=''):
@@ -241,11 +238,12 @@ def main():
     if os.geteuid() != 0 or shutil.which('ip') is None or not os.path.exists(BUSYBOX):
         print(f'skip {scenario}: needs root, iproute2 and busybox')
         sys.exit(SKIP)
-    os.environ['SHOAL_BIN'] = shoal
-    topo, c = None, None
+    topo, c = Topology(), None
     status = 0
     try:
-        topo, c = start_cluster()
+        topo.up()  # first inside the try: a partial topology is taken down too
+        c = NetCluster(shoal)
+        start_agents(c)
         globals()['scenario_' + scenario](c)
         print(f'ok {scenario}')
     except Exception:
@@ -256,8 +254,7 @@ def main():
     finally:
         if c:
             c.stop()
-        if topo:
-            topo.down()
+        topo.down()
     sys.exit(status)
 
 
