@@ -102,7 +102,7 @@ membership::NodeMeta Agent::build_meta() const {
   meta.addresses = {split_host_port(config_.advertise, "--advertise")->first};
   meta.version = kVersion;
   if (dataplane_) {
-    meta.overlay_subnet = dataplane_->claimed_subnet() == "-" ? "" : dataplane_->claimed_subnet();
+    meta.overlay_subnet = dataplane_->claimed_subnet();
     meta.first_start_ms = dataplane_->first_start_ms();
   }
   return meta;
@@ -118,6 +118,7 @@ Status Agent::init() {
   if (auto s = load_state(); !s) return s;
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
+  adopt_task_networks();
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
                                        build_meta(), random_u64(), membership::Transport::mono_ms(),
                                        incarnation);

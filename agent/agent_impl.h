@@ -50,9 +50,6 @@ class Agent {
   ApiResponse service_ps(const ParsedFlags& flags);
   ApiResponse service_progress(const ParsedFlags& flags);
   placement::Assignment current_assignment() const;
-  // The dataplane (network.cc); null with --network host.
-  Dataplane* dataplane() { return dataplane_.get(); }
-  std::optional<NetworkView> network_view() const;
 
   const AgentConfig& config() const { return config_; }
   crdt::Replica& replica() { return replica_; }
@@ -85,7 +82,9 @@ class Agent {
   // Members or desired state changed: reconcile what runs here (level-triggered).
   void on_state_changed();
 
+  // The dataplane (network.cc); dataplane_ is null with --network host.
   Status open_dataplane();
+  std::optional<NetworkView> network_view() const;
   void refresh_network();
   void adopt_task_networks();
   Status open_runtime();

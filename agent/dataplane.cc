@@ -100,10 +100,10 @@ Status Dataplane::load_claim(std::uint64_t now_ms) {
 
 Status Dataplane::save_claim() const {
   return write_file_atomically(config_.state_dir + "/node",
-                               std::to_string(first_start_ms_) + " " + claimed_subnet() + "\n");
+                               std::to_string(first_start_ms_) + " " + (claim_ ? claimed_subnet() : "-") + "\n");
 }
 
-std::string Dataplane::claimed_subnet() const { return claim_ ? to_string(*claim_) : std::string("-"); }
+std::string Dataplane::claimed_subnet() const { return claim_ ? to_string(*claim_) : std::string(); }
 
 bool Dataplane::apply(const NetworkView& view) {
   std::string error;

@@ -44,7 +44,8 @@ class Dataplane {
                                                  NodeId self, Ipv4 underlay, std::uint64_t now_ms);
   ~Dataplane();
 
-  // For this node's metadata: its subnet claim and first start (persisted in state_dir).
+  // For this node's metadata: its subnet claim ("" = none yet) and first start (persisted in
+  // state_dir).
   std::string claimed_subnet() const;
   std::uint64_t first_start_ms() const { return first_start_ms_; }
   NetworkPools pools() const { return {config_.overlay.subnets, config_.lb.vip_pool}; }
@@ -63,7 +64,6 @@ class Dataplane {
   void adopt_task(const std::string& task_id);
   void release_task(const std::string& task_id);
   std::string address_of(const std::string& task_id) const;
-  bool has_task(const std::string& task_id) const { return task_address_.contains(task_id); }
 
   // Graceful stop: the load-balancer table and this node's devices are removed.
   void shutdown();

@@ -49,11 +49,11 @@ void Agent::refresh_network() {
   }
 }
 
-// Tasks that outlived the previous agent keep their namespaces and addresses.
+// At start: tasks that outlived the previous agent keep their namespaces and addresses (the
+// runtime lists exactly those now; every later task gets its network from attach_task).
 void Agent::adopt_task_networks() {
   if (!dataplane_ || !runtime_) return;
-  for (const auto& st : runtime_->list())
-    if (!dataplane_->has_task(st.id)) dataplane_->adopt_task(st.id);
+  for (const auto& st : runtime_->list()) dataplane_->adopt_task(st.id);
 }
 
 }  // namespace shoal

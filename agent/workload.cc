@@ -116,7 +116,6 @@ placement::Assignment Agent::current_assignment() const {
 
 void Agent::reconcile_now() {
   if (!runtime_ || stopping()) return;
-  adopt_task_networks();
   refresh_network();
   const crdt::DesiredState& state = replica_.state();
   placement::Assignment assignment = current_assignment();
