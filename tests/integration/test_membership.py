@@ -129,7 +129,8 @@ def main():
     c = Cluster(shoal)
     try:
         globals()['scenario_' + scenario](c)
-    except Exception:
+    except Exception as e:
+        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)  # first: CI shows the head
         for n, a in c.agents.items():
             print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
         raise

@@ -464,7 +464,8 @@ def main():
     except Skip as s:
         print(f'skip {scenario}: {s}')
         status = SKIP
-    except Exception:
+    except Exception as e:
+        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)  # first: CI shows the head
         for n, a in c.agents.items():
             print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
         raise
