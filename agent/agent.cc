@@ -119,6 +119,7 @@ Status Agent::init() {
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   adopt_task_networks();
+  settle_.emplace(expects_peers(), membership::Transport::mono_ms(), kSettleTimeoutMs);
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
                                        build_meta(), random_u64(), membership::Transport::mono_ms(),
                                        incarnation);

@@ -46,4 +46,11 @@ inline constexpr std::uint64_t kReconcileCoalesceMs = 10;
 // 50 ms is a quarter of the lan probe timeout (200 ms).
 inline constexpr std::uint64_t kStartBudgetMs = 50;
 
+// A starting agent that expects peers starts and stops nothing until it has a live peer and one
+// complete anti-entropy exchange (agent/settle_gate.h), or until this long has passed: then it
+// acts on what it knows (a node that comes back cut off still runs its work). 5 s covers the
+// first three join retries (0.5 + 1 + 2 s) and a sync on a loaded node; tasks that outlived the
+// agent keep running meanwhile, so the wait only delays changes.
+inline constexpr std::uint64_t kSettleTimeoutMs = 5'000;
+
 }  // namespace shoal::agent_defaults

@@ -21,6 +21,7 @@
 #include "agent/cluster_view.h"
 #include "agent/dataplane.h"
 #include "agent/reconcile.h"
+#include "agent/settle_gate.h"
 #include "placement/assignment.h"
 #include "runtime/runtime.h"
 
@@ -75,6 +76,8 @@ class Agent {
   void schedule_anti_entropy();
   void anti_entropy_round();
   void sync_with(const NodeId& peer);
+  // A full exchange with a peer completed: the settle gate may open (reconcile re-checks it).
+  void note_synced();
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
   // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
   std::string local_logs(const std::string& service, std::size_t tail_lines) const;
@@ -91,6 +94,9 @@ class Agent {
   runtime::TaskSpec build_task_spec(const crdt::Service& svc, std::uint32_t slot, std::uint64_t version) const;
   void schedule_periodic_reconcile();
   void reconcile_now();
+  // Whether this agent may start and stop tasks yet (agent/settle_gate.h); logs the moment it may.
+  bool settled();
+  bool expects_peers() const;
   void report_start_failure(const StartTask& s, const std::string& error);
   void forget_task(const std::string& id);
   void maybe_make_rollback_durable(const std::map<std::string, ServicePlan>& plans);
@@ -132,6 +138,7 @@ class Agent {
   boost::asio::steady_timer periodic_timer_;
   boost::asio::signal_set sigchld_;
   bool reconcile_posted_ = false;
+  std::optional<SettleGate> settle_;  // made in init(), once the state on disk is loaded
   std::uint64_t stop_started_ms_ = 0;  // graceful stop began: reconcile no longer starts tasks
 };
 

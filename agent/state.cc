@@ -120,9 +120,16 @@ void Agent::sync_with(const NodeId& peer) {
       return;
     }
     merge_remote(reply->delta);
+    note_synced();
     crdt::DesiredState lacking = anti_entropy_.on_digest(peer, reply->digest, replica_.state());
     if (!lacking.empty()) transport_->send_app_stream(addr, encode_sync_push(lacking), nullptr);
   });
+}
+
+void Agent::note_synced() {
+  if (!settle_) return;
+  settle_->on_synced();
+  on_state_changed();
 }
 
 std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Envelope& env) {
@@ -142,6 +149,7 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       return std::nullopt;
     }
     merge_remote(*delta);
+    note_synced();
     return encode_sync_ack();
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kLogsRequest)) {

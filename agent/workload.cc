@@ -114,9 +114,33 @@ placement::Assignment Agent::current_assignment() const {
   return a ? std::move(*a) : placement::Assignment{};
 }
 
+bool Agent::expects_peers() const {
+  if (!config_.joins.empty()) return true;
+  for (const auto& [runner, task] : replica_.state().all_tasks())
+    if (runner.name != config_.name) return true;
+  return false;
+}
+
+bool Agent::settled() {
+  if (!settle_) return true;
+  const bool before = settle_->is_settled();
+  const std::size_t alive = swim_->num_alive();
+  if (!settle_->settled(membership::Transport::mono_ms(), alive > 0 ? alive - 1 : 0)) return false;
+  if (!before && settle_->why() == SettleGate::Why::kSynced)
+    log_line("in step with the cluster (" + std::to_string(alive) + " members alive): placing tasks");
+  if (!before && settle_->why() == SettleGate::Why::kTimedOut)
+    log_line("no peer synced within " + std::to_string(kSettleTimeoutMs / 1000) +
+             " s: placing tasks on what this node knows");
+  return true;
+}
+
 void Agent::reconcile_now() {
   if (!runtime_ || stopping()) return;
   refresh_network();
+  if (!settled()) {  // tasks that outlived the agent keep running; only changes wait
+    poll_runtime();
+    return;
+  }
   const crdt::DesiredState& state = replica_.state();
   placement::Assignment assignment = current_assignment();
   auto plans = plan_services(assignment, state, membership::Transport::wall_ms());
