@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -96,6 +97,7 @@ IpvsBackend::IpvsBackend(std::unique_ptr<GenlTransport> transport, std::uint16_t
     : transport_(std::move(transport)), family_(family) {
   params_.scheduler = config.ipvs_scheduler;
   params_.flags = (config.ipvs_scheduler == "mh" && config.ipvs_mh_port) ? kIpvsMhPortFlag : 0;
+  catch_all_persistence_s_ = std::max<std::uint32_t>(1, config.ipvs_catch_all_persistence_s);
 }
 
 Status IpvsBackend::send(const Bytes& message, const std::string& what, bool tolerate_absent) {
@@ -108,7 +110,12 @@ Status IpvsBackend::send(const Bytes& message, const std::string& what, bool tol
 }
 
 Status IpvsBackend::add_service(const ServiceKey& key) {
-  auto err = transport_->request(ipvs_new_service(family_, seq_++, key, params_));
+  IpvsServiceParams params = params_;
+  if (key.port == 0) {  // catch-all: every port of the VIP (lb_config.h)
+    params.flags |= kIpvsPersistentFlag;
+    params.timeout_s = catch_all_persistence_s_;
+  }
+  auto err = transport_->request(ipvs_new_service(family_, seq_++, key, params));
   if (!err) return err.error();
   if (*err == ENOENT && params_.scheduler != "rr") {
     // The scheduler's module is missing (kernel < 4.18 has no mh): fall back to rr for good.

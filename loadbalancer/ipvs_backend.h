@@ -56,6 +56,7 @@ class IpvsBackend final : public LbBackend {
   std::uint16_t family_;
   std::uint32_t seq_ = 1;
   IpvsServiceParams params_;
+  std::uint32_t catch_all_persistence_s_ = 1;  // LbConfig::ipvs_catch_all_persistence_s
 };
 
 }  // namespace shoal

@@ -61,7 +61,7 @@ Bytes ipvs_new_service(std::uint16_t family, std::uint32_t seq, const ServiceKey
   mnl_attr_put_strz(b.nlh, IPVS_SVC_ATTR_SCHED_NAME, params.scheduler.c_str());
   ip_vs_flags flags{params.flags, ~std::uint32_t{0}};  // mask all: set exactly these flags
   mnl_attr_put(b.nlh, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
-  mnl_attr_put_u32(b.nlh, IPVS_SVC_ATTR_TIMEOUT, 0);  // no persistence
+  mnl_attr_put_u32(b.nlh, IPVS_SVC_ATTR_TIMEOUT, params.timeout_s);  // 0 unless persistent
   mnl_attr_put_u32(b.nlh, IPVS_SVC_ATTR_NETMASK, htonl(0xFFFFFFFF));
   mnl_attr_nest_end(b.nlh, svc);
   return b.bytes();

@@ -20,11 +20,15 @@ namespace shoal {
 
 struct IpvsServiceParams {
   std::string scheduler = "mh";
-  std::uint32_t flags = 0;  // IP_VS_SVC_F_*; e.g. 0x10 = MH_PORT
+  std::uint32_t flags = 0;       // IP_VS_SVC_F_*; e.g. 0x10 = MH_PORT
+  std::uint32_t timeout_s = 0;   // persistence timeout (with kIpvsPersistentFlag)
 };
 
 // IP_VS_SVC_F_SCHED2, which the mh scheduler reads as "hash the source port too".
 inline constexpr std::uint32_t kIpvsMhPortFlag = 0x0010;
+// IP_VS_SVC_F_PERSISTENT: a client's connections go to one backend while it keeps connecting.
+// IPVS serves port 0 (every port of the VIP) only for persistent services.
+inline constexpr std::uint32_t kIpvsPersistentFlag = 0x0001;
 
 Bytes ipvs_new_service(std::uint16_t family, std::uint32_t seq, const ServiceKey& key,
                        const IpvsServiceParams& params);

@@ -5,11 +5,12 @@ namespace shoal {
 const char* protocol_name(Protocol p) { return p == Protocol::kUdp ? "udp" : "tcp"; }
 
 std::string to_string(const ServiceKey& key) {
-  return to_string(key.vip) + ":" + std::to_string(key.port) + "/" + protocol_name(key.protocol);
+  return to_string(key.vip) + ":" + (key.port == 0 ? std::string("*") : std::to_string(key.port)) + "/" +
+         protocol_name(key.protocol);
 }
 
 std::string to_string(const Backend& backend) {
-  return to_string(backend.ip) + ":" + std::to_string(backend.port);
+  return to_string(backend.ip) + ":" + (backend.port == 0 ? std::string("*") : std::to_string(backend.port));
 }
 
 }  // namespace shoal

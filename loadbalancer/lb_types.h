@@ -17,6 +17,8 @@ namespace shoal {
 enum class Protocol : std::uint8_t { kTcp = 6, kUdp = 17 };  // values are IP protocol numbers
 const char* protocol_name(Protocol p);
 
+// Port 0 is the catch-all: every port of the VIP not named by a key of its own, forwarded to
+// backends of port 0, which keep the packet's destination port (docs/loadbalancer.md).
 struct ServiceKey {
   Ipv4 vip;
   Protocol protocol = Protocol::kTcp;
@@ -24,7 +26,7 @@ struct ServiceKey {
   auto operator<=>(const ServiceKey&) const = default;
   bool operator==(const ServiceKey&) const = default;
 };
-std::string to_string(const ServiceKey& key);  // "10.96.0.5:80/tcp"
+std::string to_string(const ServiceKey& key);  // "10.96.0.5:80/tcp", catch-all "10.96.0.5:*/tcp"
 
 struct Backend {
   Ipv4 ip;
@@ -32,7 +34,7 @@ struct Backend {
   auto operator<=>(const Backend&) const = default;
   bool operator==(const Backend&) const = default;
 };
-std::string to_string(const Backend& backend);  // "10.200.1.5:8080"
+std::string to_string(const Backend& backend);  // "10.200.1.5:8080", same port "10.200.1.5:*"
 
 // Desired (or applied) state: every virtual service with its backend set. Ordered containers,
 // so iteration order, and hence the order of kernel changes, is deterministic.

@@ -83,6 +83,24 @@ Status NftablesBackend::grow_send_buffer(std::size_t bytes) {
   return {};
 }
 
+Status NftablesBackend::grow_receive_buffer(std::size_t acks) {
+  // Every ack of a batch is queued before sendmsg returns, so all must fit at once: each costs
+  // a socket buffer of about 1 KiB (truesize), and the reset batch alone has 2 x 2 x
+  // nft_pick_chains_at_reset + 10 messages (the default 208 KiB held 64 x 2 chains, not 64 x 4).
+  std::size_t bytes = acks * 2048 + 65536;
+  if (bytes <= receive_buffer_bytes_) return {};
+  int want = static_cast<int>(std::min<std::size_t>(bytes, 1u << 30));
+  int fd = mnl_socket_get_fd(nl_);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
+    return make_error("nftables: cannot size the netlink receive buffer: " + errno_text(errno));
+  int got = 0;
+  socklen_t len = sizeof got;
+  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+  receive_buffer_bytes_ = static_cast<std::size_t>(got);
+  return {};
+}
+
 Status NftablesBackend::send(NftBatch& batch) {
   std::uint32_t first = batch.first_seq(), last = batch.last_seq() + 1;  // + the END delimiter
   std::size_t expected_acks = batch.ack_count();
@@ -90,6 +108,7 @@ Status NftablesBackend::send(NftBatch& batch) {
   next_seq_ = last + 1;
   last_batch_bytes_ = bytes.size();
   if (auto st = grow_send_buffer(bytes.size()); !st) return st;
+  if (auto st = grow_receive_buffer(expected_acks); !st) return st;
   if (mnl_socket_sendto(nl_, bytes.data(), bytes.size()) < 0)
     return make_error("nftables: sending the batch failed: " + errno_text(errno));
 

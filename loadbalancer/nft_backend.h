@@ -43,6 +43,7 @@ class NftablesBackend final : public LbBackend {
   // Sends the batch and reads every reply: ok only if each message was acked.
   Status send(NftBatch& batch);
   Status grow_send_buffer(std::size_t bytes);
+  Status grow_receive_buffer(std::size_t acks);
 
   mnl_socket* nl_;
   LbConfig config_;
@@ -50,6 +51,7 @@ class NftablesBackend final : public LbBackend {
   NftChanges last_changes_;
   std::uint32_t next_seq_ = 1;
   std::size_t send_buffer_bytes_ = 0;
+  std::size_t receive_buffer_bytes_ = 0;
   std::size_t last_batch_bytes_ = 0;
 };
 

@@ -64,7 +64,7 @@ struct ExprWriter {
     put_u32(nlh, NFTA_NAT_TYPE, NFT_NAT_DNAT);
     put_u32(nlh, NFTA_NAT_FAMILY, NFPROTO_IPV4);
     put_u32(nlh, NFTA_NAT_REG_ADDR_MIN, e.reg_addr);
-    put_u32(nlh, NFTA_NAT_REG_PROTO_MIN, e.reg_proto);
+    if (e.reg_proto != 0) put_u32(nlh, NFTA_NAT_REG_PROTO_MIN, e.reg_proto);
   }
   void operator()(const NftCmp& e) const {
     put_u32(nlh, NFTA_CMP_SREG, e.sreg);
@@ -80,11 +80,15 @@ struct ExprWriter {
     put_data(nlh, NFTA_BITWISE_XOR, zero.data(), zero.size());
   }
   void operator()(const NftMasquerade&) const {}
+  void operator()(const NftImmediate& e) const {
+    put_u32(nlh, NFTA_IMMEDIATE_DREG, e.dreg);
+    put_data(nlh, NFTA_IMMEDIATE_DATA, e.data.data(), e.data.size());
+  }
 };
 
 const char* expr_name(const NftExpr& e) {
   static constexpr const char* kNames[] = {"payload", "meta", "numgen", "hash", "lookup",
-                                           "nat",     "cmp",  "bitwise", "masq"};
+                                           "nat",     "cmp",  "bitwise", "masq", "immediate"};
   static_assert(std::variant_size_v<NftExpr> == std::size(kNames));
   return kNames[e.index()];
 }

@@ -24,12 +24,15 @@ struct NftMeta { std::uint32_t dreg; std::uint32_t key; };  // key: NFT_META_*
 struct NftNumgenRandom { std::uint32_t dreg; std::uint32_t modulus; };
 struct NftJhash { std::uint32_t sreg, len, dreg, modulus, seed; };
 struct NftLookup { std::uint32_t sreg; std::uint32_t dreg; std::string set; std::uint32_t set_id; bool has_dreg; };
-struct NftDnat { std::uint32_t reg_addr, reg_proto; };  // IPv4 DNAT to address and port registers
+// IPv4 DNAT to the address in reg_addr and the port in reg_proto; reg_proto 0: the address
+// only (the packet keeps its destination port).
+struct NftDnat { std::uint32_t reg_addr, reg_proto; };
+struct NftImmediate { std::uint32_t dreg; std::vector<std::uint8_t> data; };  // dreg = data
 struct NftCmp { std::uint32_t sreg; bool equal; std::vector<std::uint8_t> data; };
 struct NftBitwise { std::uint32_t reg; std::vector<std::uint8_t> mask; };  // reg &= mask
 struct NftMasquerade {};
 using NftExpr = std::variant<NftPayload, NftMeta, NftNumgenRandom, NftJhash, NftLookup, NftDnat, NftCmp,
-                             NftBitwise, NftMasquerade>;
+                             NftBitwise, NftMasquerade, NftImmediate>;
 
 // A map element: key bytes -> data bytes, or -> a verdict (goto `chain`, or drop).
 struct NftElement {

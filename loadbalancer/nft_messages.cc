@@ -37,28 +37,32 @@ void put_service_key(std::uint8_t* out, const ServiceKey& key) {
   out[9] = static_cast<std::uint8_t>(key.port);
 }
 
-// Loads ip daddr . meta l4proto . th dport into NFT_REG32_00..02 (NFT_REG_1 onwards).
-void load_service_key(std::vector<NftExpr>& exprs) {
+// Loads ip daddr . meta l4proto . th dport into NFT_REG32_00..02 (NFT_REG_1 onwards); for the
+// catch-all key, port 0 instead of th dport (4 bytes: the register's padding must be 0 too).
+void load_service_key(std::vector<NftExpr>& exprs, bool catch_all) {
   exprs.push_back(NftPayload{NFT_REG_1, NftHeader::kNetwork, 16, 4});
   exprs.push_back(NftMeta{NFT_REG32_01, NFT_META_L4PROTO});
-  exprs.push_back(NftPayload{NFT_REG32_02, NftHeader::kTransport, 2, 2});
+  if (catch_all) exprs.push_back(NftImmediate{NFT_REG32_02, std::vector<std::uint8_t>(4, 0)});
+  else exprs.push_back(NftPayload{NFT_REG32_02, NftHeader::kTransport, 2, 2});
 }
 
 }  // namespace
 
-std::string nft_pick_chain(std::uint32_t backend_count) { return "pick_" + std::to_string(backend_count); }
+std::string nft_pick_chain(std::uint32_t backend_count, bool catch_all) {
+  return (catch_all ? "anypick_" : "pick_") + std::to_string(backend_count);
+}
 
-std::vector<NftExpr> nft_service_lookup_rule() {
+std::vector<NftExpr> nft_service_lookup_rule(bool catch_all) {
   std::vector<NftExpr> exprs;
-  load_service_key(exprs);
+  load_service_key(exprs, catch_all);
   exprs.push_back(NftLookup{NFT_REG_1, NFT_REG_VERDICT, kNftServicesMap, kServicesId, true});
   return exprs;
 }
 
-std::vector<NftExpr> nft_pick_rule(const LbConfig& config, std::uint32_t backend_count) {
+std::vector<NftExpr> nft_pick_rule(const LbConfig& config, std::uint32_t backend_count, bool catch_all) {
   SHOAL_ASSERT(backend_count > 0);
   std::vector<NftExpr> exprs;
-  load_service_key(exprs);
+  load_service_key(exprs, catch_all);
   if (config.nft_selector == NftSelector::kJhash) {
     // jhash(ip saddr . th sport) into REG32_03, hashing from NFT_REG_3 (clear of the key).
     exprs.push_back(NftPayload{NFT_REG_3, NftHeader::kNetwork, 12, 4});
@@ -67,9 +71,9 @@ std::vector<NftExpr> nft_pick_rule(const LbConfig& config, std::uint32_t backend
   } else {
     exprs.push_back(NftNumgenRandom{NFT_REG32_03, backend_count});
   }
-  // The backend address lands in REG32_00, its port in REG32_01.
+  // The backend address lands in REG32_00, its port in REG32_01 (0, unused, for a catch-all).
   exprs.push_back(NftLookup{NFT_REG_1, NFT_REG_1, kNftBackendsMap, kBackendsId, true});
-  exprs.push_back(NftDnat{NFT_REG_1, NFT_REG32_01});
+  exprs.push_back(NftDnat{NFT_REG_1, catch_all ? 0u : NFT_REG32_01});
   return exprs;
 }
 
@@ -97,7 +101,7 @@ NftElement nft_service_element(const ServiceKey& key) {
 NftElement nft_service_element(const ServiceKey& key, std::uint32_t backend_count) {
   NftElement el = nft_service_element(key);
   el.is_verdict = true;
-  if (backend_count > 0) el.goto_chain = nft_pick_chain(backend_count);  // none: drop (fail fast)
+  if (backend_count > 0) el.goto_chain = nft_pick_chain(backend_count, key.port == 0);  // none: drop (fail fast)
   return el;
 }
 
@@ -134,20 +138,24 @@ void write_nft_reset(NftBatch& batch, const LbConfig& config) {
   // host starts (output): both see the VIPs and published ports.
   batch.new_nat_chain("prerouting", NftHook{NF_INET_PRE_ROUTING, -100});
   batch.new_rule("prerouting", nft_service_lookup_rule());
+  batch.new_rule("prerouting", nft_service_lookup_rule(true));
   batch.new_nat_chain("output", NftHook{NF_INET_LOCAL_OUT, -100});
   batch.new_rule("output", nft_service_lookup_rule());
+  batch.new_rule("output", nft_service_lookup_rule(true));
   batch.new_nat_chain("postrouting", NftHook{NF_INET_POST_ROUTING, 100});  // srcnat
   if (!config.overlay_ifname.empty()) batch.new_rule("postrouting", nft_mesh_masquerade_rule(config));
   for (std::uint32_t n = 1; n <= config.nft_pick_chains_at_reset; ++n) {
-    batch.new_chain(nft_pick_chain(n));
-    batch.new_rule(nft_pick_chain(n), nft_pick_rule(config, n));
+    for (bool catch_all : {false, true}) {
+      batch.new_chain(nft_pick_chain(n, catch_all));
+      batch.new_rule(nft_pick_chain(n, catch_all), nft_pick_rule(config, n, catch_all));
+    }
   }
 }
 
 void write_nft_changes(NftBatch& batch, const LbConfig& config, const NftChanges& changes) {
-  for (auto n : changes.new_pick_chains) {
-    batch.new_chain(nft_pick_chain(n));
-    batch.new_rule(nft_pick_chain(n), nft_pick_rule(config, n));
+  for (const auto& chain : changes.new_pick_chains) {
+    batch.new_chain(nft_pick_chain(chain.count, chain.catch_all));
+    batch.new_rule(nft_pick_chain(chain.count, chain.catch_all), nft_pick_rule(config, chain.count, chain.catch_all));
   }
   std::vector<NftElement> elements;
   auto flush = [&](bool add, const char* map) {

@@ -19,7 +19,10 @@ void remove_slot(std::vector<Backend>& slots, const Backend& backend) {
 void NftRuleset::reset(std::uint32_t pick_chains) {
   slots_.clear();
   pick_chains_.clear();
-  for (std::uint32_t n = 1; n <= pick_chains; ++n) pick_chains_.insert(n);
+  for (std::uint32_t n = 1; n <= pick_chains; ++n) {
+    pick_chains_.insert(NftPickChain{false, n});
+    pick_chains_.insert(NftPickChain{true, n});
+  }
 }
 
 const std::vector<Backend>* NftRuleset::slots(const ServiceKey& key) const {
@@ -60,7 +63,7 @@ void NftRuleset::revert(const NftChanges& changes) {
     if (old) slots_[key] = *old;
     else slots_.erase(key);
   }
-  for (auto n : changes.new_pick_chains) pick_chains_.erase(n);
+  for (const auto& chain : changes.new_pick_chains) pick_chains_.erase(chain);
 }
 
 // Appends the element changes that take one service from `before` to its current slots.
@@ -82,7 +85,8 @@ void NftRuleset::diff_service(const ServiceKey& key, const std::vector<Backend>*
   if (!now) return;
   auto count = static_cast<std::uint32_t>(new_slots.size());
   out.service_adds.emplace_back(key, count);
-  if (count > 0 && pick_chains_.insert(count).second) out.new_pick_chains.push_back(count);
+  const NftPickChain chain{key.port == 0, count};
+  if (count > 0 && pick_chains_.insert(chain).second) out.new_pick_chains.push_back(chain);
 }
 
 }  // namespace shoal

@@ -7,12 +7,19 @@
 //         # VIP . proto . port -> goto pick_<N> (N = its backend count), or drop when N = 0
 //     map backends { type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service }
 //         # VIP . proto . port . slot (0..N-1) -> backend address . port
-//     chain prerouting  { type nat hook prerouting priority dstnat; ip daddr . meta l4proto . th dport vmap @services }
+//     chain prerouting  { type nat hook prerouting priority dstnat; ip daddr . meta l4proto . th dport vmap @services
+//                         ip daddr . meta l4proto . 0 vmap @services }       # catch-all: every other port
 //     chain output      { type nat hook output priority -100; (same) }     # locally started traffic
 //     chain postrouting { type nat hook postrouting priority srcnat;
 //                         oifname "shoal-vx" ip saddr != 10.200.0.0/16 masquerade }   # routing mesh
 //     chain pick_<N> { dnat ip to ip daddr . meta l4proto . th dport . numgen random mod N map @backends }
+//     chain anypick_<N> { dnat ip to ip daddr . meta l4proto . 0 . numgen random mod N map @backends }
 //   }
+//
+// A catch-all service (ServiceKey port 0: a VIP forwards every port of its tasks, as swarm's
+// VIPs do) lives in the same maps under port 0. The second lookup rule sees only what the first
+// did not match, so a service's explicit ports keep their own backends; its pick chain is
+// anypick_<N>, which DNATs the address only, so the packet keeps its destination port.
 //
 // nftables has no per-element modulus, so the backend count lives in the verdict: every service
 // with N backends jumps to the one shared chain pick_<N>, whose single rule picks slot
@@ -40,6 +47,14 @@
 
 namespace shoal {
 
+// A shared pick chain: pick_<count>, or anypick_<count> for catch-all services.
+struct NftPickChain {
+  bool catch_all = false;
+  std::uint32_t count = 0;
+  auto operator<=>(const NftPickChain&) const = default;
+  bool operator==(const NftPickChain&) const = default;
+};
+
 // Key of one `backends` element: the service and a slot index in 0..N-1.
 struct NftSlot {
   ServiceKey service;
@@ -52,7 +67,7 @@ struct NftSlot {
 // then deletions, then additions (a replaced element is a delete plus an add of the same key,
 // which one nftables transaction allows).
 struct NftChanges {
-  std::vector<std::uint32_t> new_pick_chains;  // backend counts N whose chain pick_<N> is new
+  std::vector<NftPickChain> new_pick_chains;  // chains first needed by this apply
   std::vector<ServiceKey> service_deletes;
   std::vector<NftSlot> slot_deletes;
   std::vector<std::pair<NftSlot, Backend>> slot_adds;
@@ -69,7 +84,7 @@ struct NftChanges {
 class NftRuleset {
  public:
   // Forgets every service (the table is about to be made anew, empty) and records that the
-  // reset makes chains pick_1..pick_<pick_chains>.
+  // reset makes chains pick_1..pick_<pick_chains> and anypick_1..anypick_<pick_chains>.
   void reset(std::uint32_t pick_chains);
   // The changes that apply `ops` in order, and this model updated as if they succeeded
   // (callers keep a copy to restore when the kernel refuses them).
@@ -80,13 +95,13 @@ class NftRuleset {
 
   // Slot -> backend of one service; nullptr if the service is not programmed.
   const std::vector<Backend>* slots(const ServiceKey& key) const;
-  const std::set<std::uint32_t>& pick_chains() const { return pick_chains_; }
+  const std::set<NftPickChain>& pick_chains() const { return pick_chains_; }
 
  private:
   void diff_service(const ServiceKey& key, const std::vector<Backend>* before, NftChanges& out);
 
   std::map<ServiceKey, std::vector<Backend>> slots_;
-  std::set<std::uint32_t> pick_chains_;
+  std::set<NftPickChain> pick_chains_;
 };
 
 }  // namespace shoal

@@ -109,12 +109,12 @@ def start_agents(c):
                20, 'three agents alive')
 
 
-def web_command(c, extra_cmd=''):
-    """Each task serves 'slot-N@NODE' from its own directory."""
-    root = os.path.join(c.dir, 'www')
+def web_command(c, extra_cmd='', port=80, name='slot'):
+    """Each task serves 'NAME-N@NODE' (slot-N@NODE) on `port` from its own directory."""
+    root = os.path.join(c.dir, f'www-{name}')
     return ['/bin/sh', '-c',
-            f'd={root}/$SHOAL_TASK_SLOT-$SHOAL_NODE; mkdir -p $d; echo slot-$SHOAL_TASK_SLOT@$SHOAL_NODE > $d/index.html; '
-            f'{extra_cmd}exec {BUSYBOX} httpd -f -p 80 -h $d']
+            f'd={root}/$SHOAL_TASK_SLOT-$SHOAL_NODE; mkdir -p $d; echo {name}-$SHOAL_TASK_SLOT@$SHOAL_NODE > $d/index.html; '
+            f'{extra_cmd}exec {BUSYBOX} httpd -f -p {port} -h $d']
 
 
 def healthy_rows(c, service='web'):
@@ -140,8 +140,8 @@ def wait_pages(host, url, want, what, timeout=15):
     return time.time() - t0
 
 
-def expected_pages(c, service='web'):
-    return {f'slot-{r["slot"]}@{r["node"]}' for r in healthy_rows(c, service)}
+def expected_pages(c, service='web', name='slot'):
+    return {f'{name}-{r["slot"]}@{r["node"]}' for r in healthy_rows(c, service)}
 
 
 def scenario_vip_dns_mesh(c):
@@ -158,17 +158,28 @@ def scenario_vip_dns_mesh(c):
     assert set(got) == want, f'30 requests reached {sorted(set(got))}, want {sorted(want)}'
     print(f'VIP {vip}: 30 requests from host A -> {dict((p, got.count(p)) for p in sorted(set(got)))}')
 
+    # A service that publishes nothing: its VIP forwards every port to its tasks (as swarm's),
+    # here 81, where its tasks listen.
+    c.cli('na', 'service', 'create', '--name', 'api', '--replicas', '3', '--', *web_command(c, port=81, name='api'))
+    wait_healthy(c, 3, 'api')
+    api_vip = c.inspect('na', 'api')['vip']
+    want_api = expected_pages(c, 'api', 'api')
+    wait_pages('a', f'http://{api_vip}:81/', want_api, 'an unpublished port of the VIP reaching every backend')
+    got = pages('a', f'http://{api_vip}:81/', 30)
+    assert set(got) == want_api, f'30 requests to {api_vip}:81 reached {sorted(set(got))}, want {sorted(want_api)}'
+    print(f'VIP {api_vip}:81 (nothing published): 30 requests -> {dict((p, got.count(p)) for p in sorted(set(got)))}')
+
     # DNS inside a task: a probe service resolves web, tasks.web and a miss, through its own
     # resolv.conf (the node's responder on the bridge address), and fetches the page by name.
     out = os.path.join(c.dir, 'probe-$SHOAL_TASK_SLOT.txt')
     probe = (f'while true; do {{ cat /etc/resolv.conf; {BUSYBOX} nslookup web; {BUSYBOX} nslookup tasks.web; '
-             f'{BUSYBOX} nslookup nosuch; {BUSYBOX} wget -q -O - http://{vip}/; }} > {out}.tmp 2>&1; '
+             f'{BUSYBOX} nslookup nosuch; {BUSYBOX} wget -q -O - http://{vip}/; {BUSYBOX} wget -q -O - http://api:81/; }} > {out}.tmp 2>&1; '
              f'mv {out}.tmp {out}; sleep 1; done')
     c.cli('na', 'service', 'create', '--name', 'probe', '--replicas', '1', '--', '/bin/sh', '-c', probe)
     probe_file = os.path.join(c.dir, 'probe-0.txt')  # slots count from 0
     def probe_ok():
         text = open(probe_file).read()
-        return vip in text and 'slot-' in text and text.count('10.200.') >= 3
+        return vip in text and 'slot-' in text and 'api-' in text and text.count('10.200.') >= 3
     try:
         wait_until(probe_ok, 20, 'name resolution inside a task')
     except AssertionError:

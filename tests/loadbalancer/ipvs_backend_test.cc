@@ -47,6 +47,21 @@ TEST(IpvsBackend, OpsBecomeTheirMessagesInOrder) {
   EXPECT_EQ(f->sent[3], ipvs_del_service(0x24, 4, kKey));
 }
 
+TEST(IpvsBackend, ACatchAllServiceIsPersistentAndItsBackendsKeepThePort) {
+  auto fake = std::make_unique<FakeGenl>();
+  auto* f = fake.get();
+  LbConfig config;
+  config.ipvs_catch_all_persistence_s = 3;
+  IpvsBackend backend(std::move(fake), 0x24, config);
+  const ServiceKey any{kKey.vip, Protocol::kUdp, 0};
+  const Backend b{kB1.ip, 0};
+  ASSERT_TRUE(backend.apply({AddService{any}, AddBackend{any, b}, AddService{kKey}}).ok());
+  ASSERT_EQ(f->sent.size(), 3u);
+  EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, any, {"mh", kIpvsMhPortFlag | kIpvsPersistentFlag, 3}));
+  EXPECT_EQ(f->sent[1], ipvs_new_dest(0x24, 2, any, b, 1));
+  EXPECT_EQ(f->sent[2], ipvs_new_service(0x24, 3, kKey, {"mh", kIpvsMhPortFlag}));  // a port: no persistence
+}
+
 TEST(IpvsBackend, FallsBackToRoundRobinWhenMaglevIsMissing) {
   auto fake = std::make_unique<FakeGenl>();
   auto* f = fake.get();

@@ -51,6 +51,21 @@ TEST(IpvsMessages, NewServiceMatchesHandBuiltBytes) {
   EXPECT_EQ(ipvs_new_service(kFamily, kSeq, kKey, {"mh", kIpvsMhPortFlag}), want);
 }
 
+TEST(IpvsMessages, CatchAllServiceIsPortZeroPersistentWithItsTimeout) {
+  const ServiceKey any{kKey.vip, Protocol::kTcp, 0};
+  Bytes want = cat({header(104, 1),
+                    {0x54, 0x00, 0x01, 0x80,
+                     0x06, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00,
+                     0x06, 0x00, 0x02, 0x00, 0x06, 0x00, 0x00, 0x00,
+                     0x14, 0x00, 0x03, 0x00, 10, 96, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                     0x06, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,          // PORT 0: every port
+                     0x07, 0x00, 0x06, 0x00, 'm', 'h', 0x00, 0x00,
+                     0x0c, 0x00, 0x07, 0x00, 0x11, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,  // FLAGS MH_PORT | PERSISTENT
+                     0x08, 0x00, 0x08, 0x00, 1, 0, 0, 0,                      // TIMEOUT 1 s
+                     0x08, 0x00, 0x09, 0x00, 0xff, 0xff, 0xff, 0xff}});
+  EXPECT_EQ(ipvs_new_service(kFamily, kSeq, any, {"mh", kIpvsMhPortFlag | kIpvsPersistentFlag, 1}), want);
+}
+
 TEST(IpvsMessages, DelServiceMatchesHandBuiltBytes) {
   EXPECT_EQ(ipvs_del_service(kFamily, kSeq, kKey), cat({header(68, 3), kServiceLookup}));  // DEL_SERVICE = 3
 }

@@ -187,6 +187,37 @@ TEST(NftBatch, PickRuleComputesTheKeyThenDnats) {
   EXPECT_EQ(ntohl(mnl_attr_get_u32(find(numgen, NFTA_NG_TYPE))), unsigned(NFT_NG_RANDOM));
 }
 
+TEST(NftBatch, CatchAllLookupAndPickUsePortZeroAndKeepThePacketsPort) {
+  LbConfig config;
+  NftBatch batch("shoal", 1);
+  batch.new_rule("prerouting", nft_service_lookup_rule(true));
+  batch.new_rule("anypick_2", nft_pick_rule(config, 2, true));
+  batch.new_rule("pick_2", nft_pick_rule(config, 2));
+  batch.add_elements(kNftServicesMap, {nft_service_element(ServiceKey{kWeb.vip, Protocol::kTcp, 0}, 2)});
+  auto bytes = batch.finish();
+  auto msgs = messages(bytes);
+  EXPECT_EQ(expr_names(msgs[1]), (std::vector<std::string>{"payload", "meta", "immediate", "lookup"}));
+  EXPECT_EQ(expr_names(msgs[2]), (std::vector<std::string>{"payload", "meta", "immediate", "numgen", "lookup", "nat"}));
+  // The port register holds 0 (all 4 bytes: the key compares whole registers).
+  auto imm = nested(find(nested(nested(find(attrs(msgs[1]), NFTA_RULE_EXPRESSIONS))[2]), NFTA_EXPR_DATA));
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(find(imm, NFTA_IMMEDIATE_DREG))), unsigned(NFT_REG32_02));
+  auto value = find(nested(find(imm, NFTA_IMMEDIATE_DATA)), NFTA_DATA_VALUE);
+  ASSERT_EQ(mnl_attr_get_payload_len(value), 4u);
+  EXPECT_EQ(std::memcmp(mnl_attr_get_payload(value), "\0\0\0\0", 4), 0);
+  // DNAT to the address only in anypick_N; to address and port in pick_N.
+  auto nat = [&](const nlmsghdr* m) {
+    auto exprs = nested(find(attrs(m), NFTA_RULE_EXPRESSIONS));
+    return nested(find(nested(exprs.back()), NFTA_EXPR_DATA));
+  };
+  EXPECT_NE(find(nat(msgs[2]), NFTA_NAT_REG_ADDR_MIN), nullptr);
+  EXPECT_EQ(find(nat(msgs[2]), NFTA_NAT_REG_PROTO_MIN), nullptr);
+  EXPECT_NE(find(nat(msgs[3]), NFTA_NAT_REG_PROTO_MIN), nullptr);
+  // A catch-all service's element goes to anypick_<N>.
+  auto item = nested(find(attrs(msgs[4]), NFTA_SET_ELEM_LIST_ELEMENTS))[0];
+  auto go = nested(find(nested(find(nested(item), NFTA_SET_ELEM_DATA)), NFTA_DATA_VERDICT));
+  EXPECT_EQ(mnl_attr_get_str(find(go, NFTA_VERDICT_CHAIN)), std::string("anypick_2"));
+}
+
 TEST(NftBatch, MeshMasqueradeMatchesTheOverlayDeviceAndPool) {
   LbConfig config;
   auto exprs = nft_mesh_masquerade_rule(config);
@@ -221,8 +252,9 @@ TEST(NftBatch, ResetMakesOnlyOurTableWithThreeNatChainsAndThePickChains) {
     rules += nft_type(m) == NFT_MSG_NEWRULE;
     maps += nft_type(m) == NFT_MSG_NEWSET;
   }
-  EXPECT_EQ(chains, (std::vector<std::string>{"prerouting", "output", "postrouting", "pick_1", "pick_2"}));
-  EXPECT_EQ(rules, 5);
+  EXPECT_EQ(chains, (std::vector<std::string>{"prerouting", "output", "postrouting", "pick_1", "anypick_1", "pick_2",
+                                              "anypick_2"}));
+  EXPECT_EQ(rules, 2 + 2 + 1 + 4);  // two lookups (port, catch-all) in each dnat chain
   EXPECT_EQ(maps, 2);
   config.overlay_ifname.clear();  // no overlay: no masquerade rule
   NftBatch bare("shoal", 1);

@@ -3,6 +3,7 @@
 // tests use `nft list` only to read back what the kernel holds):
 //  - VIP 10.96.0.5:80 -> three backends: 30 requests reach all three; removing one (a few map
 //    elements) stops traffic to it.
+//  - A catch-all service (port 0) on the VIP forwards any other port, keeping the port.
 //  - A transaction the kernel refuses changes nothing, in the kernel or in the model.
 //  - Routing mesh: a client outside the cluster calls node A's underlay address on a published
 //    port and is answered by a task behind node B, reached over a routed "overlay" link.
@@ -126,6 +127,31 @@ TEST(NftablesE2E, VipBalancesAcrossBackendsAndFollowsChanges) {
   EXPECT_EQ(seen.size(), 3u) << "not every backend answered";
   for (int i = 1; i <= 3; ++i) EXPECT_GT(seen["backend-" + std::to_string(i)], 0) << i;
 
+  // A catch-all service on the same VIP (port 0: every other port, as swarm's VIPs forward
+  // any port): requests to VIP:8080 reach the backends on 8080, the packet keeps its port;
+  // port 80 still goes through its own service.
+  ServiceKey web_any{web.vip, Protocol::kTcp, 0};
+  for (const auto& b : desired[web]) desired[web_any].insert(Backend{b.ip, 0});
+  st = balancer.sync(desired);
+  ASSERT_TRUE(st.ok()) << st.message();
+  if (sh("command -v nft") == 0) {
+    auto listing = testing::sh_output(lb.exec("nft list table ip shoal"));
+    // nft prints the constant port as "0x0 [invalid type]": it lacks the type nft itself would
+    // record in the rule's userdata; the kernel compares bytes only.
+    EXPECT_NE(listing.find("ip daddr . meta l4proto . 0x0 [invalid type] vmap @services"), std::string::npos)
+        << listing;
+    EXPECT_NE(listing.find("10.96.0.5 . tcp . 0 : goto anypick_3"), std::string::npos) << listing;
+  }
+  seen = hits(lb, "http://10.96.0.5:8080/", 30);
+  total = 0;
+  for (const auto& [who, n] : seen) total += n;
+  EXPECT_EQ(total, 30) << "some requests to VIP:8080 (catch-all) failed";
+  EXPECT_EQ(seen.size(), 3u) << "not every backend answered on the catch-all";
+  EXPECT_TRUE(hits(lb, "http://10.96.0.5:8081/", 1, 2).empty()) << "no backend listens on 8081";
+  desired.erase(web_any);
+  ASSERT_TRUE(balancer.sync(desired).ok());
+  EXPECT_TRUE(hits(lb, "http://10.96.0.5:8080/", 1, 2).empty()) << "the catch-all is gone";
+
   // One endpoint goes: the last backend moves into its slot, the last slot goes, the service
   // element now says pick_2 (made at reset): map elements only, no rule touched.
   desired[web].erase(Backend{*parse_ipv4("10.77.0.12"), 8080});
@@ -156,7 +182,7 @@ TEST(NftablesE2E, ARefusedTransactionChangesNothing) {
   ASSERT_TRUE(backend.ok()) << backend.message();
   ServiceKey web{Ipv4{0x0A600005}, Protocol::kTcp, 80};
   Backend b1{*parse_ipv4("10.200.1.1"), 8080}, b2{*parse_ipv4("10.200.1.2"), 8080}, b3{*parse_ipv4("10.200.1.3"), 8080};
-  ASSERT_TRUE((*backend)->reset().ok());
+  { auto r = (*backend)->reset(); ASSERT_TRUE(r.ok()) << r.message(); }
   auto st = (*backend)->apply({AddService{web}, AddBackend{web, b1}, AddBackend{web, b2}});
   ASSERT_TRUE(st.ok()) << st.message();
 

@@ -14,7 +14,12 @@ namespace {
 
 const ServiceKey kWeb{Ipv4{0x0A600005}, Protocol::kTcp, 80};
 const ServiceKey kDns{Ipv4{0x0A600006}, Protocol::kUdp, 53};
+const ServiceKey kWebAnyPort{Ipv4{0x0A600005}, Protocol::kTcp, 0};  // catch-all: every other port of the VIP
 Backend be(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 8080}; }
+Backend any(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 0}; }
+using Chains = std::set<NftPickChain>;
+NftPickChain pick(std::uint32_t n) { return {false, n}; }
+NftPickChain anypick(std::uint32_t n) { return {true, n}; }
 
 using SlotAdds = std::vector<std::pair<NftSlot, Backend>>;
 using ServiceAdds = std::vector<std::pair<ServiceKey, std::uint32_t>>;
@@ -23,14 +28,14 @@ using ServiceAdds = std::vector<std::pair<ServiceKey, std::uint32_t>>;
 // deleting a missing element or adding an existing one (we send NLM_F_EXCL) fails, and a
 // verdict may only name a chain that exists.
 struct KernelMaps {
-  std::map<ServiceKey, std::uint32_t> services;  // -> backend count (goto pick_<count>; 0 = drop)
+  std::map<ServiceKey, std::uint32_t> services;  // -> backend count (goto [any]pick_<count>; 0 = drop)
   std::map<NftSlot, Backend> backends;
-  std::set<std::uint32_t> chains;
+  Chains chains;
 
   // Applies `c` in batch order; false if the kernel would refuse it.
   bool apply(const NftChanges& c) {
-    for (auto n : c.new_pick_chains)
-      if (!chains.insert(n).second) return false;
+    for (const auto& chain : c.new_pick_chains)
+      if (!chains.insert(chain).second) return false;
     for (const auto& k : c.service_deletes)
       if (services.erase(k) != 1) return false;
     for (const auto& s : c.slot_deletes)
@@ -38,7 +43,7 @@ struct KernelMaps {
     for (const auto& [s, b] : c.slot_adds)
       if (!backends.emplace(s, b).second) return false;
     for (const auto& [k, n] : c.service_adds) {
-      if (n > 0 && !chains.count(n)) return false;
+      if (n > 0 && !chains.count(NftPickChain{k.port == 0, n})) return false;
       if (!services.emplace(k, n).second) return false;
     }
     return true;
@@ -66,11 +71,11 @@ struct KernelMaps {
 
 LbState gen_state() {
   LbState state;
-  for (const auto& key : {kWeb, kDns}) {
+  for (const auto& key : {kWeb, kDns, kWebAnyPort}) {
     if (*rc::gen::inRange(0, 4) == 0) continue;
     auto& set = state[key];
     auto n = *rc::gen::inRange(0, 8);
-    for (int j = 0; j < n; ++j) set.insert(be(*rc::gen::inRange(0, 12)));
+    for (int j = 0; j < n; ++j) set.insert(key.port == 0 ? any(*rc::gen::inRange(0, 12)) : be(*rc::gen::inRange(0, 12)));
   }
   return state;
 }
@@ -82,7 +87,7 @@ TEST(NftRuleset, NewServiceAddsItsSlotsAndOneServiceElement) {
   auto c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}});
   EXPECT_EQ(c.slot_adds, (SlotAdds{{NftSlot{kWeb, 0}, be(1)}, {NftSlot{kWeb, 1}, be(2)}}));
   EXPECT_EQ(c.service_adds, (ServiceAdds{{kWeb, 2}}));
-  EXPECT_EQ(c.new_pick_chains, std::vector<std::uint32_t>{2});
+  EXPECT_EQ(c.new_pick_chains, std::vector<NftPickChain>{pick(2)});
   EXPECT_TRUE(c.service_deletes.empty());
   EXPECT_TRUE(c.slot_deletes.empty());
 }
@@ -147,7 +152,7 @@ TEST(NftRuleset, RevertRestoresTouchedServicesAndForgetsNewChains) {
   r.revert(c);
   EXPECT_EQ(*r.slots(kWeb), std::vector<Backend>{be(1)});
   EXPECT_EQ(r.slots(kDns), nullptr);
-  EXPECT_EQ(r.pick_chains(), std::set<std::uint32_t>{1});
+  EXPECT_EQ(r.pick_chains(), Chains{pick(1)});
   // Planned again, the same changes come out (pick_2 is new again).
   auto again = r.plan({AddBackend{kWeb, be(2)}, AddService{kDns}, AddBackend{kDns, be(3)}});
   EXPECT_EQ(again.new_pick_chains, c.new_pick_chains);
@@ -161,10 +166,21 @@ TEST(NftRuleset, ResetForgetsEverything) {
   EXPECT_EQ(r.slots(kWeb), nullptr);
   EXPECT_TRUE(r.pick_chains().empty());
   r.reset(3);  // the reset batch made pick_1..pick_3
-  EXPECT_EQ(r.pick_chains(), (std::set<std::uint32_t>{1, 2, 3}));
+  EXPECT_EQ(r.pick_chains(), (Chains{pick(1), pick(2), pick(3), anypick(1), anypick(2), anypick(3)}));
   auto c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}, AddBackend{kWeb, be(3)},
                    AddBackend{kWeb, be(4)}});
-  EXPECT_EQ(c.new_pick_chains, std::vector<std::uint32_t>{4});
+  EXPECT_EQ(c.new_pick_chains, std::vector<NftPickChain>{pick(4)});
+}
+
+TEST(NftRuleset, ACatchAllServiceUsesTheAnypickChains) {
+  NftRuleset r;
+  r.reset(1);
+  auto c = r.plan({AddService{kWebAnyPort}, AddBackend{kWebAnyPort, any(1)}, AddBackend{kWebAnyPort, any(2)}});
+  EXPECT_EQ(c.slot_adds, (SlotAdds{{NftSlot{kWebAnyPort, 0}, any(1)}, {NftSlot{kWebAnyPort, 1}, any(2)}}));
+  EXPECT_EQ(c.new_pick_chains, std::vector<NftPickChain>{anypick(2)});
+  // The same VIP's explicit port is its own service, with its own chain.
+  c = r.plan({AddService{kWeb}, AddBackend{kWeb, be(1)}, AddBackend{kWeb, be(2)}});
+  EXPECT_EQ(c.new_pick_chains, std::vector<NftPickChain>{pick(2)});
 }
 
 // The law: applying each plan to the (simulated) kernel never fails, and leaves maps that
