@@ -118,6 +118,7 @@ bool Dataplane::apply(const NetworkView& view) {
       note(st, "node setup");
     } else {
       own_subnet_ = own->second.subnet;
+      local_vips_.clear();  // the bridge was set up anew: add them again
     }
   }
   if (own_subnet_ && claim_ != own_subnet_) {
@@ -129,10 +130,7 @@ bool Dataplane::apply(const NetworkView& view) {
     PeerMap peers = view.nodes;
     peers.erase(self_);
     note(overlay_.reconcile(*netlink_, peers), "overlay");
-    if (std::string(lb_backend_->name()) == "ipvs") {
-      // IPVS balances in LOCAL_IN: the host must own every VIP (kube-proxy's kube-ipvs0).
-      for (const auto& [name, vip] : view.vip_of) (void)netlink_->add_address(config_.overlay.bridge_name, vip, 32);
-    }
+    if (std::string(lb_backend_->name()) == "ipvs") note(sync_local_vips(view), "VIP addresses");
   }
   note(lb_->sync(view.lb), "load balancer");
   dns_table_ = view.dns;
@@ -141,6 +139,30 @@ bool Dataplane::apply(const NetworkView& view) {
     last_error_ = error;
   }
   return claim_changed;
+}
+
+// IPVS balances in LOCAL_IN: the host must own every VIP (kube-proxy's kube-ipvs0). Only the
+// difference goes to the kernel: a VIP whose service is gone loses its address, and 10k
+// services cost no 10k requests per change.
+Status Dataplane::sync_local_vips(const NetworkView& view) {
+  std::set<Ipv4> want;
+  for (const auto& [name, vip] : view.vip_of) want.insert(vip);
+  const std::string& br = config_.overlay.bridge_name;
+  Status result;
+  for (Ipv4 vip : local_vips_) {
+    if (want.count(vip)) continue;
+    if (auto st = netlink_->delete_address(br, vip, 32); !st && result) result = st;
+  }
+  std::erase_if(local_vips_, [&](Ipv4 vip) { return !want.count(vip); });
+  for (Ipv4 vip : want) {
+    if (local_vips_.count(vip)) continue;
+    if (auto st = netlink_->add_address(br, vip, 32); !st) {
+      if (result) result = st;
+      continue;  // retried on the next change
+    }
+    local_vips_.insert(vip);
+  }
+  return result;
 }
 
 Status Dataplane::setup_node(const Ipv4Prefix& subnet) {

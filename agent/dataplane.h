@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "agent/network_view.h"
@@ -75,6 +76,7 @@ class Dataplane {
   Status load_claim(std::uint64_t now_ms);
   Status save_claim() const;
   Status setup_node(const Ipv4Prefix& subnet);
+  Status sync_local_vips(const NetworkView& view);
   void start_dns();
   void receive_dns();
   std::string netns_path(const std::string& task_id) const;
@@ -87,6 +89,7 @@ class Dataplane {
   std::uint64_t first_start_ms_ = 0;
   std::optional<Ipv4Prefix> claim_;       // persisted
   std::optional<Ipv4Prefix> own_subnet_;  // set up in the kernel
+  std::set<Ipv4> local_vips_;             // IPVS mode: VIPs this agent put on the bridge
   std::unique_ptr<MnlNetlink> netlink_;
   OverlayReconciler overlay_;
   std::unique_ptr<LbBackend> lb_backend_;

@@ -259,6 +259,22 @@ Status MnlNetlink::add_address(std::string_view dev, Ipv4 addr, std::uint8_t pre
   return transact(nlh, "add address " + to_string(addr) + " to '" + std::string(dev) + "'");
 }
 
+Status MnlNetlink::delete_address(std::string_view dev, Ipv4 addr, std::uint8_t prefix_length) {
+  if (prefix_length > 32) return make_error("address prefix length must be 0..32");
+  auto index = link_index(dev);
+  if (!index) return {};  // the device went, and its addresses with it
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_DELADDR;
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = prefix_length;
+  ifa->ifa_index = *index;
+  put_ipv4(nlh, IFA_LOCAL, addr);
+  // EADDRNOTAVAIL: no such address (already gone), which is what we wanted.
+  return transact(nlh, "delete address " + to_string(addr) + " from '" + std::string(dev) + "'", {EADDRNOTAVAIL});
+}
+
 Status MnlNetlink::route_request(std::uint16_t type, std::uint16_t flags, const Route& route) {
   auto index = link_index(route.dev);
   if (!index) {

@@ -35,6 +35,7 @@ class MnlNetlink final : public Netlink {
   Status rename_link(std::string_view name, std::string_view new_name) override;
   Status move_to_netns(std::string_view name, int netns_fd) override;
   Status add_address(std::string_view dev, Ipv4 addr, std::uint8_t prefix_length) override;
+  Status delete_address(std::string_view dev, Ipv4 addr, std::uint8_t prefix_length) override;
   Status replace_route(const Route& route) override;
   Status delete_route(const Route& route) override;
   Status append_fdb(std::string_view dev, const MacAddr& mac, Ipv4 dst) override;

@@ -59,6 +59,7 @@ class Netlink {
 
   // Addresses, routes, bridge FDB and neighbour (ARP) entries.
   virtual Status add_address(std::string_view dev, Ipv4 addr, std::uint8_t prefix_length) = 0;
+  virtual Status delete_address(std::string_view dev, Ipv4 addr, std::uint8_t prefix_length) = 0;  // absent is success
   virtual Status replace_route(const Route& route) = 0;
   virtual Status delete_route(const Route& route) = 0;
   // `bridge fdb append MAC dev DEV dst DST`: another remote VTEP for MAC (00:..:00 = flood list).

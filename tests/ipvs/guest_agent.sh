@@ -63,6 +63,27 @@ log "inside a task, web resolves to $vip"
 fetch_many "192.0.2.10:8080" 12 /tmp/mesh.txt
 grep -q '^slot-' /tmp/mesh.txt || fail "published port 8080 did not answer: $(tally /tmp/mesh.txt)"
 log "published port: $(tally /tmp/mesh.txt)"
+# A service that publishes nothing: its VIP forwards every port to its tasks (with IPVS a
+# persistent port-0 virtual service per protocol), here 81, where its tasks listen.
+api_page='mkdir -p /tmp/api$SHOAL_TASK_SLOT && echo api-$SHOAL_TASK_SLOT > /tmp/api$SHOAL_TASK_SLOT/index.html && exec httpd -f -p 81 -h /tmp/api$SHOAL_TASK_SLOT'
+shoal_cli service create --name api --replicas 2 --detach -- /bin/sh -c "$api_page" ||
+  { agent_log; fail "service create api failed"; }
+api_vip=$(shoal_cli service inspect api --format json | sed -n 's/.*"vip" *: *"\([0-9.]*\)".*/\1/p' | head -n 1)
+[ -n "$api_vip" ] || fail "no \"vip\" for api"
+wait_for 30 fetch_once "$api_vip:81" || { cat /proc/net/ip_vs; agent_log; fail "$api_vip:81 (unpublished) does not answer"; }
+cat /proc/net/ip_vs
+fetch_many "$api_vip:81" 12 /tmp/api.txt
+grep -q ERROR /tmp/api.txt && fail "failed requests to $api_vip:81: $(tally /tmp/api.txt)"
+grep -q '^api-' /tmp/api.txt || fail "$api_vip:81 answered with no api page: $(tally /tmp/api.txt)"
+log "unpublished port $api_vip:81: $(tally /tmp/api.txt)"
+# IPVS balances in LOCAL_IN, so the node owns each VIP on shoal-br; a removed service's goes.
+vip_on_bridge() { /sbin/ip -4 addr show dev shoal-br | grep -q " $1/32"; }
+vip_on_bridge "$api_vip" || fail "$api_vip is not an address of shoal-br"
+shoal_cli service rm api || fail "service rm api failed"
+api_vip_gone() { ! vip_on_bridge "$api_vip"; }
+wait_for 10 api_vip_gone || fail "$api_vip stayed on shoal-br after service rm"
+vip_on_bridge "$vip" || fail "web's VIP $vip went too"
+log "service rm api: its VIP left shoal-br, web's stays"
 
 kill "$agent_pid"
 pass

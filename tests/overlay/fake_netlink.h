@@ -93,6 +93,11 @@ class FakeNetlink : public Netlink {
     addresses.insert({std::string(dev), addr, len});
     return {};
   }
+  Status delete_address(std::string_view dev, Ipv4 addr, std::uint8_t len) override {
+    if (auto st = step("deladdr " + std::string(dev) + " " + to_string(addr)); !st) return st;
+    addresses.erase({std::string(dev), addr, len});
+    return {};
+  }
   Status replace_route(const Route& route) override {
     if (auto st = step("route " + to_string(route.dst)); !st) return st;
     std::erase_if(routes, [&](const Route& r) { return r.dst == route.dst; });

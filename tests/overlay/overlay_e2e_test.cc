@@ -91,4 +91,22 @@ TEST(OverlayE2E, TasksOnTwoHostsPingAcrossVxlan) {
   EXPECT_NE(a.task.run("ping -c 1 -W 1 10.200.2.10"), 0);
 }
 
+// The address calls the agent uses for IPVS-mode VIPs: add, delete, and deleting what is gone.
+TEST(OverlayE2E, AddressesComeAndGo) {
+  if (auto why = testing::netns_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  Netns ns("shoal-ovAddr");
+  ASSERT_TRUE(ns.ok());
+  auto nl = MnlNetlink::open_in_netns(ns.path());
+  ASSERT_TRUE(nl.ok()) << nl.message();
+  ASSERT_TRUE((*nl)->create_bridge("br-test", 1500).ok());
+  const Ipv4 vip = *parse_ipv4("10.96.0.7");
+  ASSERT_TRUE((*nl)->add_address("br-test", vip, 32).ok());
+  EXPECT_NE(testing::sh_output(ns.exec("ip -4 addr show dev br-test")).find("10.96.0.7/32"), std::string::npos);
+  ASSERT_TRUE((*nl)->delete_address("br-test", vip, 32).ok());
+  EXPECT_EQ(testing::sh_output(ns.exec("ip -4 addr show dev br-test")).find("10.96.0.7"), std::string::npos);
+  auto again = (*nl)->delete_address("br-test", vip, 32);
+  EXPECT_TRUE(again.ok()) << "deleting an absent address is success: " << again.message();
+  EXPECT_TRUE((*nl)->delete_address("no-such-dev", vip, 32).ok());
+}
+
 }  // namespace shoal
