@@ -89,10 +89,9 @@ Result<NetworkView> compute_network_view(const NetworkPools& pools, const std::v
     const std::set<Ipv4>& addrs = healthy[svc->name];
     view.dns.set_tasks(svc->name, std::vector<Ipv4>(addrs.begin(), addrs.end()));
     // The VIP forwards every port to the tasks (as swarm's VIPs do, so `db:5432` works without
-    // publishing anything): catch-all keys, port 0, whose backends keep the packet's port.
-    std::set<Backend> any_port;
+    // publishing anything): the catch-all key, whose backends keep the packet's port.
+    std::set<Backend>& any_port = view.lb[ServiceKey{vip->second, Protocol::kAny, 0}];
     for (Ipv4 a : addrs) any_port.insert(Backend{a, 0});
-    for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) view.lb[ServiceKey{vip->second, p, 0}] = any_port;
     for (const auto& port : svc->spec.ports) {
       std::set<Backend> backends;
       for (Ipv4 a : addrs) backends.insert(Backend{a, port.target});

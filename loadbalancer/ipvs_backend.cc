@@ -111,7 +111,7 @@ Status IpvsBackend::send(const Bytes& message, const std::string& what, bool tol
 
 Status IpvsBackend::add_service(const ServiceKey& key) {
   IpvsServiceParams params = params_;
-  if (key.port == 0) {  // catch-all: every port of the VIP (lb_config.h)
+  if (key.catch_all()) {  // every port of the VIP (lb_config.h)
     params.flags |= kIpvsPersistentFlag;
     params.timeout_s = catch_all_persistence_s_;
   }
@@ -129,21 +129,34 @@ Status IpvsBackend::add_service(const ServiceKey& key) {
 
 Status IpvsBackend::reset() { return send(ipvs_flush(family_, seq_++), "flush", false); }
 
+namespace {
+
+// IPVS services are per protocol: a catch-all key (protocol kAny) is one service per protocol
+// IPVS balances for it, tcp and udp.
+std::vector<ServiceKey> ipvs_keys(const ServiceKey& key) {
+  if (key.protocol != Protocol::kAny) return {key};
+  return {ServiceKey{key.vip, Protocol::kTcp, key.port}, ServiceKey{key.vip, Protocol::kUdp, key.port}};
+}
+
+}  // namespace
+
+Status IpvsBackend::apply_one(const LbOp& op, const ServiceKey& key) {
+  if (std::holds_alternative<AddService>(op)) return add_service(key);
+  if (std::holds_alternative<DelService>(op))
+    return send(ipvs_del_service(family_, seq_++, key), "delete service " + to_string(key), true);
+  if (auto* o = std::get_if<AddBackend>(&op))
+    return send(ipvs_new_dest(family_, seq_++, key, o->backend, 1),
+                "add backend " + to_string(o->backend) + " to " + to_string(key), false);
+  const auto& del = std::get<DelBackend>(op);
+  return send(ipvs_del_dest(family_, seq_++, key, del.backend),
+              "delete backend " + to_string(del.backend) + " of " + to_string(key), true);
+}
+
 Status IpvsBackend::apply(const std::vector<LbOp>& ops) {
   for (const auto& op : ops) {
-    Status st;
-    if (auto* o = std::get_if<AddService>(&op)) {
-      st = add_service(o->key);
-    } else if (auto* o = std::get_if<DelService>(&op)) {
-      st = send(ipvs_del_service(family_, seq_++, o->key), "delete service " + to_string(o->key), true);
-    } else if (auto* o = std::get_if<AddBackend>(&op)) {
-      st = send(ipvs_new_dest(family_, seq_++, o->key, o->backend, 1),
-                "add backend " + to_string(o->backend) + " to " + to_string(o->key), false);
-    } else if (auto* o = std::get_if<DelBackend>(&op)) {
-      st = send(ipvs_del_dest(family_, seq_++, o->key, o->backend),
-                "delete backend " + to_string(o->backend) + " of " + to_string(o->key), true);
-    }
-    if (!st) return st;
+    const ServiceKey& key = std::visit([](const auto& o) -> const ServiceKey& { return o.key; }, op);
+    for (const auto& k : ipvs_keys(key))
+      if (auto st = apply_one(op, k); !st) return st;
   }
   return {};
 }

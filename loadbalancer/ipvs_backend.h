@@ -51,6 +51,8 @@ class IpvsBackend final : public LbBackend {
  private:
   Status send(const Bytes& message, const std::string& what, bool tolerate_absent);
   Status add_service(const ServiceKey& key);
+  // One op on one IPVS service (apply() expands a catch-all key into tcp and udp).
+  Status apply_one(const LbOp& op, const ServiceKey& key);
 
   std::unique_ptr<GenlTransport> transport_;
   std::uint16_t family_;

@@ -26,7 +26,8 @@ struct LbConfig {
   // With mh, hash the source port too (IP_VS_SVC_F_SCHED_MH_PORT): otherwise one client's
   // connections all land on one backend (measured in the VM, see ENVIRONMENT.md).
   bool ipvs_mh_port = true;
-  // A VIP forwards every port (ServiceKey port 0). IPVS serves port 0 only for a persistent
+  // A VIP forwards every port (the catch-all ServiceKey; IPVS gets one service per protocol,
+  // tcp and udp). IPVS serves port 0 only for a persistent
   // service, so with IPVS a client's connections to a VIP's unpublished ports go to one task
   // while it keeps connecting, and for this long after (kube-proxy's sessionAffinity: ClientIP).
   // 1 s is the shortest IPVS takes: affinity no longer than the client's own activity. Ports

@@ -2,7 +2,14 @@
 
 namespace shoal {
 
-const char* protocol_name(Protocol p) { return p == Protocol::kUdp ? "udp" : "tcp"; }
+const char* protocol_name(Protocol p) {
+  switch (p) {
+    case Protocol::kAny: return "any";
+    case Protocol::kUdp: return "udp";
+    case Protocol::kTcp: break;
+  }
+  return "tcp";
+}
 
 std::string to_string(const ServiceKey& key) {
   return to_string(key.vip) + ":" + (key.port == 0 ? std::string("*") : std::to_string(key.port)) + "/" +

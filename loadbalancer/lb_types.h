@@ -14,19 +14,23 @@
 
 namespace shoal {
 
-enum class Protocol : std::uint8_t { kTcp = 6, kUdp = 17 };  // values are IP protocol numbers
+// Values are IP protocol numbers; kAny (0) only in a catch-all key: every protocol.
+enum class Protocol : std::uint8_t { kAny = 0, kTcp = 6, kUdp = 17 };
 const char* protocol_name(Protocol p);
 
-// Port 0 is the catch-all: every port of the VIP not named by a key of its own, forwarded to
-// backends of port 0, which keep the packet's destination port (docs/loadbalancer.md).
+// The catch-all key is {VIP, kAny, 0}: every protocol and port of the VIP not named by a key of
+// its own, forwarded to backends of port 0, which keep the packet's destination port
+// (docs/loadbalancer.md). One key per VIP, not one per protocol: the kernel validates every
+// verdict-map element on each change, so elements are the cost (bench/lb).
 struct ServiceKey {
   Ipv4 vip;
   Protocol protocol = Protocol::kTcp;
   std::uint16_t port = 0;
   auto operator<=>(const ServiceKey&) const = default;
   bool operator==(const ServiceKey&) const = default;
+  bool catch_all() const { return port == 0; }
 };
-std::string to_string(const ServiceKey& key);  // "10.96.0.5:80/tcp", catch-all "10.96.0.5:*/tcp"
+std::string to_string(const ServiceKey& key);  // "10.96.0.5:80/tcp", catch-all "10.96.0.5:*/any"
 
 struct Backend {
   Ipv4 ip;

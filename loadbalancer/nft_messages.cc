@@ -32,18 +32,21 @@ void put_ip_port(std::uint8_t* out, Ipv4 ip, std::uint16_t port) {
 void put_service_key(std::uint8_t* out, const ServiceKey& key) {
   auto b = key.vip.bytes();
   std::memcpy(out, b.data(), 4);
-  out[4] = static_cast<std::uint8_t>(key.protocol);
+  out[4] = key.catch_all() ? 0 : static_cast<std::uint8_t>(key.protocol);  // the lookup loads 0 . 0
   out[8] = static_cast<std::uint8_t>(key.port >> 8);
   out[9] = static_cast<std::uint8_t>(key.port);
 }
 
 // Loads ip daddr . meta l4proto . th dport into NFT_REG32_00..02 (NFT_REG_1 onwards); for the
-// catch-all key, port 0 instead of th dport (4 bytes: the register's padding must be 0 too).
+// catch-all key ip daddr . 0 . 0 (one immediate of 8 bytes: both registers, padding included).
 void load_service_key(std::vector<NftExpr>& exprs, bool catch_all) {
   exprs.push_back(NftPayload{NFT_REG_1, NftHeader::kNetwork, 16, 4});
+  if (catch_all) {
+    exprs.push_back(NftImmediate{NFT_REG32_01, std::vector<std::uint8_t>(8, 0)});
+    return;
+  }
   exprs.push_back(NftMeta{NFT_REG32_01, NFT_META_L4PROTO});
-  if (catch_all) exprs.push_back(NftImmediate{NFT_REG32_02, std::vector<std::uint8_t>(4, 0)});
-  else exprs.push_back(NftPayload{NFT_REG32_02, NftHeader::kTransport, 2, 2});
+  exprs.push_back(NftPayload{NFT_REG32_02, NftHeader::kTransport, 2, 2});
 }
 
 }  // namespace
@@ -101,7 +104,7 @@ NftElement nft_service_element(const ServiceKey& key) {
 NftElement nft_service_element(const ServiceKey& key, std::uint32_t backend_count) {
   NftElement el = nft_service_element(key);
   el.is_verdict = true;
-  if (backend_count > 0) el.goto_chain = nft_pick_chain(backend_count, key.port == 0);  // none: drop (fail fast)
+  if (backend_count > 0) el.goto_chain = nft_pick_chain(backend_count, key.catch_all());  // none: drop (fail fast)
   return el;
 }
 

@@ -26,10 +26,10 @@ void write_nft_changes(NftBatch& batch, const LbConfig& config, const NftChanges
 
 std::string nft_pick_chain(std::uint32_t backend_count, bool catch_all = false);  // "pick_3", "anypick_3"
 // The pick chain's one rule: DNAT to backends[VIP . proto . port . (selector mod N)]; for a
-// catch-all chain the port in the key is 0 and the DNAT sets the address only.
+// catch-all chain protocol and port in the key are 0 and the DNAT sets the address only.
 std::vector<NftExpr> nft_pick_rule(const LbConfig& config, std::uint32_t backend_count, bool catch_all = false);
 // prerouting/output: ip daddr . meta l4proto . th dport vmap @services, and after it the
-// catch-all lookup ip daddr . meta l4proto . 0 vmap @services.
+// catch-all lookup ip daddr . 0 . 0 vmap @services.
 std::vector<NftExpr> nft_service_lookup_rule(bool catch_all = false);
 // postrouting: oifname <overlay_ifname> ip saddr != <overlay_pool> masquerade.
 std::vector<NftExpr> nft_mesh_masquerade_rule(const LbConfig& config);

@@ -85,7 +85,7 @@ void NftRuleset::diff_service(const ServiceKey& key, const std::vector<Backend>*
   if (!now) return;
   auto count = static_cast<std::uint32_t>(new_slots.size());
   out.service_adds.emplace_back(key, count);
-  const NftPickChain chain{key.port == 0, count};
+  const NftPickChain chain{key.catch_all(), count};
   if (count > 0 && pick_chains_.insert(chain).second) out.new_pick_chains.push_back(chain);
 }
 

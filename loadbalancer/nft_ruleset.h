@@ -8,16 +8,16 @@
 //     map backends { type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service }
 //         # VIP . proto . port . slot (0..N-1) -> backend address . port
 //     chain prerouting  { type nat hook prerouting priority dstnat; ip daddr . meta l4proto . th dport vmap @services
-//                         ip daddr . meta l4proto . 0 vmap @services }       # catch-all: every other port
+//                         ip daddr . 0 . 0 vmap @services }       # catch-all: every other protocol and port
 //     chain output      { type nat hook output priority -100; (same) }     # locally started traffic
 //     chain postrouting { type nat hook postrouting priority srcnat;
 //                         oifname "shoal-vx" ip saddr != 10.200.0.0/16 masquerade }   # routing mesh
 //     chain pick_<N> { dnat ip to ip daddr . meta l4proto . th dport . numgen random mod N map @backends }
-//     chain anypick_<N> { dnat ip to ip daddr . meta l4proto . 0 . numgen random mod N map @backends }
+//     chain anypick_<N> { dnat ip to ip daddr . 0 . 0 . numgen random mod N map @backends }
 //   }
 //
-// A catch-all service (ServiceKey port 0: a VIP forwards every port of its tasks, as swarm's
-// VIPs do) lives in the same maps under port 0. The second lookup rule sees only what the first
+// A catch-all service (ServiceKey {VIP, kAny, 0}: a VIP forwards every port of its tasks, as
+// swarm's VIPs do) lives in the same maps under protocol 0, port 0. The second lookup rule sees only what the first
 // did not match, so a service's explicit ports keep their own backends; its pick chain is
 // anypick_<N>, which DNATs the address only, so the packet keeps its destination port.
 //

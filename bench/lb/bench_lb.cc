@@ -9,6 +9,8 @@
 // Measured (release -O2, kernel 6.18, shared 2-core machine under load 2-8):
 //   10k x 10 from empty: 230-415 ms (was 7.1 s with libnftables); one change: median
 //   0.66-0.75 ms, max 3-9 ms (was ~100 ms); 1k x 10: 21-34 ms / 0.08 ms (was 197 / 9.5 ms).
+//   With the catch-all lookup rules (every port of a VIP): 360-390 ms / 1.3 ms; in the agent's
+//   shape (a catch-all key per VIP too, "nft+any"): 778-781 ms / 2.8-3.2 ms, max 7.7 ms.
 //   kube-proxy's nftables mode rewrites a service's chain and an endpoint chain per endpoint
 //   change and drives the `nft` binary with text; shoal changes 3-5 map elements over netlink.
 //   docs/loadbalancer.md has the design and the full comparison.
@@ -37,13 +39,18 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-shoal::LbState make_state(int services, int backends) {
+// Every service: VIP:80 -> backends:8080. With `catch_all`, also what the agent adds for every
+// VIP (agent/network_view.cc): every other protocol and port (backends keep the port).
+shoal::LbState make_state(int services, int backends, bool catch_all) {
   shoal::LbState state;
   for (int s = 0; s < services; ++s) {
-    shoal::ServiceKey key{shoal::Ipv4{0x0A600001u + std::uint32_t(s)}, shoal::Protocol::kTcp, 80};
-    auto& set = state[key];
+    shoal::Ipv4 vip{0x0A600001u + std::uint32_t(s)};
+    auto& set = state[shoal::ServiceKey{vip, shoal::Protocol::kTcp, 80}];
     for (int b = 0; b < backends; ++b)
       set.insert(shoal::Backend{shoal::Ipv4{0x0AC80000u + std::uint32_t(s * backends + b)}, 8080});
+    if (!catch_all) continue;
+    auto& any = state[shoal::ServiceKey{vip, shoal::Protocol::kAny, 0}];
+    for (const auto& b : set) any.insert(shoal::Backend{b.ip, 0});
   }
   return state;
 }
@@ -94,8 +101,8 @@ shoal::Result<ChangeTimes> time_changes(shoal::NftablesBackend& backend, const s
                      *std::max_element(adds.begin(), adds.end()), backend.last_batch_bytes()};
 }
 
-int bench_nft(const shoal::LbState& state) {
-  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) {
+int bench_nft(const shoal::LbState& state, const char* label) {
+  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) {  // a fresh namespace per call
     std::printf("nft   skipped: needs root to make a throwaway network namespace\n");
     return 0;
   }
@@ -124,9 +131,9 @@ int bench_nft(const shoal::LbState& state) {
     return 1;
   }
   double full_ms = ms_since(start);
-  std::printf("nft   program %zu services from empty: %.1f ms (one batch of %zu bytes, %zu elements; "
+  std::printf("%s program %zu services from empty: %.1f ms (one batch of %zu bytes, %zu elements; "
               "%.1f ms of it plan + encode in user space)\n",
-              state.size(), full_ms, encoded.size(), (*backend)->last_changes().element_count(), encode_ms);
+              label, state.size(), full_ms, encoded.size(), (*backend)->last_changes().element_count(), encode_ms);
 
   // The backend alone: what the kernel update costs (the target).
   auto times = time_changes(**backend, state, 50);
@@ -134,9 +141,9 @@ int bench_nft(const shoal::LbState& state) {
     std::printf("nft   failed: %s\n", times.message().c_str());
     return 1;
   }
-  std::printf("nft   one endpoint removed: median %.3f ms, max %.3f ms; added: median %.3f ms, max %.3f ms "
+  std::printf("%s one endpoint removed: median %.3f ms, max %.3f ms; added: median %.3f ms, max %.3f ms "
               "(%zu bytes, %zu elements; 50 of each)\n",
-              times->remove_median_ms, times->remove_max_ms, times->add_median_ms, times->add_max_ms, times->bytes,
+              label, times->remove_median_ms, times->remove_max_ms, times->add_median_ms, times->add_max_ms, times->bytes,
               (*backend)->last_changes().element_count());
 
   // Through LoadBalancer::sync, which diffs the whole desired state each pass.
@@ -147,7 +154,7 @@ int bench_nft(const shoal::LbState& state) {
     std::printf("nft   failed: %s\n", st.message().c_str());
     return 1;
   }
-  std::printf("nft   one endpoint removed via LoadBalancer::sync (full-state diff): %.2f ms\n", ms_since(start));
+  std::printf("%s one endpoint removed via LoadBalancer::sync (full-state diff): %.2f ms\n", label, ms_since(start));
   return 0;
 }
 
@@ -161,7 +168,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("bench_lb: %d services x %d backends\n", services, backends);
-  auto state = make_state(services, backends);
+  auto state = make_state(services, backends, false);
   int rc = bench_ipvs(state);
-  return rc | bench_nft(state);
+  rc |= bench_nft(state, "nft  ");
+  // The agent's shape: each VIP also forwards every other port: 2 keys per service.
+  return rc | bench_nft(make_state(services, backends, true), "nft+any");
 }

@@ -72,17 +72,15 @@ TEST(NetworkView, TheVipForwardsEveryPortOfHealthyTasks) {
   f.task("n3", 2, crdt::TaskState::kRunning, "10.200.3.2");  // not healthy yet: no traffic
   NetworkView v = f.view();
   std::set<Backend> want{{*parse_ipv4("10.200.1.2"), 0}, {*parse_ipv4("10.200.2.2"), 0}};  // port 0: keep it
-  for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
-    ServiceKey any{*parse_ipv4("10.96.0.50"), p, 0};
-    ASSERT_TRUE(v.lb.contains(any)) << protocol_name(p);
-    EXPECT_EQ(v.lb.at(any), want) << protocol_name(p);
-  }
+  ServiceKey any{*parse_ipv4("10.96.0.50"), Protocol::kAny, 0};  // every protocol and port
+  ASSERT_TRUE(v.lb.contains(any));
+  EXPECT_EQ(v.lb.at(any), want);
   // A service without --publish has its VIP and its catch-all ports too.
   crdt::ServiceSpec db = web_spec();
   db.ports.clear();
   ASSERT_TRUE(f.replica.create_service(1001, "db", db, "10.96.0.51").ok());
-  EXPECT_TRUE(f.view().lb.contains(ServiceKey{*parse_ipv4("10.96.0.51"), Protocol::kTcp, 0}));
-  EXPECT_TRUE(f.view().lb.at(ServiceKey{*parse_ipv4("10.96.0.51"), Protocol::kTcp, 0}).empty());
+  EXPECT_TRUE(f.view().lb.contains(ServiceKey{*parse_ipv4("10.96.0.51"), Protocol::kAny, 0}));
+  EXPECT_TRUE(f.view().lb.at(ServiceKey{*parse_ipv4("10.96.0.51"), Protocol::kAny, 0}).empty());
 }
 
 TEST(NetworkView, TasksAboutToStopGetNoTraffic) {

@@ -53,13 +53,19 @@ TEST(IpvsBackend, ACatchAllServiceIsPersistentAndItsBackendsKeepThePort) {
   LbConfig config;
   config.ipvs_catch_all_persistence_s = 3;
   IpvsBackend backend(std::move(fake), 0x24, config);
-  const ServiceKey any{kKey.vip, Protocol::kUdp, 0};
+  const ServiceKey any{kKey.vip, Protocol::kAny, 0};  // every protocol: tcp and udp for IPVS
+  const ServiceKey tcp{kKey.vip, Protocol::kTcp, 0}, udp{kKey.vip, Protocol::kUdp, 0};
   const Backend b{kB1.ip, 0};
-  ASSERT_TRUE(backend.apply({AddService{any}, AddBackend{any, b}, AddService{kKey}}).ok());
-  ASSERT_EQ(f->sent.size(), 3u);
-  EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, any, {"mh", kIpvsMhPortFlag | kIpvsPersistentFlag, 3}));
-  EXPECT_EQ(f->sent[1], ipvs_new_dest(0x24, 2, any, b, 1));
-  EXPECT_EQ(f->sent[2], ipvs_new_service(0x24, 3, kKey, {"mh", kIpvsMhPortFlag}));  // a port: no persistence
+  ASSERT_TRUE(backend.apply({AddService{any}, AddBackend{any, b}, AddService{kKey}, DelService{any}}).ok());
+  ASSERT_EQ(f->sent.size(), 7u);
+  const IpvsServiceParams persistent{"mh", kIpvsMhPortFlag | kIpvsPersistentFlag, 3};
+  EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, tcp, persistent));
+  EXPECT_EQ(f->sent[1], ipvs_new_service(0x24, 2, udp, persistent));
+  EXPECT_EQ(f->sent[2], ipvs_new_dest(0x24, 3, tcp, b, 1));
+  EXPECT_EQ(f->sent[3], ipvs_new_dest(0x24, 4, udp, b, 1));
+  EXPECT_EQ(f->sent[4], ipvs_new_service(0x24, 5, kKey, {"mh", kIpvsMhPortFlag}));  // a port: no persistence
+  EXPECT_EQ(f->sent[5], ipvs_del_service(0x24, 6, tcp));
+  EXPECT_EQ(f->sent[6], ipvs_del_service(0x24, 7, udp));
 }
 
 TEST(IpvsBackend, FallsBackToRoundRobinWhenMaglevIsMissing) {

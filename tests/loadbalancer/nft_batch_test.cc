@@ -193,17 +193,18 @@ TEST(NftBatch, CatchAllLookupAndPickUsePortZeroAndKeepThePacketsPort) {
   batch.new_rule("prerouting", nft_service_lookup_rule(true));
   batch.new_rule("anypick_2", nft_pick_rule(config, 2, true));
   batch.new_rule("pick_2", nft_pick_rule(config, 2));
-  batch.add_elements(kNftServicesMap, {nft_service_element(ServiceKey{kWeb.vip, Protocol::kTcp, 0}, 2)});
+  batch.add_elements(kNftServicesMap, {nft_service_element(ServiceKey{kWeb.vip, Protocol::kAny, 0}, 2),
+                                       nft_service_element(ServiceKey{kWeb.vip, Protocol::kTcp, 0}, 2)});
   auto bytes = batch.finish();
   auto msgs = messages(bytes);
-  EXPECT_EQ(expr_names(msgs[1]), (std::vector<std::string>{"payload", "meta", "immediate", "lookup"}));
-  EXPECT_EQ(expr_names(msgs[2]), (std::vector<std::string>{"payload", "meta", "immediate", "numgen", "lookup", "nat"}));
-  // The port register holds 0 (all 4 bytes: the key compares whole registers).
-  auto imm = nested(find(nested(nested(find(attrs(msgs[1]), NFTA_RULE_EXPRESSIONS))[2]), NFTA_EXPR_DATA));
-  EXPECT_EQ(ntohl(mnl_attr_get_u32(find(imm, NFTA_IMMEDIATE_DREG))), unsigned(NFT_REG32_02));
+  EXPECT_EQ(expr_names(msgs[1]), (std::vector<std::string>{"payload", "immediate", "lookup"}));
+  EXPECT_EQ(expr_names(msgs[2]), (std::vector<std::string>{"payload", "immediate", "numgen", "lookup", "nat"}));
+  // Protocol and port registers hold 0 (all 8 bytes: the key compares whole registers).
+  auto imm = nested(find(nested(nested(find(attrs(msgs[1]), NFTA_RULE_EXPRESSIONS))[1]), NFTA_EXPR_DATA));
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(find(imm, NFTA_IMMEDIATE_DREG))), unsigned(NFT_REG32_01));
   auto value = find(nested(find(imm, NFTA_IMMEDIATE_DATA)), NFTA_DATA_VALUE);
-  ASSERT_EQ(mnl_attr_get_payload_len(value), 4u);
-  EXPECT_EQ(std::memcmp(mnl_attr_get_payload(value), "\0\0\0\0", 4), 0);
+  ASSERT_EQ(mnl_attr_get_payload_len(value), 8u);
+  EXPECT_EQ(std::memcmp(mnl_attr_get_payload(value), "\0\0\0\0\0\0\0\0", 8), 0);
   // DNAT to the address only in anypick_N; to address and port in pick_N.
   auto nat = [&](const nlmsghdr* m) {
     auto exprs = nested(find(attrs(m), NFTA_RULE_EXPRESSIONS));
@@ -212,10 +213,19 @@ TEST(NftBatch, CatchAllLookupAndPickUsePortZeroAndKeepThePacketsPort) {
   EXPECT_NE(find(nat(msgs[2]), NFTA_NAT_REG_ADDR_MIN), nullptr);
   EXPECT_EQ(find(nat(msgs[2]), NFTA_NAT_REG_PROTO_MIN), nullptr);
   EXPECT_NE(find(nat(msgs[3]), NFTA_NAT_REG_PROTO_MIN), nullptr);
-  // A catch-all service's element goes to anypick_<N>.
-  auto item = nested(find(attrs(msgs[4]), NFTA_SET_ELEM_LIST_ELEMENTS))[0];
-  auto go = nested(find(nested(find(nested(item), NFTA_SET_ELEM_DATA)), NFTA_DATA_VERDICT));
+  // A catch-all service's element goes to anypick_<N>, under protocol 0 whatever the key says
+  // (the lookup loads 0 . 0).
+  auto items = nested(find(attrs(msgs[4]), NFTA_SET_ELEM_LIST_ELEMENTS));
+  ASSERT_EQ(items.size(), 2u);
+  auto go = nested(find(nested(find(nested(items[0]), NFTA_SET_ELEM_DATA)), NFTA_DATA_VERDICT));
   EXPECT_EQ(mnl_attr_get_str(find(go, NFTA_VERDICT_CHAIN)), std::string("anypick_2"));
+  auto key_of = [](const nlattr* item) {
+    auto* v = find(nested(find(nested(item), NFTA_SET_ELEM_KEY)), NFTA_DATA_VALUE);
+    const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(v));
+    return std::vector<std::uint8_t>(p, p + mnl_attr_get_payload_len(v));
+  };
+  EXPECT_EQ(key_of(items[0]), (std::vector<std::uint8_t>{10, 96, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(key_of(items[0]), key_of(items[1]));
 }
 
 TEST(NftBatch, MeshMasqueradeMatchesTheOverlayDeviceAndPool) {

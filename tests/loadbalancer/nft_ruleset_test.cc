@@ -14,7 +14,7 @@ namespace {
 
 const ServiceKey kWeb{Ipv4{0x0A600005}, Protocol::kTcp, 80};
 const ServiceKey kDns{Ipv4{0x0A600006}, Protocol::kUdp, 53};
-const ServiceKey kWebAnyPort{Ipv4{0x0A600005}, Protocol::kTcp, 0};  // catch-all: every other port of the VIP
+const ServiceKey kWebAnyPort{Ipv4{0x0A600005}, Protocol::kAny, 0};  // catch-all: every other protocol and port of the VIP
 Backend be(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 8080}; }
 Backend any(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 0}; }
 using Chains = std::set<NftPickChain>;
