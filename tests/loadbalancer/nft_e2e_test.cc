@@ -49,6 +49,37 @@ class EnterNetns {
   bool ok_ = false;
 };
 
+// UDP server and client (busybox has no UDP server; python3 runs the test suite anyway): the
+// server answers every datagram on port 9000 with its name; the client sends N datagrams from
+// fresh sockets (new source ports, so new flows) and prints each answer, or "timeout".
+constexpr const char* kUdpServer =
+    "import socket, sys\n"
+    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "s.bind(('0.0.0.0', 9000))\n"
+    "while True:\n"
+    "    d, a = s.recvfrom(64)\n"
+    "    s.sendto(sys.argv[1].encode(), a)\n";
+constexpr const char* kUdpClient =
+    "import socket, sys\n"
+    "for i in range(int(sys.argv[2])):\n"
+    "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "    s.settimeout(2)\n"
+    "    s.sendto(b'x', (sys.argv[1], 9000))\n"
+    "    try:\n"
+    "        print(s.recvfrom(64)[0].decode())\n"
+    "    except OSError:\n"
+    "        print('timeout')\n"
+    "    s.close()\n";
+
+std::map<std::string, int> udp_hits(const Netns& client, const std::string& script, const std::string& ip, int n) {
+  std::string out = testing::sh_output(client.exec("python3 " + script + " " + ip + " " + std::to_string(n)));
+  std::map<std::string, int> count;
+  std::size_t start = 0;
+  for (std::size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1)
+    if (end > start) ++count[out.substr(start, end - start)];
+  return count;
+}
+
 std::map<std::string, int> hits(const Netns& client, const std::string& url, int requests, int timeout_s = 5) {
   std::string out = testing::sh_output(client.exec(
       "sh -c 'for i in $(seq " + std::to_string(requests) + "); do timeout " + std::to_string(timeout_s) +
@@ -81,6 +112,9 @@ TEST(NftablesE2E, VipBalancesAcrossBackendsAndFollowsChanges) {
   ASSERT_EQ(lb.run("ip link set br0 up"), 0);
   ASSERT_EQ(lb.run("ip route add 10.96.0.0/16 dev br0"), 0);  // clients need a route to VIPs
 
+  const bool have_python = sh("command -v python3") == 0;
+  std::ofstream(tmp / "udp_server.py") << kUdpServer;
+  std::ofstream(tmp / "udp_client.py") << kUdpClient;
   std::vector<std::unique_ptr<Netns>> backends;
   LbState desired;
   ServiceKey web{Ipv4{0x0A600005}, Protocol::kTcp, 80};
@@ -97,6 +131,11 @@ TEST(NftablesE2E, VipBalancesAcrossBackendsAndFollowsChanges) {
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "index.html") << "backend-" << i;
     ASSERT_EQ(ns->run("busybox httpd -p 8080 -h " + dir.string()), 0);  // daemonizes
+    // A UDP responder on 9000 answering its name (busybox has no UDP server; python3 runs the
+    // test suite anyway), for the catch-all's every-protocol check.
+    if (have_python)
+      ASSERT_EQ(ns->run("sh -c 'python3 " + (tmp / "udp_server.py").string() + " backend-" + std::to_string(i) +
+                        " >/dev/null 2>&1 &'"), 0);
     desired[web].insert(Backend{*parse_ipv4(ip), 8080});
     backends.push_back(std::move(ns));
   }
@@ -147,6 +186,11 @@ TEST(NftablesE2E, VipBalancesAcrossBackendsAndFollowsChanges) {
   EXPECT_EQ(total, 30) << "some requests to VIP:8080 (catch-all) failed";
   EXPECT_EQ(seen.size(), 3u) << "not every backend answered on the catch-all";
   EXPECT_TRUE(hits(lb, "http://10.96.0.5:8081/", 1, 2).empty()) << "no backend listens on 8081";
+  if (have_python) {  // every protocol: UDP to VIP:9000 reaches the backends' port 9000
+    auto udp = udp_hits(lb, (tmp / "udp_client.py").string(), "10.96.0.5", 30);
+    EXPECT_EQ(udp.count("timeout"), 0u) << "some datagrams to VIP:9000 got no answer";
+    EXPECT_EQ(udp.size(), 3u) << "not every backend answered UDP through the catch-all";
+  }
   desired.erase(web_any);
   ASSERT_TRUE(balancer.sync(desired).ok());
   EXPECT_TRUE(hits(lb, "http://10.96.0.5:8080/", 1, 2).empty()) << "the catch-all is gone";
