@@ -63,23 +63,34 @@ NftablesBackend::~NftablesBackend() { mnl_socket_close(nl_); }
 
 NftBatch NftablesBackend::new_batch() { return NftBatch(config_.nft_table, next_seq_); }
 
-Status NftablesBackend::grow_send_buffer(std::size_t bytes) {
-  // The whole batch goes in one sendmsg (the kernel applies only a batch that arrives whole),
-  // and netlink refuses a message larger than the socket's send buffer. FORCE lifts the
-  // wmem_max cap (we hold CAP_NET_ADMIN anyway to program nf_tables).
-  if (bytes + 4096 <= send_buffer_bytes_) return {};
-  int want = static_cast<int>(std::min<std::size_t>(bytes * 2 + 65536, 1u << 30));
-  int fd = mnl_socket_get_fd(nl_);
-  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) != 0 &&
-      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want) != 0)
-    return make_error("nftables: cannot size the netlink send buffer: " + errno_text(errno));
+namespace {
+
+// Asks for a socket buffer of `bytes` (send: SO_SNDBUF, receive: SO_RCVBUF); FORCE lifts the
+// [wr]mem_max cap (we hold CAP_NET_ADMIN anyway to program nf_tables). The size granted.
+Result<std::size_t> size_buffer(int fd, bool send, std::size_t bytes) {
+  int want = static_cast<int>(std::min<std::size_t>(bytes, 1u << 30));
+  if (::setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUFFORCE : SO_RCVBUFFORCE, &want, sizeof want) != 0 &&
+      ::setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &want, sizeof want) != 0)
+    return make_error(std::string("nftables: cannot size the netlink ") + (send ? "send" : "receive") +
+                      " buffer: " + errno_text(errno));
   int got = 0;
   socklen_t len = sizeof got;
-  ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len);
-  send_buffer_bytes_ = static_cast<std::size_t>(got);
+  ::getsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &got, &len);
+  return static_cast<std::size_t>(got);
+}
+
+}  // namespace
+
+Status NftablesBackend::grow_send_buffer(std::size_t bytes) {
+  // The whole batch goes in one sendmsg (the kernel applies only a batch that arrives whole),
+  // and netlink refuses a message larger than the socket's send buffer.
+  if (bytes + 4096 <= send_buffer_bytes_) return {};
+  auto got = size_buffer(mnl_socket_get_fd(nl_), true, bytes * 2 + 65536);
+  if (!got) return got.error();
+  send_buffer_bytes_ = *got;
   if (send_buffer_bytes_ < bytes + 4096)
     return make_error("nftables: a " + std::to_string(bytes) + "-byte batch exceeds the netlink send buffer (" +
-                      std::to_string(got) + " bytes; raise net.core.wmem_max)");
+                      std::to_string(*got) + " bytes; raise net.core.wmem_max)");
   return {};
 }
 
@@ -89,15 +100,9 @@ Status NftablesBackend::grow_receive_buffer(std::size_t acks) {
   // nft_pick_chains_at_reset + 10 messages (the default 208 KiB held 64 x 2 chains, not 64 x 4).
   std::size_t bytes = acks * 2048 + 65536;
   if (bytes <= receive_buffer_bytes_) return {};
-  int want = static_cast<int>(std::min<std::size_t>(bytes, 1u << 30));
-  int fd = mnl_socket_get_fd(nl_);
-  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0 &&
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
-    return make_error("nftables: cannot size the netlink receive buffer: " + errno_text(errno));
-  int got = 0;
-  socklen_t len = sizeof got;
-  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
-  receive_buffer_bytes_ = static_cast<std::size_t>(got);
+  auto got = size_buffer(mnl_socket_get_fd(nl_), false, bytes);
+  if (!got) return got.error();
+  receive_buffer_bytes_ = *got;
   return {};
 }
 
