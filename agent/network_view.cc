@@ -90,10 +90,10 @@ Result<NetworkView> compute_network_view(const NetworkPools& pools, const std::v
     view.dns.set_tasks(svc->name, std::vector<Ipv4>(addrs.begin(), addrs.end()));
     // The VIP forwards every port to the tasks (as swarm's VIPs do, so `db:5432` works without
     // publishing anything): the catch-all key, whose backends keep the packet's port.
-    std::set<Backend>& any_port = view.lb[ServiceKey{vip->second, Protocol::kAny, 0}];
+    BackendSet& any_port = view.lb[ServiceKey{vip->second, Protocol::kAny, 0}];
     for (Ipv4 a : addrs) any_port.insert(Backend{a, 0});
     for (const auto& port : svc->spec.ports) {
-      std::set<Backend> backends;
+      BackendSet backends;
       for (Ipv4 a : addrs) backends.insert(Backend{a, port.target});
       view.lb[ServiceKey{vip->second, lb_protocol(port.protocol), port.target}] = backends;
       if (self_underlay && port.published != 0)

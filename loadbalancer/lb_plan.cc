@@ -7,7 +7,7 @@ namespace shoal {
 
 namespace {
 
-void diff_backends(const ServiceKey& key, const std::set<Backend>& have, const std::set<Backend>& want,
+void diff_backends(const ServiceKey& key, const BackendSet& have, const BackendSet& want,
                    std::vector<LbOp>& out) {
   if (have == want) return;  // the common case at scale: no allocation for unchanged services
   std::vector<Backend> gone, added;
@@ -23,7 +23,7 @@ std::vector<LbOp> plan_lb(const LbState& applied, const LbState& desired) {
   std::vector<LbOp> ops;
   auto have = applied.begin();
   auto want = desired.begin();
-  static const std::set<Backend> kNone;
+  static const BackendSet kNone;
   while (have != applied.end() || want != desired.end()) {
     if (want == desired.end() || (have != applied.end() && have->first < want->first)) {
       ops.push_back(DelService{have->first});

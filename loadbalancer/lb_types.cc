@@ -1,5 +1,7 @@
 #include "loadbalancer/lb_types.h"
 
+#include <algorithm>
+
 namespace shoal {
 
 const char* protocol_name(Protocol p) {
@@ -19,5 +21,25 @@ std::string to_string(const ServiceKey& key) {
 std::string to_string(const Backend& backend) {
   return to_string(backend.ip) + ":" + (backend.port == 0 ? std::string("*") : std::to_string(backend.port));
 }
+
+BackendSet::BackendSet(std::initializer_list<Backend> backends) {
+  for (const auto& b : backends) insert(b);
+}
+
+bool BackendSet::insert(const Backend& b) {
+  auto it = std::lower_bound(items_.begin(), items_.end(), b);
+  if (it != items_.end() && *it == b) return false;
+  items_.insert(it, b);
+  return true;
+}
+
+bool BackendSet::erase(const Backend& b) {
+  auto it = std::lower_bound(items_.begin(), items_.end(), b);
+  if (it == items_.end() || !(*it == b)) return false;
+  items_.erase(it);
+  return true;
+}
+
+bool BackendSet::contains(const Backend& b) const { return std::binary_search(items_.begin(), items_.end(), b); }
 
 }  // namespace shoal

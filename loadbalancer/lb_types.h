@@ -4,8 +4,8 @@
 
 #include <compare>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
-#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -40,9 +40,32 @@ struct Backend {
 };
 std::string to_string(const Backend& backend);  // "10.200.1.5:8080", same port "10.200.1.5:*"
 
+// The backends of one virtual service: sorted, without duplicates, in one vector. Flat because
+// every change diffs every service's set (plan_lb): a few contiguous backends compare in
+// nanoseconds, a tree of them in cache misses (bench/lb: the full-state diff at 20,000 services
+// took 9.8 ms with std::set).
+class BackendSet {
+ public:
+  BackendSet() = default;
+  BackendSet(std::initializer_list<Backend> backends);
+
+  bool insert(const Backend& b);  // false if it was there
+  bool erase(const Backend& b);   // false if it was not
+  bool contains(const Backend& b) const;
+  std::size_t count(const Backend& b) const { return contains(b) ? 1 : 0; }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  std::vector<Backend>::const_iterator begin() const { return items_.begin(); }
+  std::vector<Backend>::const_iterator end() const { return items_.end(); }
+  bool operator==(const BackendSet&) const = default;
+
+ private:
+  std::vector<Backend> items_;
+};
+
 // Desired (or applied) state: every virtual service with its backend set. Ordered containers,
 // so iteration order, and hence the order of kernel changes, is deterministic.
-using LbState = std::map<ServiceKey, std::set<Backend>>;
+using LbState = std::map<ServiceKey, BackendSet>;
 
 struct AddService { ServiceKey key; bool operator==(const AddService&) const = default; };
 struct DelService { ServiceKey key; bool operator==(const DelService&) const = default; };

@@ -10,7 +10,8 @@
 //   10k x 10 from empty: 230-415 ms (was 7.1 s with libnftables); one change: median
 //   0.66-0.75 ms, max 3-9 ms (was ~100 ms); 1k x 10: 21-34 ms / 0.08 ms (was 197 / 9.5 ms).
 //   With the catch-all lookup rules (every port of a VIP): 360-390 ms / 1.3 ms; in the agent's
-//   shape (a catch-all key per VIP too, "nft+any"): 778-781 ms / 2.8-3.2 ms, max 7.7 ms.
+//   shape (a catch-all key per VIP too, "nft+any"): 778-845 ms / 2.8-3.2 ms, max 7-12 ms;
+//   through LoadBalancer::sync 2.0 ms / 5.1 ms (its full-state diff 0.4 / 1.3 ms).
 //   kube-proxy's nftables mode rewrites a service's chain and an endpoint chain per endpoint
 //   change and drives the `nft` binary with text; shoal changes 3-5 map elements over netlink.
 //   docs/loadbalancer.md has the design and the full comparison.
@@ -148,13 +149,17 @@ int bench_nft(const shoal::LbState& state, const char* label) {
 
   // Through LoadBalancer::sync, which diffs the whole desired state each pass.
   auto changed = state;
-  changed.begin()->second.erase(changed.begin()->second.begin());
+  changed.begin()->second.erase(*changed.begin()->second.begin());
+  start = Clock::now();
+  auto diff = shoal::plan_lb(state, changed);  // the user-space share of sync: the full-state diff
+  double diff_ms = ms_since(start);
   start = Clock::now();
   if (auto st = lb.sync(changed); !st) {
     std::printf("nft   failed: %s\n", st.message().c_str());
     return 1;
   }
-  std::printf("%s one endpoint removed via LoadBalancer::sync (full-state diff): %.2f ms\n", label, ms_since(start));
+  std::printf("%s one endpoint removed via LoadBalancer::sync: %.2f ms (of which the full-state diff alone %.2f ms, %zu op)\n",
+              label, ms_since(start), diff_ms, diff.size());
   return 0;
 }
 

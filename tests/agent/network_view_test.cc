@@ -58,20 +58,20 @@ TEST(NetworkView, VipBalancesTheTargetPortOverHealthyTasksOnLiveNodes) {
   f.task("n3", 2, crdt::TaskState::kRunning, "10.200.3.2");  // not healthy yet: no traffic
   NetworkView v = f.view();
   ServiceKey key{*parse_ipv4("10.96.0.50"), Protocol::kTcp, 80};
-  std::set<Backend> want{{*parse_ipv4("10.200.1.2"), 80}, {*parse_ipv4("10.200.2.2"), 80}};
+  BackendSet want{{*parse_ipv4("10.200.1.2"), 80}, {*parse_ipv4("10.200.2.2"), 80}};
   EXPECT_EQ(v.lb.at(key), want);
   ASSERT_NE(v.dns.tasks("web"), nullptr);
   EXPECT_EQ(v.dns.tasks("web")->size(), 2u);
   // n2 fails: its last report is ignored.
   f.nodes.erase(f.nodes.begin() + 1);
-  EXPECT_EQ(f.view().lb.at(key), (std::set<Backend>{{*parse_ipv4("10.200.1.2"), 80}}));
+  EXPECT_EQ(f.view().lb.at(key), (BackendSet{{*parse_ipv4("10.200.1.2"), 80}}));
 }
 
 TEST(NetworkView, TheVipForwardsEveryPortOfHealthyTasks) {
   Fixture f;
   f.task("n3", 2, crdt::TaskState::kRunning, "10.200.3.2");  // not healthy yet: no traffic
   NetworkView v = f.view();
-  std::set<Backend> want{{*parse_ipv4("10.200.1.2"), 0}, {*parse_ipv4("10.200.2.2"), 0}};  // port 0: keep it
+  BackendSet want{{*parse_ipv4("10.200.1.2"), 0}, {*parse_ipv4("10.200.2.2"), 0}};  // port 0: keep it
   ServiceKey any{*parse_ipv4("10.96.0.50"), Protocol::kAny, 0};  // every protocol and port
   ASSERT_TRUE(v.lb.contains(any));
   EXPECT_EQ(v.lb.at(any), want);
@@ -90,7 +90,7 @@ TEST(NetworkView, TasksAboutToStopGetNoTraffic) {
   f.task("n3", 2, crdt::TaskState::kHealthy, "10.200.3.2");
   EXPECT_EQ(f.view().lb.at(key).size(), 2u);
   f.replica.set_availability(3001, NodeId{"n2"}, crdt::Availability::kDrain);
-  EXPECT_EQ(f.view().lb.at(key), (std::set<Backend>{{*parse_ipv4("10.200.1.2"), 80}}));
+  EXPECT_EQ(f.view().lb.at(key), (BackendSet{{*parse_ipv4("10.200.1.2"), 80}}));
 }
 
 TEST(NetworkView, RoutingMeshPublishesOnThisNodesUnderlay) {

@@ -14,8 +14,8 @@ TEST(LbStateText, ParsesServicesAndBackends) {
   ServiceKey web{ip("10.96.0.1"), Protocol::kTcp, 80};
   ServiceKey dns{ip("10.96.0.2"), Protocol::kUdp, 53};
   ASSERT_EQ(state->size(), 2u);
-  EXPECT_EQ(state->at(web), (std::set<Backend>{{ip("10.0.1.2"), 8080}, {ip("10.0.2.2"), 8080}}));
-  EXPECT_EQ(state->at(dns), (std::set<Backend>{{ip("10.0.1.3"), 53}}));
+  EXPECT_EQ(state->at(web), (BackendSet{{ip("10.0.1.2"), 8080}, {ip("10.0.2.2"), 8080}}));
+  EXPECT_EQ(state->at(dns), (BackendSet{{ip("10.0.1.3"), 53}}));
 }
 
 TEST(LbStateText, ServiceWithoutBackendsIsKept) {

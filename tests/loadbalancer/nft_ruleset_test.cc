@@ -56,7 +56,7 @@ struct KernelMaps {
     for (const auto& [key, set] : state) {
       auto it = services.find(key);
       if (it == services.end() || it->second != set.size()) return false;
-      std::set<Backend> seen;
+      BackendSet seen;
       for (std::uint32_t i = 0; i < set.size(); ++i) {
         auto b = backends.find(NftSlot{key, i});
         if (b == backends.end()) return false;
