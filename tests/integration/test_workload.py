@@ -418,7 +418,17 @@ def scenario_persistence(c):
 
         w = threading.Thread(target=writer)
         w.start()
-        time.sleep(0.2 + 0.05 * (i % 5))
+        # Kill while writes are in flight, at a varying moment, but only after this round had
+        # some writes of both kinds acknowledged: how many fit in a fixed 0.2-0.4 s depends on
+        # the machine (an ASan build on busy cores fits few), and the final count needs them.
+        t0 = time.time()
+        try:
+            wait_until(lambda: len(acks['created']) >= 2 and acks['scale'] > 0, 60, f'round {i}: writes acknowledged')
+        except AssertionError:
+            stop.set(); w.join()
+            raise
+        left = 0.2 + 0.05 * (i % 5) - (time.time() - t0)
+        time.sleep(left if left > 0 else 0.05 * (i % 5))
         c.kill('n1')
         stop.set()
         w.join()
