@@ -45,9 +45,9 @@ class Cluster:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         self.agents[name] = dict(proc=proc, port=port, api=api, log=log.name, cmd=cmd)
         if '--api' in extra:  # a TCP API (token needed): wait for the agent's start line instead
-            wait_until(lambda: 'listening' in open(log.name).read() or proc.poll() is not None, 10, f'{name} start')
+            wait_until(lambda: 'listening' in open(log.name).read() or proc.poll() is not None, 30, f'{name} start')
         else:
-            wait_until(lambda: os.path.exists(api) or proc.poll() is not None, 10, f'{name} api socket')
+            wait_until(lambda: os.path.exists(api) or proc.poll() is not None, 30, f'{name} api socket')
         if proc.poll() is not None:
             raise RuntimeError(f'agent {name} exited {proc.returncode}: {open(log.name).read()[-2000:]}')
         return self.agents[name]
@@ -56,7 +56,7 @@ class Cluster:
         a = self.agents[name]
         log = open(a['log'], 'a')
         a['proc'] = subprocess.Popen(a['cmd'], stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: self.ping(name), 10, f'{name} api after restart')
+        wait_until(lambda: self.ping(name), 30, f'{name} api after restart')
 
     def ping(self, name):
         p = self.run_cli('members', api=self.agents[name]['api'], check=False)
@@ -88,6 +88,9 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 def wait_until(pred, timeout_s, what):
+    """Polls pred until it is true. Timeouts are sized for CI's slowest run (ASan+UBSan on 2
+    busy cores, about 3x slower): a wait that holds up a passing run costs nothing, a tight one
+    fails it."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         try:

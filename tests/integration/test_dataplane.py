@@ -88,7 +88,7 @@ class NetCluster(WorkCluster):
             cmd += ['--join', f'{SUBNET}.{HOSTS[join_host]}:7946']
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         self.agents[name] = dict(proc=proc, port=7946, api=api, log=log.name, cmd=cmd)
-        wait_until(lambda: os.path.exists(api) or proc.poll() is not None, 10, f'{name} api socket')
+        wait_until(lambda: os.path.exists(api) or proc.poll() is not None, 30, f'{name} api socket')
         if proc.poll() is not None:
             raise RuntimeError(f'agent {name} exited {proc.returncode}: {open(log.name).read()[-2000:]}')
 
@@ -106,7 +106,7 @@ def start_agents(c):
     c.start_host('c', 'a')
     names = ['na', 'nb', 'nc']
     wait_until(lambda: all(sorted(n for n, s in c.status_map(x).items() if s == 'alive') == names for x in names),
-               20, 'three agents alive')
+               60, 'three agents alive')
 
 
 def web_command(c, extra_cmd='', port=80, name='slot'):
@@ -121,11 +121,11 @@ def healthy_rows(c, service='web'):
     return [r for r in c.ps('na', service) if r['desired'] == 'running' and r['state'] == 'healthy']
 
 
-def wait_healthy(c, n, service='web', timeout=30):
+def wait_healthy(c, n, service='web', timeout=60):
     wait_until(lambda: len(healthy_rows(c, service)) == n, timeout, f'{n} healthy {service} tasks')
 
 
-def wait_pages(host, url, want, what, timeout=15):
+def wait_pages(host, url, want, what, timeout=60):
     """Until requests reach exactly the set `want`; returns the seconds it took."""
     t0 = time.time()
     seen = set()
@@ -181,7 +181,7 @@ def scenario_vip_dns_mesh(c):
         text = open(probe_file).read()
         return vip in text and 'slot-' in text and 'api-' in text and text.count('10.200.') >= 3
     try:
-        wait_until(probe_ok, 20, 'name resolution inside a task')
+        wait_until(probe_ok, 60, 'name resolution inside a task')
     except AssertionError:
         raise AssertionError('probe output: ' + (open(probe_file).read() if os.path.exists(probe_file) else 'none'))
     text = open(probe_file).read()
@@ -196,13 +196,13 @@ def scenario_vip_dns_mesh(c):
     t0 = time.time()
     # Single requests, so the time of the last one the removed task answered is sharp.
     last_seen, streak = None, 0
-    while streak < 20 and time.time() - t0 < 30:
+    while streak < 20 and time.time() - t0 < 60:
         page = http_get('a', f'http://{vip}/')
         if page == removed:
             last_seen, streak = time.time(), 0
         else:
             streak += 1
-    assert streak >= 20, f'{removed} still answered 30 s after the scale down'
+    assert streak >= 20, f'{removed} still answered 60 s after the scale down'
     took = (last_seen - t0) if last_seen else 0.0
     print(f'scale 3 -> 2: last request served by the removed task {took:.2f} s after the command')
     wait_pages('a', f'http://{vip}/', want, 'scale down removing the backend')
@@ -226,7 +226,7 @@ def scenario_drain_and_health(c):
     # Drain nb: its task moves, and traffic follows (no page from nb, all 3 slots answer).
     c.cli('na', 'node', 'update', '--availability', 'drain', 'nb')
     wait_until(lambda: len(healthy_rows(c)) == 3 and 'nb' not in {r['node'] for r in healthy_rows(c)},
-               30, 'the drained task running elsewhere')
+               60, 'the drained task running elsewhere')
     want = expected_pages(c)
     assert {p.split('@')[0] for p in want} == {'slot-0', 'slot-1', 'slot-2'}, want
     took = wait_pages('a', f'http://{vip}/', want, 'traffic following the drain')
@@ -246,7 +246,7 @@ def scenario_drain_and_health(c):
         seen = set(pages('a', f'http://{vip}/', 12))
         return seen == rest
     try:
-        wait_until(dropped, 20, 'the unhealthy task dropped from the VIP')
+        wait_until(dropped, 60, 'the unhealthy task dropped from the VIP')
     except AssertionError:
         raise AssertionError(f'with slot {victim["slot"]} unhealthy, requests reached {sorted(seen)}, want {sorted(rest)}')
     got = set(pages('a', f'http://{vip}/', 20))

@@ -10,7 +10,7 @@ def all_see(c, names, status_of):
 
 def join_and_converge(c):
     c.start('n1'); c.start('n2', join=['n1']); c.start('n3', join=['n1'])
-    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n1': 'alive', 'n2': 'alive', 'n3': 'alive'}), 20, 'all alive')
+    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n1': 'alive', 'n2': 'alive', 'n3': 'alive'}), 60, 'all alive')
 
 def scenario_join(c):
     join_and_converge(c)
@@ -23,42 +23,48 @@ def scenario_join(c):
 def scenario_kill_marks_failed(c):
     join_and_converge(c)
     c.kill('n3')
-    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed everywhere')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 60, 'n3 failed everywhere')
     out = c.run_cli('members', '--status', 'failed', '--format', 'json', api=c.agents['n1']['api'])
     assert [x['name'] for x in json.loads(out)] == ['n3'], out
 
 def scenario_sigterm_is_left(c):
     join_and_converge(c)
     c.kill('n2', signal.SIGTERM)
-    c.agents['n2']['proc'].wait(10)
-    wait_until(lambda: all_see(c, ['n1', 'n3'], {'n2': 'left'}), 20, 'n2 left everywhere')
+    c.agents['n2']['proc'].wait(30)
+    wait_until(lambda: all_see(c, ['n1', 'n3'], {'n2': 'left'}), 60, 'n2 left everywhere')
 
 def scenario_leave_after_failure(c):
     # regression: a leave with a failed peer in the view must still reach the live ones
     join_and_converge(c)
     c.kill('n3')
-    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 60, 'n3 failed')
     c.kill('n2', signal.SIGTERM)
-    c.agents['n2']['proc'].wait(10)
-    wait_until(lambda: all_see(c, ['n1'], {'n2': 'left', 'n3': 'failed'}), 20, 'n2 left on n1')
+    c.agents['n2']['proc'].wait(30)
+    wait_until(lambda: all_see(c, ['n1'], {'n2': 'left', 'n3': 'failed'}), 60, 'n2 left on n1')
 
 def scenario_restart_rejoins(c):
     join_and_converge(c)
     c.kill('n3')
-    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 60, 'n3 failed')
     c.restart('n3')
-    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n3': 'alive'}), 20, 'n3 alive again')
+    wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n3': 'alive'}), 60, 'n3 alive again')
 
 def scenario_wrong_key_cannot_join(c):
     c.start('n1'); c.start('n2', join=['n1'])
-    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 20, 'pair alive')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 60, 'pair alive')
     other = c.run_cli('keygen').strip()
     c.start('intruder', join=['n1'], key=other)
-    time.sleep(3)
+    def n1_info():
+        return json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api']))
+    # The intruder's join attempts reach n1 (and are dropped) once it is up; under ASan on a busy
+    # machine the first one can come later than 3 s after its start.
+    try:
+        wait_until(lambda: n1_info()['counters']['dropped']['unknown_key'] > 0, 30, 'n1 drops the intruder')
+    except AssertionError:
+        raise AssertionError(n1_info())
+    time.sleep(3)  # the intruder keeps retrying: a join getting through would show by now
     assert 'intruder' not in c.status_map('n1'), c.status_map('n1')
     assert set(c.status_map('intruder')) == {'intruder'}, c.status_map('intruder')
-    info = json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api']))
-    assert info['counters']['dropped']['unknown_key'] > 0, info
 
 def scenario_garbage_is_counted(c):
     import socket
@@ -71,23 +77,23 @@ def scenario_garbage_is_counted(c):
     def dropped():
         info = json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api']))
         return sum(info['counters']['dropped'].values())
-    wait_until(lambda: dropped() >= 5, 5, 'drops counted')
+    wait_until(lambda: dropped() >= 5, 30, 'drops counted')
     assert c.ping('n1')
 
 def scenario_key_rotation(c):
     join_and_converge(c)
     new = c.run_cli('keygen').strip()
     c.run_cli('keys', 'install', new, api=c.agents['n1']['api'])
-    wait_until(lambda: all(new in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 15, 'installed everywhere')
+    wait_until(lambda: all(new in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 60, 'installed everywhere')
     c.run_cli('keys', 'use', new, api=c.agents['n2']['api'])
     def primary(n):
         return [k['key'] for k in json.loads(c.run_cli('keys', 'list', '--format', 'json', api=c.agents[n]['api'])) if k['primary']]
-    wait_until(lambda: all(primary(n) == [new] for n in ['n1', 'n2', 'n3']), 15, 'new key primary everywhere')
+    wait_until(lambda: all(primary(n) == [new] for n in ['n1', 'n2', 'n3']), 60, 'new key primary everywhere')
     c.run_cli('keys', 'remove', c.key, api=c.agents['n3']['api'])
-    wait_until(lambda: all(c.key not in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 15, 'old key removed')
+    wait_until(lambda: all(c.key not in c.run_cli('keys', 'list', api=c.agents[n]['api']) for n in ['n1', 'n2', 'n3']), 60, 'old key removed')
     # the cluster still works on the new key, and a node with only the old key is shut out
     c.kill('n3')
-    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 30, 'n3 failed after rotation')
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 60, 'n3 failed after rotation')
     p = c.run_cli('keys', 'remove', new, api=c.agents['n1']['api'], check=False)
     assert p.returncode != 0 and 'primary' in p.stderr, p
 
@@ -97,7 +103,7 @@ def scenario_api_token(c):
     c.start('n1', extra=['--api', f'127.0.0.1:{port}', '--api-token-file', tok])  # last --api wins
     api = f'127.0.0.1:{port}'
     wait_until(lambda: subprocess.run([c.shoal, 'members', '--api', api], env=dict(os.environ, SHOAL_TOKEN='s3cret'),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode == 0, 10, 'tcp api up')
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode == 0, 30, 'tcp api up')
     bad = subprocess.run([c.shoal, 'members', '--api', api], env=dict(os.environ, SHOAL_TOKEN='nope'),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert bad.returncode != 0 and 'token' in bad.stderr, bad

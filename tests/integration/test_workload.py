@@ -117,7 +117,7 @@ def start3(c, extra=()):
     c.start('n3', join=['n1'], extra=extra)
     names = ['n1', 'n2', 'n3']
     wait_until(lambda: all(sorted(n for n, s in c.status_map(x).items() if s == 'alive') == names for x in names),
-               20, 'three agents alive')
+               60, 'three agents alive')
 
 
 def slots_by_node(rows):
@@ -148,13 +148,13 @@ def scenario_demo_flow(c):
 
     c.cli('n2', 'service', 'scale', 'web=3')  # waits until converged as n2 sees it; n1 hears by gossip
     try:
-        wait_until(lambda: converged(c, 'n1', 'web', 3), 5, 'n1 sees web converged')
+        wait_until(lambda: converged(c, 'n1', 'web', 3), 30, 'n1 sees web converged')
     except AssertionError:
         raise AssertionError(c.ps('n1', 'web'))
     placed = slots_by_node(c.ps('n1', 'web'))
     assert sorted(len(v) for v in placed.values()) == [1, 1, 1], placed  # one per node
     # the task processes really exist: one `sleep 1000` in each agent's cgroups
-    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1}, 10, 'one sleep per node')
+    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1}, 30, 'one sleep per node')
 
     # Rolling update, one slot at a time: poll both the reported state and the real processes.
     seen = dict(max_down=0, min_procs=3, polls=0, errors=[])
@@ -185,30 +185,41 @@ def scenario_demo_flow(c):
     assert seen['max_down'] <= 1, seen
     assert seen['min_procs'] >= 2, seen
     v = c.inspect('n1', 'web')['version']
-    wait_until(lambda: converged(c, 'n3', 'web', 3, v), 10, 'all on the new version (seen from n3)')
+    wait_until(lambda: converged(c, 'n3', 'web', 3, v), 30, 'all on the new version (seen from n3)')
     wait_until(lambda: sleeps_everywhere(c, '2000') == {'n1': 1, 'n2': 1, 'n3': 1}
-               and sum(sleeps_everywhere(c, '1000').values()) == 0, 10, 'processes on the new version')
+               and sum(sleeps_everywhere(c, '1000').values()) == 0, 30, 'processes on the new version')
 
     # Drain n2: its task moves, it shows drain with 0 tasks, and its process is gone.
     c.cli('n1', 'node', 'update', '--availability', 'drain', 'n2')
     wait_until(lambda: converged(c, 'n1', 'web', 3, v) and 'n2' not in slots_by_node(c.ps('n1', 'web')),
-               20, 'web off n2')
+               60, 'web off n2')
     wait_until(lambda: c.nodes('n3')['n2']['availability'] == 'drain' and c.nodes('n3')['n2']['tasks'] == 0,
-               10, 'node ls shows n2 drained, 0 tasks')
-    wait_until(lambda: not c.procs('n2'), 20, 'no task process left on n2')
-    table = c.cli('n1', 'node', 'ls')
-    assert any(l.split()[:2] == ['n2', 'alive'] and 'drain' in l.split() for l in table.splitlines()), table
+               30, 'node ls shows n2 drained, 0 tasks')
+    wait_until(lambda: not c.procs('n2'), 60, 'no task process left on n2')
+    # n1 wrote the drain; n2's status on n1 is gossip, and a busy run can show it suspect a moment
+    def n2_drained_alive(table):
+        return any(l.split()[:2] == ['n2', 'alive'] and 'drain' in l.split() for l in table.splitlines())
+    try:
+        wait_until(lambda: n2_drained_alive(c.cli('n1', 'node', 'ls')), 30, 'node ls on n1 shows n2 alive, drain')
+    except AssertionError:
+        raise AssertionError(c.cli('n1', 'node', 'ls'))
 
     # SIGKILL n3: its slot comes back running on n1 (the only active node left).
     victim_slots = slots_by_node(c.ps('n1', 'web')).get('n3', [])
     assert victim_slots, c.ps('n1', 'web')
     c.kill('n3')
-    wait_until(lambda: c.status_map('n1').get('n3') == 'failed', 30, 'n3 failed')
+    wait_until(lambda: c.status_map('n1').get('n3') == 'failed', 60, 'n3 failed')
     wait_until(lambda: slots_by_node(c.ps('n1', 'web')).get('n1') == [0, 1, 2] and converged(c, 'n1', 'web', 3, v),
-               20, 'all slots running on n1')
-    wait_until(lambda: len(c.procs('n1', ('sleep', '2000'))) == 3, 10, 'three processes on n1')
-    out = c.cli('n1', 'service', 'ls')
-    assert 'web' in out and '3/3' in out.replace(' ', ''), out
+               60, 'all slots running on n1')
+    wait_until(lambda: len(c.procs('n1', ('sleep', '2000'))) == 3, 30, 'three processes on n1')
+    # `service ls` counts reported running statuses: n2's stopped task reports its exit a round
+    # after the process is gone (and n1 hears it by gossip), so the count can trail ps a moment.
+    def ls_3_of_3(out):
+        return 'web' in out and '3/3' in out.replace(' ', '')
+    try:
+        wait_until(lambda: ls_3_of_3(c.cli('n1', 'service', 'ls')), 30, 'service ls on n1 shows web 3/3')
+    except AssertionError:
+        raise AssertionError(c.cli('n1', 'service', 'ls'))
 
 
 
@@ -217,9 +228,9 @@ def scenario_ls_counts_after_kill(c):
     start3(c)
     c.cli('n1', 'service', 'create', '--name', 'web', '--replicas', '3', '--', 'sleep', '1000')
     c.kill('n3')
-    wait_until(lambda: c.status_map('n1').get('n3') == 'failed', 30, 'n3 failed')
+    wait_until(lambda: c.status_map('n1').get('n3') == 'failed', 60, 'n3 failed')
     wait_until(lambda: converged(c, 'n1', 'web', 3) and 'n3' not in slots_by_node(c.ps('n1', 'web')),
-               20, 'web running on n1 and n2')
+               60, 'web running on n1 and n2')
     time.sleep(1)  # give a stale count time to show (nothing more is expected to change)
     running = c.ls('n1')['web']['running']
     if running != 3:
@@ -236,13 +247,18 @@ def scenario_global(c):
     def live_rows():
         rows = [r for r in c.ps('n2', 'mon') if r['desired'] == 'running']
         return sorted(r['node'] for r in rows) == ['n1', 'n2', 'n3'] and all(r['state'] in LIVE for r in rows)
-    wait_until(live_rows, 10, 'n2 sees one live task per node')
-    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1}, 10, 'one process per node')
+    wait_until(live_rows, 30, 'n2 sees one live task per node')
+    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1}, 30, 'one process per node')
     c.start('n4', join=['n2'])
     wait_until(lambda: sorted(r['node'] for r in c.ps('n1', 'mon') if r['desired'] == 'running' and r['state'] in LIVE)
-               == ['n1', 'n2', 'n3', 'n4'], 20, 'a task on n4 too')
-    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1, 'n4': 1}, 10, 'process on n4')
-    assert c.ls('n4')['mon']['replicas'] == 4, c.ls('n4')
+               == ['n1', 'n2', 'n3', 'n4'], 60, 'a task on n4 too')
+    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 1, 'n2': 1, 'n3': 1, 'n4': 1}, 30, 'process on n4')
+    # a global service's replicas are the members n4 sees alive: n4 learns the others by gossip
+    # (n1 seeing n4's task says nothing of n4's view of n3)
+    try:
+        wait_until(lambda: c.ls('n4')['mon']['replicas'] == 4, 30, 'n4 counts 4 replicas of mon')
+    except AssertionError:
+        raise AssertionError(c.ls('n4'))
 
 
 # 3. A constraint no node meets leaves the slots pending with the reason; a matching node runs them.
@@ -251,7 +267,7 @@ def scenario_unplaceable(c):
     p = c.cli('n1', 'service', 'create', '--detach', '--name', 'z', '--replicas', '2',
               '--constraint', 'node.labels.zone==nowhere', '--', 'sleep', '1000', check=False)
     assert p.returncode == 0, p
-    wait_until(lambda: all('z' in c.ls(n) for n in ('n1', 'n2', 'n3')), 10, 'z known everywhere')
+    wait_until(lambda: all('z' in c.ls(n) for n in ('n1', 'n2', 'n3')), 30, 'z known everywhere')
     rows = c.ps('n2', 'z')
     assert len(rows) == 2 and all(r['state'] == 'pending' and r['node'] == '' and 'zone' in r['error'] for r in rows), rows
     table = c.cli('n3', 'service', 'ps', 'z')
@@ -261,13 +277,13 @@ def scenario_unplaceable(c):
     assert sum(sleeps_everywhere(c, '1000').values()) == 0
     # a node that meets the constraint joins: the pending slots run there
     c.start('n4', join=['n1'], extra=['--label', 'zone=nowhere'])
-    wait_until(lambda: converged(c, 'n1', 'z', 2) and list(slots_by_node(c.ps('n1', 'z'))) == ['n4'], 20, 'z on n4')
-    wait_until(lambda: len(c.procs('n4', ('sleep', '1000'))) == 2, 10, 'two processes on n4')
+    wait_until(lambda: converged(c, 'n1', 'z', 2) and list(slots_by_node(c.ps('n1', 'z'))) == ['n4'], 60, 'z on n4')
+    wait_until(lambda: len(c.procs('n4', ('sleep', '1000'))) == 2, 30, 'two processes on n4')
     # Without --detach, a create that cannot place anything must not wait (up to 300 s) in silence.
     cmd = [c.shoal, 'service', 'create', '--name', 'z2', '--constraint', 'node.labels.zone==elsewhere',
            '--api', c.api('n1'), '--', 'sleep', '1000']
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         known_bug('`service create` (no --detach) whose slots no node can take waits its full 300 s limit '
                   'without saying why (cli/wait.cc ignores progress.pending and .message)')
@@ -277,16 +293,16 @@ def scenario_unplaceable(c):
 # 4. An agent restarted after SIGKILL adopts its healthy tasks: same processes, not restarted.
 def scenario_restart_keeps_tasks(c):
     c.start('n1'); c.start('n2', join=['n1'])
-    wait_until(lambda: c.status_map('n1').get('n2') == 'alive' and c.status_map('n2').get('n1') == 'alive', 20, 'pair')
+    wait_until(lambda: c.status_map('n1').get('n2') == 'alive' and c.status_map('n2').get('n1') == 'alive', 60, 'pair')
     c.cli('n1', 'service', 'create', '--name', 'web', '--replicas', '4', '--', 'sleep', '1000')
-    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 2, 'n2': 2}, 10, 'two processes per node')
+    wait_until(lambda: sleeps_everywhere(c, '1000') == {'n1': 2, 'n2': 2}, 30, 'two processes per node')
     before = set(c.procs('n2', ('sleep', '1000')))
     c.kill('n2')
     assert set(c.procs('n2', ('sleep', '1000'))) == before  # tasks outlive a SIGKILLed agent
     c.restart('n2')
-    wait_until(lambda: all(r['state'] == 'healthy' for r in c.ps('n2', 'web') if r['node'] == 'n2'), 10, 'n2 reports')
-    wait_until(lambda: c.status_map('n1').get('n2') == 'alive' and c.status_map('n2').get('n1') == 'alive', 20, 'pair')
-    wait_until(lambda: converged(c, 'n1', 'web', 4), 10, 'web converged')
+    wait_until(lambda: all(r['state'] == 'healthy' for r in c.ps('n2', 'web') if r['node'] == 'n2'), 30, 'n2 reports')
+    wait_until(lambda: c.status_map('n1').get('n2') == 'alive' and c.status_map('n2').get('n1') == 'alive', 60, 'pair')
+    wait_until(lambda: converged(c, 'n1', 'web', 4), 30, 'web converged')
     time.sleep(2)  # several reconcile rounds: a restart, if any, would happen here
     assert set(c.procs('n2', ('sleep', '1000'))) == before, (before, c.procs('n2'))
     assert sorted(len(v) for v in slots_by_node(c.ps('n1', 'web')).values()) == [2, 2]
@@ -301,14 +317,14 @@ def scenario_restart_moves_nothing(c):
     start3(c)
     c.cli('n1', 'service', 'create', '--name', 'web', '--replicas', '3', '--', 'sleep', '1000')
     c.cli('n1', 'service', 'create', '--name', 'api', '--replicas', '5', '--', 'sleep', '1001')
-    wait_until(lambda: converged(c, 'n1', 'web', 3) and converged(c, 'n1', 'api', 5), 20, 'both converged')
+    wait_until(lambda: converged(c, 'n1', 'web', 3) and converged(c, 'n1', 'api', 5), 60, 'both converged')
     def placed():
         return {(svc, r['slot'], r['node']) for svc in ('web', 'api')
                 for r in c.ps('n1', svc) if r['desired'] == 'running'}
     before, pids = placed(), {n: set(c.procs(n, ('sleep',))) for n in c.agents}
     c.kill('n2')
     c.restart('n2')
-    wait_until(lambda: 'in step with the cluster' in open(c.agents['n2']['log']).read(), 15, 'n2 in step')
+    wait_until(lambda: 'in step with the cluster' in open(c.agents['n2']['log']).read(), 60, 'n2 in step')
     time.sleep(2)  # several reconcile rounds: a move, if any, would happen here
     assert placed() == before, (sorted(before), sorted(placed()))
     assert {n: set(c.procs(n, ('sleep',))) for n in c.agents} == pids
@@ -325,11 +341,11 @@ def scenario_health_rollback(c):
     def rolled_back():
         svc = c.inspect('n3', 'web')
         return svc['version'] > v1 + 1 and svc['spec']['task']['args'] == ['1000'] and svc['spec']['health']['command'] == ''
-    wait_until(rolled_back, 30, 'spec back to the old command, at a new version')
+    wait_until(rolled_back, 90, 'spec back to the old command, at a new version')
     v = c.inspect('n3', 'web')['version']
-    wait_until(lambda: converged(c, 'n1', 'web', 3, v), 30, 'all tasks back on the old command')
+    wait_until(lambda: converged(c, 'n1', 'web', 3, v), 60, 'all tasks back on the old command')
     wait_until(lambda: sum(sleeps_everywhere(c, '1000').values()) == 3 and sum(sleeps_everywhere(c, '3000').values()) == 0,
-               20, 'processes back on sleep 1000')
+               60, 'processes back on sleep 1000')
     assert c.inspect('n1', 'web')['previous_spec'] is not None
     # the CLI that asked for the update says it did not happen
     if p.returncode == 0:
@@ -359,30 +375,35 @@ def scenario_rm_cleans_up(c):
     tasks = [(r['node'], r['id'].split('@')[0]) for r in rows]
     assert len(tasks) == 3, rows
     logs = [os.path.join(c.dir, node, 'logs', tid + '.stdout.log') for node, tid in tasks]
-    wait_until(lambda: all(os.path.exists(l) and 'tick' in open(l).read() for l in logs), 10, 'tasks write their logs')
+    wait_until(lambda: all(os.path.exists(l) and 'tick' in open(l).read() for l in logs), 30, 'tasks write their logs')
     assert all(open_fds_to(l) for l in logs), 'a running task holds its log open'
     cgroups = [d for node, tid in tasks for d in c.cgroup_dirs(node) if os.path.basename(d.rstrip('/')) == tid]
     assert len(cgroups) >= 3, cgroups
     assert sum(len(c.task_pids(n)) for n in c.agents) >= 3
     c.cli('n2', 'service', 'rm', 'web')
-    wait_until(lambda: sum(len(c.task_pids(n)) for n in c.agents) == 0, 20, 'no task process left')
-    wait_until(lambda: not any(os.path.exists(d) for d in cgroups), 10, 'task cgroups removed')
-    leftover = glob.glob('/sys/fs/cgroup/*/shoal-*/web.*') + glob.glob('/sys/fs/cgroup/shoal-*/web.*')
-    mine = [d for d in leftover if any(c.cgroup_parent(n) in d for n in c.agents)]
-    assert not mine, mine
-    wait_until(lambda: not any(open_fds_to(l) for l in logs), 10, 'no open handle on the task logs')
+    wait_until(lambda: sum(len(c.task_pids(n)) for n in c.agents) == 0, 60, 'no task process left')
+    wait_until(lambda: not any(os.path.exists(d) for d in cgroups), 30, 'task cgroups removed')
+    def my_leftovers():
+        leftover = glob.glob('/sys/fs/cgroup/*/shoal-*/web.*') + glob.glob('/sys/fs/cgroup/shoal-*/web.*')
+        return [d for d in leftover if any(c.cgroup_parent(n) in d for n in c.agents)]
+    try:
+        wait_until(lambda: not my_leftovers(), 30, 'no web cgroup left in any hierarchy')
+    except AssertionError:
+        raise AssertionError(my_leftovers())
+    wait_until(lambda: not any(open_fds_to(l) for l in logs), 30, 'no open handle on the task logs')
     # The exit closes the logs; the agent forgets the task (and deletes them) a round later.
     try:
-        wait_until(lambda: not any(os.path.exists(l) for l in logs), 10, 'task logs deleted')
+        wait_until(lambda: not any(os.path.exists(l) for l in logs), 30, 'task logs deleted')
     except AssertionError:
         raise AssertionError([l for l in logs if os.path.exists(l)])
-    assert c.run_cli('service', 'ps', 'web', api=c.api('n3'), check=False).returncode != 0
-    assert 'web' not in c.ls('n3')
+    # the rm was written on n2; n3 hears it by gossip
+    wait_until(lambda: c.run_cli('service', 'ps', 'web', api=c.api('n3'), check=False).returncode != 0
+               and 'web' not in c.ls('n3'), 30, 'n3 knows web is gone')
     # a clean agent stop leaves no cgroup dir of its own either
     for n in c.agents:
         c.kill(n, signal.SIGTERM)
     for n in c.agents:
-        c.agents[n]['proc'].wait(20)
+        c.agents[n]['proc'].wait(60)
     left = [d for n in c.agents for d in glob.glob(f'/sys/fs/cgroup/*/{c.cgroup_parent(n)}')
             + glob.glob(f'/sys/fs/cgroup/{c.cgroup_parent(n)}')]
     assert not left, left
@@ -418,10 +439,17 @@ def scenario_persistence(c):
 
         w = threading.Thread(target=writer)
         w.start()
-        # Kill mid-stream, once this round had both kinds of write acknowledged (a slow ASan
-        # build on a loaded machine may need more than the fixed delay for its first ack).
-        wait_until(lambda: acks['scale'] and acks['created'], 30, f'round {i}: writes acknowledged')
-        time.sleep(0.05 * (i % 5))
+        # Kill while writes are in flight, at a varying moment, but only after this round had
+        # some writes of both kinds acknowledged: how many fit in a fixed 0.2-0.4 s depends on
+        # the machine (an ASan build on busy cores fits few), and the final count needs them.
+        t0 = time.time()
+        try:
+            wait_until(lambda: len(acks['created']) >= 2 and acks['scale'] > 0, 60, f'round {i}: writes acknowledged')
+        except AssertionError:
+            stop.set(); w.join()
+            raise
+        left = 0.2 + 0.05 * (i % 5) - (time.time() - t0)
+        time.sleep(left if left > 0 else 0.05 * (i % 5))
         c.kill('n1')
         stop.set()
         w.join()
@@ -435,7 +463,7 @@ def scenario_persistence(c):
         missing = [s for s in acked_created if s not in services]
         assert not missing, (i, missing)
         assert acked_scale <= services['web']['replicas'] <= attempted, (i, acked_scale, services['web'], attempted)
-    assert acked_scale > rounds and len(acked_created) >= rounds, (acked_scale, len(acked_created))
+    assert acked_scale > rounds and len(acked_created) > rounds, (acked_scale, len(acked_created))
     print(f'{rounds} SIGKILLs during writes: {acked_scale // 2 + len(acked_created)} acknowledged writes, all kept')
     json.loads(c.cli('n1', 'state', 'dump', '--format', 'json'))
 
