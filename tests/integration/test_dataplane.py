@@ -237,6 +237,10 @@ def scenario_drain_and_health(c):
     open(f'{flag}-{victim["slot"]}', 'w').close()
     gone = f'slot-{victim["slot"]}@{victim["node"]}'
     rest = want - {gone}
+    # First the check must fail (2 probes, 0.6 s): until then the task is healthy and serves,
+    # and 12 requests that miss it by chance ((2/3)^12, 0.8%) proved nothing (a CI run did that).
+    wait_until(lambda: (victim['slot'], victim['node']) not in {(r['slot'], r['node']) for r in healthy_rows(c)},
+               60, f'slot {victim["slot"]} reported unhealthy')
     # Between the failed check stopping the task and every node's load balancer dropping it, a
     # request may land on the stopped task and fail; after that every request must succeed
     # and reach only the others. A failed request counts as '' and keeps the sets unequal.
@@ -250,7 +254,8 @@ def scenario_drain_and_health(c):
     except AssertionError:
         raise AssertionError(f'with slot {victim["slot"]} unhealthy, requests reached {sorted(seen)}, want {sorted(rest)}')
     got = set(pages('a', f'http://{vip}/', 20))
-    assert got == rest, f'with slot {victim["slot"]} unhealthy, requests reached {sorted(got)}, want {sorted(rest)}'
+    assert got == rest, (f'with slot {victim["slot"]} unhealthy, requests reached {sorted(got)}, want {sorted(rest)}; '
+                         f'tasks: {c.ps("na", "web")}')
     print(f'health check failed on {gone}: requests reach only {sorted(got)}')
 
 
