@@ -127,9 +127,9 @@ void Agent::sync_with(const NodeId& peer) {
 }
 
 void Agent::note_synced() {
-  if (!settle_) return;
+  if (!settle_ || settle_->is_settled()) return;  // every later anti-entropy round: nothing to do
   settle_->on_synced();
-  on_state_changed();
+  on_state_changed();  // check the gate now, not at the next periodic round
 }
 
 std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Envelope& env) {

@@ -122,13 +122,12 @@ bool Agent::expects_peers() const {
 }
 
 bool Agent::settled() {
-  if (!settle_) return true;
-  const bool before = settle_->is_settled();
+  if (!settle_ || settle_->is_settled()) return true;
   const std::size_t alive = swim_->num_alive();
   if (!settle_->settled(membership::Transport::mono_ms(), alive > 0 ? alive - 1 : 0)) return false;
-  if (!before && settle_->why() == SettleGate::Why::kSynced)
+  if (settle_->why() == SettleGate::Why::kSynced)
     log_line("in step with the cluster (" + std::to_string(alive) + " members alive): placing tasks");
-  if (!before && settle_->why() == SettleGate::Why::kTimedOut)
+  if (settle_->why() == SettleGate::Why::kTimedOut)
     log_line("no peer synced within " + std::to_string(kSettleTimeoutMs / 1000) +
              " s: placing tasks on what this node knows");
   return true;
