@@ -176,7 +176,9 @@ def scenario_demo_flow(c):
     w = threading.Thread(target=watch)
     w.start()
     try:
-        c.cli('n1', 'service', 'update', 'web', '--update-parallelism', '1', '--update-delay', '1s',
+        # 2 s between waves: the watcher must see the update (> 10 polls) even when each poll
+        # is slow (ASan on a loaded machine managed 9 with 1 s).
+        c.cli('n1', 'service', 'update', 'web', '--update-parallelism', '1', '--update-delay', '2s',
               '--', 'sleep', '2000')
     finally:
         done.set()
