@@ -69,13 +69,13 @@ def run_once(side, n):
         t_started = time.time()  # every agent launched: what is left is the protocol (and polling)
         names = {f'n{i}' for i in range(n)}
         t1 = poll_all(lambda a: (lambda s: all(s.get(x) == 'alive' for x in names))(side.statuses(a)), apis)
-        if t1 is None: return None
+        if t1 is None: return dict(timeout='join')
         rss = statistics.mean(rss_kib(p.pid) for p in procs) / 1024
         victim = n - 1
         procs[victim].send_signal(signal.SIGKILL); procs[victim].wait()
         t2 = time.time()
         t3 = poll_all(lambda a: side.statuses(a).get(f'n{victim}') == 'failed', apis[:victim])
-        if t3 is None: return None
+        if t3 is None: return dict(timeout='detect', join=t1 - t0, join_after_start=t1 - t_started, rss=rss)
         return dict(join=t1 - t0, join_after_start=t1 - t_started, detect=t3 - t2, rss=rss)
     finally:
         for p in procs:
@@ -97,12 +97,18 @@ def main():
             res = run_once(side, n)
             results[side.name].append(res)
             shutil.rmtree(side.dir, ignore_errors=True)
-            if res: print(f'run {r+1} {side.name:5} N={n}: join {res["join"]:.2f} s (after the last start {res["join_after_start"]:.2f} s), detect {res["detect"]:.2f} s, rss {res["rss"]:.1f} MiB', flush=True)
-            else: print(f'run {r+1} {side.name:5} N={n}: TIMEOUT after {TIMEOUT_S} s', flush=True)
+            if 'timeout' in res: print(f'run {r+1} {side.name:5} N={n}: TIMEOUT ({res["timeout"]} not complete after {TIMEOUT_S} s)', flush=True)
+            else: print(f'run {r+1} {side.name:5} N={n}: join {res["join"]:.2f} s (after the last start {res["join_after_start"]:.2f} s), detect {res["detect"]:.2f} s, rss {res["rss"]:.1f} MiB', flush=True)
     def summary(xs, key):
-        v = [x[key] for x in xs if x]
+        # A timed-out run is the worst case, not a missing sample: a phase it did not complete
+        # (or never reached) counts as TIMEOUT_S, a lower bound of its real figure, so median
+        # and worst include it. RSS is only known once the join completed.
+        v = [x[key] if key in x else float(TIMEOUT_S) for x in xs if key in x or key != 'rss']
         return (statistics.median(v), max(v)) if v else (float('nan'), float('nan'))
-    print(f'\nN={n} runs={runs} shoal profile={sprof} serf profile={fprof} (median / worst)')
+    for name in ('shoal', 'serf'):
+        t = [x['timeout'] for x in results[name] if 'timeout' in x]
+        print(f'{name}: {len(t)} of {runs} runs timed out' + (f' ({", ".join(t)})' if t else ''))
+    print(f'\nN={n} runs={runs} shoal profile={sprof} serf profile={fprof} (median / worst; a timed-out phase counts as {TIMEOUT_S} s)')
     # join: from the first launch (as the anchor script); join_after_start: from the last launch,
     # i.e. without the 0.3 s seed delay and the sequential process starts both sides pay alike.
     for key, unit in (('join', 's'), ('join_after_start', 's'), ('detect', 's'), ('rss', 'MiB')):
