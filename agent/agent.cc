@@ -39,7 +39,7 @@ Agent::Agent(AgentConfig config)
       join_timer_(io_),
       leave_timer_(io_),
       replica_(NodeId{config_.name}),
-      anti_entropy_(crdt::CrdtConfig{}, random_u64(), membership::Transport::mono_ms()),
+      anti_entropy_(crdt::CrdtConfig{}, random_u64(), now().mono_ms),
       sync_timer_(io_),
       persist_timer_(io_),
       runtime_timer_(io_),
@@ -119,14 +119,14 @@ Status Agent::init() {
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   adopt_task_networks();
-  settle_.emplace(expects_peers(), membership::Transport::mono_ms(), kSettleTimeoutMs);
+  settle_.emplace(expects_peers(), now().mono_ms, kSettleTimeoutMs);
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
-                                       build_meta(), random_u64(), membership::Transport::mono_ms(),
+                                       build_meta(), random_u64(), now().mono_ms,
                                        incarnation);
   if (!swim) return swim.error();
   swim_.emplace(std::move(*swim));
   if (auto s = save_node_state(); !s) return s;
-  transport_ = std::make_unique<membership::Transport>(io_, *swim_, *keyring_);
+  transport_ = std::make_unique<membership::Transport>(io_, *swim_, *keyring_, clock_);
   auto bind = split_host_port(config_.bind, "--bind");
   if (auto b = transport_->bind(bind->first, bind->second); !b) return b;
   transport_->on_events([this](auto events) { on_events(events); });
@@ -160,8 +160,8 @@ void Agent::on_events(const std::vector<membership::Event>& events) {
     // to reach it (a joining node gets the full state this way).
     // Bounded, so a node joining a large cluster does not sync with every member at once.
     if (e.kind == membership::Event::kJoined && e.member.id.name != config_.name) {
-      std::uint64_t now = membership::Transport::mono_ms();
-      if (now - join_sync_window_start_ms_ >= 1000) join_sync_window_start_ms_ = now, join_syncs_in_window_ = 0;
+      const std::uint64_t now_ms = now().mono_ms;
+      if (now_ms - join_sync_window_start_ms_ >= 1000) join_sync_window_start_ms_ = now_ms, join_syncs_in_window_ = 0;
       if (join_syncs_in_window_++ < kJoinSyncsPerSecond) sync_with(e.member.id);
     }
     on_state_changed();
@@ -216,7 +216,7 @@ Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
 void Agent::try_join() {
   if (config_.joins.empty() || leave_started_ms_ != 0) return;
   if (swim_->num_alive() > 1) return;  // joined: someone answered
-  swim_->join(membership::Transport::mono_ms(), config_.joins);
+  swim_->join(now().mono_ms, config_.joins);
   transport_->pump();
   join_timer_.expires_after(std::chrono::milliseconds(join_backoff_ms_));
   join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
@@ -230,14 +230,14 @@ void Agent::try_join() {
 void Agent::begin_leave() {
   if (leave_started_ms_ != 0) return;
   log_line("leaving the cluster");
-  leave_started_ms_ = membership::Transport::mono_ms();
+  leave_started_ms_ = now().mono_ms;
   swim_->leave(leave_started_ms_);
   transport_->pump();
   wait_for_leave();
 }
 
 void Agent::wait_for_leave() {
-  std::uint64_t waited = membership::Transport::mono_ms() - leave_started_ms_;
+  std::uint64_t waited = now().mono_ms - leave_started_ms_;
   // num_alive() no longer counts us once we left: 0 means nobody is left to tell.
   if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() == 0) {
     transport_->stop();

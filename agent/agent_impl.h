@@ -17,6 +17,7 @@
 #include "crdt/anti_entropy.h"
 #include "crdt/desired_state.h"
 #include "membership/swim.h"
+#include "membership/system_clock.h"
 #include "membership/transport_asio.h"
 #include "agent/cluster_view.h"
 #include "agent/dataplane.h"
@@ -53,6 +54,8 @@ class Agent {
   placement::Assignment current_assignment() const;
 
   const AgentConfig& config() const { return config_; }
+  // The time of the event being handled: the agent's only reading of the clocks.
+  Now now() const { return clock_.now(); }
   crdt::Replica& replica() { return replica_; }
   membership::Swim& swim() { return *swim_; }
   const Keyring& keyring() const { return *keyring_; }
@@ -112,6 +115,7 @@ class Agent {
   void wait_for_leave();
 
   AgentConfig config_;
+  SystemClock clock_;  // before every member that reads the time when constructed
   boost::asio::io_context io_;
   std::optional<Keyring> keyring_;
   std::optional<membership::Swim> swim_;

@@ -83,9 +83,9 @@ std::vector<NodeId> Agent::live_peers() const {
 }
 
 void Agent::schedule_anti_entropy() {
-  std::uint64_t now = membership::Transport::mono_ms();
+  const std::uint64_t now_ms = now().mono_ms;
   std::uint64_t due = anti_entropy_.next_deadline_ms();
-  sync_timer_.expires_after(std::chrono::milliseconds(due > now ? due - now : 0));
+  sync_timer_.expires_after(std::chrono::milliseconds(due > now_ms ? due - now_ms : 0));
   sync_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || leave_started_ms_ != 0) return;
     anti_entropy_round();
@@ -95,13 +95,13 @@ void Agent::schedule_anti_entropy() {
 
 void Agent::anti_entropy_round() {
   auto peers = live_peers();
-  auto request = anti_entropy_.poll(membership::Transport::mono_ms(), replica_.state(), peers);
+  auto request = anti_entropy_.poll(now().mono_ms, replica_.state(), peers);
   // Every member that has not left must have seen a tombstone before it goes (a failed member
   // may be cut off and come back); the horizon in crdt/config.h bounds the wait.
   std::vector<NodeId> gc_peers;
   for (const auto& m : swim_->members())
     if (m.id.name != config_.name && m.status != membership::MemberStatus::kLeft) gc_peers.push_back(m.id);
-  (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, membership::Transport::wall_ms());
+  (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, now().wall_ms);
   if (request) sync_with(request->peer);
 }
 

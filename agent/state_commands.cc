@@ -18,7 +18,6 @@ namespace shoal {
 
 namespace {
 
-std::uint64_t now_wall_ms() { return membership::Transport::wall_ms(); }
 
 std::string memory_text(std::uint64_t bytes) {
   char buf[32];
@@ -65,7 +64,7 @@ ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
   // The VIP is picked by the creating node and stored with the service (its claim), so it is
   // stable and `service inspect` shows it. Picked even with --network host: another node may
   // run the overlay.
-  const std::uint64_t now = now_wall_ms();
+  const std::uint64_t now = agent.now().wall_ms;
   std::string vip;
   if (crdt::validate_service_name(name).ok()) {
     auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.replica().state(), name, now);
@@ -81,7 +80,7 @@ ApiResponse service_update(Agent& agent, const ParsedFlags& f) {
   if (!current) return fail("service update: no service named " + name);
   auto spec = apply_service_flags(current->spec, f, false);
   if (!spec) return fail("service update: " + spec.message(), 2);
-  return finish_write(agent, agent.replica().update_service(now_wall_ms(), name, std::move(*spec)), name);
+  return finish_write(agent, agent.replica().update_service(agent.now().wall_ms, name, std::move(*spec)), name);
 }
 
 ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
@@ -96,7 +95,7 @@ ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
     if (eq == std::string::npos || eq == 0 || ec != std::errc() || p != last)
       return fail("service scale: '" + arg + "' is not NAME=REPLICAS (e.g. web=3)", 2);
     std::string name = arg.substr(0, eq);
-    auto r = finish_write(agent, agent.replica().scale_service(now_wall_ms(), name, n), name + " scaled to " + std::to_string(n));
+    auto r = finish_write(agent, agent.replica().scale_service(agent.now().wall_ms, name, n), name + " scaled to " + std::to_string(n));
     if (r.exit_code != 0) return r;
     out += r.out;
   }
@@ -142,14 +141,14 @@ ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
 ApiResponse service_rollback(Agent& agent, const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service rollback: give exactly one service NAME", 2);
   const std::string& name = f.positional[0];
-  return finish_write(agent, agent.replica().rollback_service(now_wall_ms(), name), name);
+  return finish_write(agent, agent.replica().rollback_service(agent.now().wall_ms, name), name);
 }
 
 ApiResponse service_rm(Agent& agent, const ParsedFlags& f) {
   if (f.positional.empty()) return fail("service rm: give a service NAME", 2);
   std::string out;
   for (const auto& name : f.positional) {
-    auto r = finish_write(agent, agent.replica().remove_service(now_wall_ms(), name), name);
+    auto r = finish_write(agent, agent.replica().remove_service(agent.now().wall_ms, name), name);
     if (r.exit_code != 0) return r;
     out += r.out;
   }
@@ -217,7 +216,7 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
     auto node = parse_node_id(f->positional[0]);
     if (!node) return fail("node update: " + node.message(), 2);
     if (!agent.swim().member(*node)) return fail("node update: no node named " + node->name);
-    crdt::DesiredState delta = agent.replica().set_availability(now_wall_ms(), *node, value);
+    crdt::DesiredState delta = agent.replica().set_availability(agent.now().wall_ms, *node, value);
     return finish_write(agent, delta, node->name);
   }
   return fail("node: unknown subcommand '" + args[0] + "'", 2);

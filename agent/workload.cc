@@ -15,18 +15,14 @@ namespace {
 
 using namespace agent_defaults;
 
-std::int64_t wall_now() { return static_cast<std::int64_t>(membership::Transport::wall_ms()); }
+// The runtime's timers (restart delay, health intervals, stop grace) run on monotonic time.
+std::int64_t runtime_ms(const Now& now) { return static_cast<std::int64_t>(now.mono_ms); }
 
-crdt::TaskState to_crdt(runtime::TaskState s) {
-  switch (s) {
-    case runtime::TaskState::kAssigned: return crdt::TaskState::kAssigned;
-    case runtime::TaskState::kStarting: return crdt::TaskState::kStarting;
-    case runtime::TaskState::kRunning: return crdt::TaskState::kRunning;
-    case runtime::TaskState::kHealthy: return crdt::TaskState::kHealthy;
-    case runtime::TaskState::kFailed: return crdt::TaskState::kFailed;
-    case runtime::TaskState::kShutdown: return crdt::TaskState::kShutdown;
-  }
-  return crdt::TaskState::kAssigned;
+// A runtime timestamp (monotonic) as the wall time task status carries: other nodes compare it
+// with their own wall clock (rolling-update monitor windows).
+std::uint64_t wall_of(const Now& now, std::int64_t mono_ms) {
+  const std::uint64_t ago = now.mono_ms > static_cast<std::uint64_t>(mono_ms) ? now.mono_ms - mono_ms : 0;
+  return now.wall_ms > ago ? now.wall_ms - ago : 0;
 }
 
 runtime::RestartPolicySpec::Condition to_runtime(crdt::RestartCondition c) {
@@ -50,7 +46,7 @@ Status Agent::open_runtime() {
   char suffix[20];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(stable_hash(config_.data_dir)));
   rc.cgroup_parent = "shoal-" + config_.name + "-" + suffix;
-  auto rt = runtime::Runtime::open(rc, wall_now());
+  auto rt = runtime::Runtime::open(rc, runtime_ms(now()));
   if (!rt) return make_error("runtime: " + rt.message());
   runtime_ = std::move(*rt);
   for (const auto& notice : runtime_->notices()) log_line("runtime: " + notice);
@@ -124,7 +120,7 @@ bool Agent::expects_peers() const {
 bool Agent::settled() {
   if (!settle_ || settle_->is_settled()) return true;
   const std::size_t alive = swim_->num_alive();
-  if (!settle_->settled(membership::Transport::mono_ms(), alive > 0 ? alive - 1 : 0)) return false;
+  if (!settle_->settled(now().mono_ms, alive > 0 ? alive - 1 : 0)) return false;
   if (settle_->why() == SettleGate::Why::kSynced)
     log_line("in step with the cluster (" + std::to_string(alive) + " members alive): placing tasks");
   if (settle_->why() == SettleGate::Why::kTimedOut)
@@ -142,7 +138,7 @@ void Agent::reconcile_now() {
   }
   const crdt::DesiredState& state = replica_.state();
   placement::Assignment assignment = current_assignment();
-  auto plans = plan_services(assignment, state, membership::Transport::wall_ms());
+  auto plans = plan_services(assignment, state, now().wall_ms);
   std::map<std::string, ServiceOrder> orders;
   for (const crdt::Service* svc : state.all_services())
     orders[svc->name].start_first = svc->spec.update.order == crdt::UpdateOrder::kStartFirst;
@@ -154,12 +150,11 @@ void Agent::reconcile_now() {
     local.push_back({st.id, spec->service, spec->slot, *version, st.state});
   }
   ReconcileActions actions = reconcile(NodeId{config_.name}, assignment, plans, orders, local);
-  std::int64_t now = wall_now();
-  for (const auto& id : actions.stop) (void)runtime_->stop(id, -1, now);
-  const std::uint64_t round_started_ms = membership::Transport::mono_ms();
+  for (const auto& id : actions.stop) (void)runtime_->stop(id, -1, runtime_ms(now()));
+  const std::uint64_t round_started_ms = now().mono_ms;
   bool starts_left = false;
   for (const auto& s : actions.start) {
-    if (membership::Transport::mono_ms() - round_started_ms >= kStartBudgetMs) {
+    if (now().mono_ms - round_started_ms >= kStartBudgetMs) {
       starts_left = true;
       break;
     }
@@ -176,7 +171,7 @@ void Agent::reconcile_now() {
       spec.network_namespace = net->netns_path;
       spec.resolv_conf = net->resolv_conf;
     }
-    if (auto st = runtime_->start(spec, wall_now()); !st) {
+    if (auto st = runtime_->start(spec, runtime_ms(now())); !st) {
       if (dataplane_) dataplane_->release_task(spec.id);
       report_start_failure(s, st.message());
     }
@@ -188,10 +183,10 @@ void Agent::reconcile_now() {
 }
 
 void Agent::report_start_failure(const StartTask& s, const std::string& error) {
-  crdt::TaskStatus status{s.service, s.slot, s.version, crdt::TaskState::kFailed, error, "", membership::Transport::wall_ms()};
+  crdt::TaskStatus status{s.service, s.slot, s.version, crdt::TaskState::kFailed, error, "", now().wall_ms};
   const crdt::TaskStatus* prev = replica_.state().task(NodeId{config_.name}, status.key());
   if (prev && prev->state == status.state && prev->error == error && prev->spec_version == s.version) return;
-  (void)commit_local_write(replica_.put_task(membership::Transport::wall_ms(), status));
+  (void)commit_local_write(replica_.put_task(now().wall_ms, status));
 }
 
 void Agent::forget_task(const std::string& id) {
@@ -203,7 +198,7 @@ void Agent::forget_task(const std::string& id) {
   crdt::TaskKey key{spec->service, spec->slot};
   const crdt::TaskStatus* st = replica_.state().task(NodeId{config_.name}, key);
   if (st && task_version(id) == st->spec_version) {
-    auto delta = replica_.delete_task(membership::Transport::wall_ms(), key);
+    auto delta = replica_.delete_task(now().wall_ms, key);
     if (delta) (void)commit_local_write(*delta);
   }
 }
@@ -218,7 +213,7 @@ void Agent::maybe_make_rollback_durable(const std::map<std::string, ServicePlan>
     for (const auto& m : swim_->members())
       if (m.status == membership::MemberStatus::kAlive && (first.empty() || m.id.name < first)) first = m.id.name;
     if (first != config_.name) continue;
-    auto delta = replica_.rollback_service(membership::Transport::wall_ms(), name);
+    auto delta = replica_.rollback_service(now().wall_ms, name);
     if (!delta) continue;
     log_line("service " + name + ": update failed, rolling back to the previous spec");
     (void)commit_local_write(*delta);
@@ -227,12 +222,12 @@ void Agent::maybe_make_rollback_durable(const std::map<std::string, ServicePlan>
 
 void Agent::poll_runtime() {
   if (!runtime_) return;
-  std::int64_t now = wall_now();
-  auto changes = runtime_->poll(now);
+  const std::int64_t now_ms = runtime_ms(now());
+  auto changes = runtime_->poll(now_ms);
   if (!changes.empty()) report_task_changes(changes);
   std::int64_t next = runtime_->next_deadline_ms();
   if (next == runtime::kNever) return;
-  runtime_timer_.expires_after(std::chrono::milliseconds(next > now ? next - now : 0));
+  runtime_timer_.expires_after(std::chrono::milliseconds(next > now_ms ? next - now_ms : 0));
   runtime_timer_.async_wait([this](boost::system::error_code ec) { if (!ec) poll_runtime(); });
 }
 
@@ -249,9 +244,9 @@ void Agent::report_task_changes(const std::vector<runtime::TaskStatus>& changes)
     // A retiring old-version task must not overwrite the status of the slot's new task.
     if (prev && prev->spec_version > version) continue;
     std::string address = dataplane_ ? dataplane_->address_of(ch.id) : std::string();
-    crdt::TaskStatus st{spec->service, spec->slot, version, to_crdt(ch.state), ch.error, address,
-                        static_cast<std::uint64_t>(ch.since_ms)};
-    batch.merge(replica_.put_task(membership::Transport::wall_ms(), st));
+    crdt::TaskStatus st{spec->service, spec->slot, version, ch.state, ch.error, address,
+                        wall_of(now(), ch.since_ms)};
+    batch.merge(replica_.put_task(now().wall_ms, st));
     any = true;
   }
   if (any) (void)commit_local_write(batch);
@@ -269,8 +264,8 @@ void Agent::watch_children() {
 // Graceful stop: every task stops (nothing left behind), then the node leaves.
 void Agent::stop_workload_then_leave() {
   if (!runtime_) return begin_leave();
-  stop_started_ms_ = membership::Transport::mono_ms();
-  runtime_->stop_all(-1, wall_now());
+  stop_started_ms_ = now().mono_ms;
+  runtime_->stop_all(-1, runtime_ms(now()));
   wait_for_tasks_then_leave();
 }
 
@@ -279,7 +274,7 @@ void Agent::wait_for_tasks_then_leave() {
   bool all_done = true;
   for (const auto& st : runtime_->list())
     if (!runtime::is_terminal(st.state)) all_done = false;
-  if (all_done || membership::Transport::mono_ms() - stop_started_ms_ > kStopTasksMaxWaitMs) {
+  if (all_done || now().mono_ms - stop_started_ms_ > kStopTasksMaxWaitMs) {
     for (const auto& st : runtime_->list()) {
       (void)runtime_->forget(st.id, false);
       if (dataplane_) dataplane_->release_task(st.id);
