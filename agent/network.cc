@@ -26,7 +26,7 @@ Status Agent::open_dataplane() {
 
 std::optional<NetworkView> Agent::network_view() const {
   if (!dataplane_ || !swim_) return std::nullopt;
-  auto view = compute_network_view(dataplane_->pools(), network_nodes(swim_->members()), replica_.state(),
+  auto view = compute_network_view(dataplane_->pools(), network_nodes(swim_->members()), core_->state(),
                                    dataplane_->underlay());
   if (!view) return std::nullopt;
   return std::move(*view);

@@ -88,7 +88,7 @@ ApiResponse Agent::service_ps(const ParsedFlags& f) {
   if (f.positional.empty()) return fail("service ps: give a service NAME", 2);
   auto json = want_json(f);
   if (!json) return fail(json.message(), 2);
-  const auto& state = replica_.state();
+  const auto& state = core_->state();
   placement::Assignment a = current_assignment();
   auto plans = plan_services(a, state, now().wall_ms);
   JsonWriter j;
@@ -114,7 +114,7 @@ ApiResponse Agent::service_ps(const ParsedFlags& f) {
 ApiResponse Agent::service_progress(const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service progress: give a service NAME", 2);
   const std::string& name = f.positional[0];
-  const auto& state = replica_.state();
+  const auto& state = core_->state();
   const crdt::Service* svc = state.service(name);
   JsonWriter j;
   if (!svc) {

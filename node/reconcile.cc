@@ -1,4 +1,4 @@
-#include "agent/reconcile.h"
+#include "node/reconcile.h"
 
 #include <charconv>
 #include <set>

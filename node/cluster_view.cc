@@ -1,4 +1,4 @@
-#include "agent/cluster_view.h"
+#include "node/cluster_view.h"
 
 namespace shoal {
 
