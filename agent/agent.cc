@@ -38,13 +38,8 @@ Agent::Agent(AgentConfig config)
       signals_(io_, SIGTERM, SIGINT),
       join_timer_(io_),
       leave_timer_(io_),
-      replica_(NodeId{config_.name}),
-      anti_entropy_(crdt::CrdtConfig{}, random_u64(), membership::Transport::mono_ms()),
-      sync_timer_(io_),
-      persist_timer_(io_),
+      core_timer_(io_),
       runtime_timer_(io_),
-      reconcile_timer_(io_),
-      periodic_timer_(io_),
       sigchld_(io_, SIGCHLD) {}
 
 Status Agent::load_keyring() {
@@ -115,18 +110,19 @@ Status Agent::init() {
   if (auto k = load_keyring(); !k) return k;
   std::uint64_t incarnation = 0;
   if (auto s = load_node_state(&incarnation); !s) return s;
-  if (auto s = load_state(); !s) return s;
+  auto state = load_state();
+  if (!state) return state.error();
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   adopt_task_networks();
-  settle_.emplace(expects_peers(), membership::Transport::mono_ms(), kSettleTimeoutMs);
+  core_.emplace(*id, node::NodeConfig{}, random_u64(), now(), std::move(*state), !config_.joins.empty());
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
-                                       build_meta(), random_u64(), membership::Transport::mono_ms(),
+                                       build_meta(), random_u64(), now().mono_ms,
                                        incarnation);
   if (!swim) return swim.error();
   swim_.emplace(std::move(*swim));
   if (auto s = save_node_state(); !s) return s;
-  transport_ = std::make_unique<membership::Transport>(io_, *swim_, *keyring_);
+  transport_ = std::make_unique<membership::Transport>(io_, *swim_, *keyring_, clock_);
   auto bind = split_host_port(config_.bind, "--bind");
   if (auto b = transport_->bind(bind->first, bind->second); !b) return b;
   transport_->on_events([this](auto events) { on_events(events); });
@@ -152,32 +148,24 @@ void Agent::on_events(const std::vector<membership::Event>& events) {
     log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
              membership::status_name(e.member.status) + ", incarnation " +
              std::to_string(e.member.incarnation) + ")");
-    // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
-    // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
-    if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
-    // A member seen joining, or back after failed/left (a healed partition), and we ourselves
-    // just started: one anti-entropy round with it now, rather than waiting for random rounds
-    // to reach it (a joining node gets the full state this way).
-    // Bounded, so a node joining a large cluster does not sync with every member at once.
-    if (e.kind == membership::Event::kJoined && e.member.id.name != config_.name) {
-      std::uint64_t now = membership::Transport::mono_ms();
-      if (now - join_sync_window_start_ms_ >= 1000) join_sync_window_start_ms_ = now, join_syncs_in_window_ = 0;
-      if (join_syncs_in_window_++ < kJoinSyncsPerSecond) sync_with(e.member.id);
-    }
-    on_state_changed();
   }
+  node::NodeInput in;
+  in.member_events = events;
+  drive(std::move(in));
 }
 
 void Agent::on_user_payloads(const std::vector<membership::UserPayload>& payloads) {
+  node::NodeInput in;
   for (const auto& p : payloads) {
     auto msg = decode_user_message(p.data);
     if (!msg) continue;
     if (msg->first == UserMessageKind::kKeyOp) {
       if (auto op = decode_key_op(msg->second); op.ok()) apply_key_op(*op);
     } else if (msg->first == UserMessageKind::kStateDelta) {
-      if (auto delta = crdt::decode_state(msg->second); delta.ok()) merge_remote(*delta);
+      if (auto delta = crdt::decode_state(msg->second); delta.ok()) in.remote_deltas.push_back(std::move(*delta));
     }
   }
+  if (!in.remote_deltas.empty()) drive(std::move(in));
 }
 
 void Agent::apply_key_op(const KeyOpMessage& m) {
@@ -216,7 +204,7 @@ Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
 void Agent::try_join() {
   if (config_.joins.empty() || leave_started_ms_ != 0) return;
   if (swim_->num_alive() > 1) return;  // joined: someone answered
-  swim_->join(membership::Transport::mono_ms(), config_.joins);
+  swim_->join(now().mono_ms, config_.joins);
   transport_->pump();
   join_timer_.expires_after(std::chrono::milliseconds(join_backoff_ms_));
   join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
@@ -230,14 +218,14 @@ void Agent::try_join() {
 void Agent::begin_leave() {
   if (leave_started_ms_ != 0) return;
   log_line("leaving the cluster");
-  leave_started_ms_ = membership::Transport::mono_ms();
+  leave_started_ms_ = now().mono_ms;
   swim_->leave(leave_started_ms_);
   transport_->pump();
   wait_for_leave();
 }
 
 void Agent::wait_for_leave() {
-  std::uint64_t waited = membership::Transport::mono_ms() - leave_started_ms_;
+  std::uint64_t waited = now().mono_ms - leave_started_ms_;
   // num_alive() no longer counts us once we left: 0 means nobody is left to tell.
   if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() == 0) {
     transport_->stop();
@@ -253,14 +241,13 @@ int Agent::run() {
   signals_.async_wait([this](boost::system::error_code ec, int) { if (!ec) stop_workload_then_leave(); });
   transport_->start();
   try_join();
-  schedule_anti_entropy();
   watch_children();
-  reconcile_now();
-  schedule_periodic_reconcile();
+  drive({});  // the first reconcile round is due at once
   log_line("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
   io_.run();
   (void)save_node_state();
-  if (persist_pending_) (void)persist_state_now();
+  // Remote merges not yet on disk: one last write (local writes are on disk already).
+  if (auto s = write_state(crdt::encode_state(core_->state())); !s) log_line("cannot persist state: " + s.message());
   return 0;
 }
 

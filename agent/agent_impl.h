@@ -3,6 +3,7 @@
 
 #include <boost/asio.hpp>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,14 +15,12 @@
 #include "agent/flags.h"
 #include "agent/user_message.h"
 #include "common/keyring.h"
-#include "crdt/anti_entropy.h"
 #include "crdt/desired_state.h"
 #include "membership/swim.h"
+#include "membership/system_clock.h"
 #include "membership/transport_asio.h"
-#include "agent/cluster_view.h"
 #include "agent/dataplane.h"
-#include "agent/reconcile.h"
-#include "agent/settle_gate.h"
+#include "node/node_core.h"
 #include "placement/assignment.h"
 #include "runtime/runtime.h"
 
@@ -43,9 +42,10 @@ class Agent {
   // Cluster-wide key operation: applied locally, then gossiped.
   Status key_operation(KeyOp op, const std::string& key_b64);
 
-  // Applies a local write's delta (already in the replica): persist before acknowledging, then
-  // gossip it. Returns the persistence error, if any.
-  Status commit_local_write(const crdt::DesiredState& delta);
+  // A local write: the node core stages it, the shell persists it, and only once it is durable
+  // is it applied, gossiped and acknowledged (node/node_core.h). Returns the op's error or the
+  // persistence error; on error nothing was applied or spread.
+  Status commit_write(node::WriteOp op);
 
   // Workload (workload.cc, workload_commands.cc).
   ApiResponse service_ps(const ParsedFlags& flags);
@@ -53,7 +53,10 @@ class Agent {
   placement::Assignment current_assignment() const;
 
   const AgentConfig& config() const { return config_; }
-  crdt::Replica& replica() { return replica_; }
+  // The time of the event being handled: the agent's only reading of the clocks.
+  Now now() const { return clock_.now(); }
+  const crdt::DesiredState& state() const { return core_->state(); }
+  const node::NodeCore& core() const { return *core_; }
   membership::Swim& swim() { return *swim_; }
   const Keyring& keyring() const { return *keyring_; }
   std::uint64_t api_refused() const { return api_ ? api_->refused_requests() : 0; }
@@ -67,23 +70,20 @@ class Agent {
   void on_events(const std::vector<membership::Event>& events);
   void on_user_payloads(const std::vector<membership::UserPayload>& payloads);
   void apply_key_op(const KeyOpMessage& m);
-  // Desired state: persistence and sync (state.cc).
-  Status load_state();
-  Status persist_state_now();
-  void schedule_persist();
-  void merge_remote(const crdt::DesiredState& delta);
+  // Desired state: the node core's I/O -- persistence and sync (state.cc).
+  Result<crdt::DesiredState> load_state();
+  Status write_state(const Bytes& bytes);
+  // Feeds the core one input and carries out what it asks, until it asks for nothing more;
+  // then arms the core's timer. Re-entrant calls (a handler run from inside) queue their input.
+  void drive(node::NodeInput input);
+  void carry_out(node::NodeOutput& out, node::NodeInput& next);
+  void arm_core_timer(std::uint64_t deadline_ms);
   void broadcast_delta(const crdt::DesiredState& delta);
-  void schedule_anti_entropy();
-  void anti_entropy_round();
   void sync_with(const NodeId& peer);
-  // A full exchange with a peer completed: the settle gate may open (reconcile re-checks it).
-  void note_synced();
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
   // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
   std::string local_logs(const std::string& service, std::size_t tail_lines) const;
   std::vector<NodeId> live_peers() const;
-  // Members or desired state changed: reconcile what runs here (level-triggered).
-  void on_state_changed();
 
   // The dataplane (network.cc); dataplane_ is null with --network host.
   Status open_dataplane();
@@ -92,16 +92,13 @@ class Agent {
   void adopt_task_networks();
   Status open_runtime();
   runtime::TaskSpec build_task_spec(const crdt::Service& svc, std::uint32_t slot, std::uint64_t version) const;
-  void schedule_periodic_reconcile();
-  void reconcile_now();
-  // Whether this agent may start and stop tasks yet (agent/settle_gate.h); logs the moment it may.
-  bool settled();
-  bool expects_peers() const;
-  void report_start_failure(const StartTask& s, const std::string& error);
-  void forget_task(const std::string& id);
-  void maybe_make_rollback_durable(const std::map<std::string, ServicePlan>& plans);
+  std::vector<LocalTask> local_tasks() const;
+  // Carries out a reconcile decision; what happened goes into `next` (start failures, forgets).
+  void act_on(const node::ReconcileDecision& d, node::NodeInput& next);
+  void forget_task(const std::string& id, node::NodeInput& next);
   void poll_runtime();
-  void report_task_changes(const std::vector<runtime::TaskStatus>& changes);
+  void arm_runtime_timer(std::int64_t now_ms);
+  void report_task_changes(const std::vector<runtime::TaskStatus>& changes, node::NodeInput& next);
   void watch_children();
   void stop_workload_then_leave();
   bool stopping() const { return stop_started_ms_ != 0 || leave_started_ms_ != 0; }
@@ -112,6 +109,7 @@ class Agent {
   void wait_for_leave();
 
   AgentConfig config_;
+  SystemClock clock_;  // before every member that reads the time when constructed
   boost::asio::io_context io_;
   std::optional<Keyring> keyring_;
   std::optional<membership::Swim> swim_;
@@ -123,22 +121,22 @@ class Agent {
   std::uint64_t join_backoff_ms_ = agent_defaults::kJoinBackoffFirstMs;
   std::uint64_t leave_started_ms_ = 0;
   std::vector<std::uint64_t> seen_key_ops_;  // bounded; dedupes a key op heard twice
-  crdt::Replica replica_;
-  crdt::AntiEntropy anti_entropy_;
-  boost::asio::steady_timer sync_timer_;
-  boost::asio::steady_timer persist_timer_;
-  bool persist_pending_ = false;
-  std::uint64_t join_sync_window_start_ms_ = 0;  // rate limit of join-time syncs
-  std::uint32_t join_syncs_in_window_ = 0;
+  std::optional<node::NodeCore> core_;  // made in init(), once the state on disk is loaded
+  boost::asio::steady_timer core_timer_;  // the core's next deadline
+  bool driving_ = false;
+  std::vector<node::NodeInput> queued_inputs_;  // inputs that arrived while driving
+  std::uint64_t next_write_id_ = 1;
+  std::map<std::uint64_t, Status> write_acks_;  // acks of commit_write, taken at once
+  // agent/logs.cc (owned by another change) reads replica_.state(); this keeps that spelling.
+  struct StateRef {
+    const std::optional<node::NodeCore>* core;
+    const crdt::DesiredState& state() const { return (*core)->state(); }
+  } replica_{&core_};
   std::unique_ptr<Dataplane> dataplane_;
   bool subnet_pool_exhausted_logged_ = false;
   std::unique_ptr<runtime::Runtime> runtime_;
   boost::asio::steady_timer runtime_timer_;
-  boost::asio::steady_timer reconcile_timer_;
-  boost::asio::steady_timer periodic_timer_;
   boost::asio::signal_set sigchld_;
-  bool reconcile_posted_ = false;
-  std::optional<SettleGate> settle_;  // made in init(), once the state on disk is loaded
   std::uint64_t stop_started_ms_ = 0;  // graceful stop began: reconcile no longer starts tasks
 };
 

@@ -59,14 +59,18 @@ ApiResponse cmd_agent_info(Agent& agent, const std::vector<std::string>& args) {
   if (!json) return fail(json.message(), 2);
   if (!*json) return ok("name: " + agent.config().name + "\nbind: " + agent.config().bind +
                         "\nprofile: " + agent.config().profile + "\nmembers alive: " +
-                        std::to_string(agent.swim().num_alive()) + "\n\n" + counters_text(agent));
+                        std::to_string(agent.swim().num_alive()) + "\nreconcile rounds: " +
+                        std::to_string(agent.core().reconcile_rounds()) + "\n\n" + counters_text(agent));
   JsonWriter j;
   j.begin_object().field("name", agent.config().name).field("bind", agent.config().bind)
       .field("profile", agent.config().profile)
       .field("members_alive", static_cast<std::uint64_t>(agent.swim().num_alive()))
       .field("health_score", agent.swim().health_score())
       .field("incarnation", agent.swim().incarnation())
-      .field("api_refused", agent.api_refused());
+      .field("api_refused", agent.api_refused())
+      .field("reconcile_rounds", agent.core().reconcile_rounds())
+      .field("settled", agent.core().settled())
+      .field("persist_failures", agent.core().persist_failures());
   j.key("counters").begin_object();
   write_counters(j, agent.swim().counters());
   j.end_object().end_object();

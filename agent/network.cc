@@ -17,7 +17,7 @@ Status Agent::open_dataplane() {
   DataplaneConfig dc;
   dc.lb_kind = config_.lb;
   dc.state_dir = config_.data_dir + "/net";
-  auto dp = Dataplane::open(io_, dc, NodeId{config_.name}, *underlay, membership::Transport::wall_ms());
+  auto dp = Dataplane::open(io_, dc, NodeId{config_.name}, *underlay, now().wall_ms);
   if (!dp) return make_error("--network overlay: " + dp.message());
   dataplane_ = std::move(*dp);
   log_line("dataplane: overlay on " + to_string(*underlay) + ", load balancer " + dataplane_->lb_name());
@@ -26,7 +26,7 @@ Status Agent::open_dataplane() {
 
 std::optional<NetworkView> Agent::network_view() const {
   if (!dataplane_ || !swim_) return std::nullopt;
-  auto view = compute_network_view(dataplane_->pools(), network_nodes(swim_->members()), replica_.state(),
+  auto view = compute_network_view(dataplane_->pools(), network_nodes(swim_->members()), core_->state(),
                                    dataplane_->underlay());
   if (!view) return std::nullopt;
   return std::move(*view);
@@ -44,7 +44,7 @@ void Agent::refresh_network() {
   if (dataplane_->apply(*view)) {
     // This node got (or changed) its subnet: publish the claim so every node keeps it there.
     log_line("dataplane: this node's task subnet is " + dataplane_->claimed_subnet());
-    if (auto st = swim_->update_meta(membership::Transport::mono_ms(), build_meta()); !st)
+    if (auto st = swim_->update_meta(now().mono_ms, build_meta()); !st)
       log_line("dataplane: cannot publish the subnet claim: " + st.message());
   }
 }

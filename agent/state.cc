@@ -1,5 +1,5 @@
-// The agent's desired-state replica: persistence (atomic state file in --data-dir), gossip of
-// deltas, anti-entropy over TCP, and the join-time full sync.
+// The node core's I/O: the state file in --data-dir, gossip of deltas, anti-entropy over TCP.
+// The core (node/node_core.h) decides what to persist, send and sync; this file moves bytes.
 #include <cstdio>
 
 #include "agent/agent_defaults.h"
@@ -13,52 +13,107 @@ namespace shoal {
 
 namespace {
 
-using namespace agent_defaults;
-
 constexpr const char* kStateFile = "/state.bin";
+
+// Rounds of step() one drive() may take before it must have settled: each round is caused by
+// the previous one's outcome (persist -> ack -> reconcile -> task reports -> persist), a chain
+// of a handful; hitting this is a bug in the core, not load.
+constexpr int kMaxDriveRounds = 64;
+
+template <typename T>
+void append(std::vector<T>& to, std::vector<T>&& from) {
+  for (auto& x : from) to.push_back(std::move(x));
+}
+
+void append(node::NodeInput& to, node::NodeInput&& from) {
+  append(to.member_events, std::move(from.member_events));
+  append(to.remote_deltas, std::move(from.remote_deltas));
+  append(to.writes, std::move(from.writes));
+  append(to.task_reports, std::move(from.task_reports));
+  append(to.forgotten, std::move(from.forgotten));
+  append(to.persisted, std::move(from.persisted));
+  to.synced = to.synced || from.synced;
+  to.reconcile_soon = to.reconcile_soon || from.reconcile_soon;
+  if (from.local_tasks) to.local_tasks = std::move(from.local_tasks);
+}
 
 }  // namespace
 
-Status Agent::load_state() {
+Result<crdt::DesiredState> Agent::load_state() {
   std::string path = config_.data_dir + kStateFile;
   auto bytes = read_file(path);
-  if (!bytes) return {};  // first start: empty state
+  if (!bytes) return crdt::DesiredState{};  // first start: empty state
   auto state = crdt::decode_state(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size());
   if (!state) return make_error("state file " + path + " is unreadable (" + state.message() +
                                 "); move it aside to start empty and resync from peers");
-  replica_.restore(std::move(*state));
-  return {};
+  return std::move(*state);
 }
 
-Status Agent::persist_state_now() {
-  persist_pending_ = false;
-  Bytes bytes = crdt::encode_state(replica_.state());
+Status Agent::write_state(const Bytes& bytes) {
   return write_file_atomically(config_.data_dir + kStateFile,
                                std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-void Agent::schedule_persist() {
-  if (persist_pending_) return;
-  persist_pending_ = true;
-  persist_timer_.expires_after(std::chrono::milliseconds(kPersistDebounceMs));
-  persist_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || !persist_pending_) return;
-    if (auto s = persist_state_now(); !s) log_line("cannot persist state: " + s.message());
+Status Agent::commit_write(node::WriteOp op) {
+  SHOAL_ASSERT(!driving_);  // API verbs run from the event loop, never from inside drive()
+  const std::uint64_t id = next_write_id_++;
+  node::NodeInput in;
+  in.writes.push_back({id, std::move(op)});
+  drive(std::move(in));
+  // Persistence is synchronous here, so the ack came within this drive().
+  auto it = write_acks_.find(id);
+  SHOAL_ASSERT(it != write_acks_.end());
+  Status s = std::move(it->second);
+  write_acks_.erase(it);
+  return s;
+}
+
+void Agent::drive(node::NodeInput input) {
+  if (driving_) {
+    queued_inputs_.push_back(std::move(input));
+    return;
+  }
+  driving_ = true;
+  std::uint64_t deadline = 0;
+  int rounds = 0;
+  for (bool more = true; more;) {
+    SHOAL_ASSERT(++rounds <= kMaxDriveRounds);
+    node::NodeOutput out = core_->step(now(), swim_->members(), std::move(input));
+    input = {};
+    carry_out(out, input);
+    deadline = out.next_deadline_ms;
+    if (!queued_inputs_.empty()) {
+      append(input, std::move(queued_inputs_.front()));
+      queued_inputs_.erase(queued_inputs_.begin());
+    }
+    more = !input.member_events.empty() || !input.remote_deltas.empty() || input.synced ||
+           !input.writes.empty() || !input.task_reports.empty() || !input.forgotten.empty() ||
+           !input.persisted.empty() || input.local_tasks || input.reconcile_soon;
+  }
+  driving_ = false;
+  arm_core_timer(deadline);
+}
+
+void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
+  for (const auto& line : out.log) log_line(line);
+  for (const auto& p : out.persist) next.persisted.push_back({p.ticket, write_state(p.state)});
+  for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
+  for (const auto& delta : out.broadcast) broadcast_delta(delta);
+  for (const auto& peer : out.sync_with) sync_with(peer);
+  if (out.decision) act_on(*out.decision, next);
+  if (out.reconcile && runtime_ && !stopping()) {
+    refresh_network();
+    next.local_tasks = local_tasks();
+  }
+}
+
+void Agent::arm_core_timer(std::uint64_t deadline_ms) {
+  const std::uint64_t now_ms = now().mono_ms;
+  core_timer_.expires_after(std::chrono::milliseconds(deadline_ms > now_ms ? deadline_ms - now_ms : 0));
+  core_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || leave_started_ms_ != 0) return;
+    drive({});
   });
-}
-
-Status Agent::commit_local_write(const crdt::DesiredState& delta) {
-  if (auto s = persist_state_now(); !s) return s;
-  broadcast_delta(delta);
-  on_state_changed();
-  return {};
-}
-
-void Agent::merge_remote(const crdt::DesiredState& delta) {
-  if (delta.empty()) return;
-  replica_.merge(delta);
-  schedule_persist();
-  on_state_changed();
 }
 
 void Agent::broadcast_delta(const crdt::DesiredState& delta) {
@@ -82,35 +137,12 @@ std::vector<NodeId> Agent::live_peers() const {
   return out;
 }
 
-void Agent::schedule_anti_entropy() {
-  std::uint64_t now = membership::Transport::mono_ms();
-  std::uint64_t due = anti_entropy_.next_deadline_ms();
-  sync_timer_.expires_after(std::chrono::milliseconds(due > now ? due - now : 0));
-  sync_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || leave_started_ms_ != 0) return;
-    anti_entropy_round();
-    schedule_anti_entropy();
-  });
-}
-
-void Agent::anti_entropy_round() {
-  auto peers = live_peers();
-  auto request = anti_entropy_.poll(membership::Transport::mono_ms(), replica_.state(), peers);
-  // Every member that has not left must have seen a tombstone before it goes (a failed member
-  // may be cut off and come back); the horizon in crdt/config.h bounds the wait.
-  std::vector<NodeId> gc_peers;
-  for (const auto& m : swim_->members())
-    if (m.id.name != config_.name && m.status != membership::MemberStatus::kLeft) gc_peers.push_back(m.id);
-  (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, membership::Transport::wall_ms());
-  if (request) sync_with(request->peer);
-}
-
 // One anti-entropy exchange with `peer`: send our digest, merge what it sends back, then push
 // what it lacks according to the digest it sent with its reply.
 void Agent::sync_with(const NodeId& peer) {
   auto member = swim_->member(peer);
   if (!member) return;
-  Bytes request = encode_sync_digest({NodeId{config_.name}, anti_entropy_.digest(replica_.state())});
+  Bytes request = encode_sync_digest({NodeId{config_.name}, core_->digest()});
   std::string addr = member->addr;
   transport_->send_app_stream(addr, std::move(request), [this, peer, addr](std::optional<Envelope> env) {
     if (!env) return;
@@ -119,17 +151,13 @@ void Agent::sync_with(const NodeId& peer) {
       swim_->count_drop(DropReason::kMalformed);
       return;
     }
-    merge_remote(reply->delta);
-    note_synced();
-    crdt::DesiredState lacking = anti_entropy_.on_digest(peer, reply->digest, replica_.state());
+    node::NodeInput in;
+    in.remote_deltas.push_back(std::move(reply->delta));
+    in.synced = true;
+    drive(std::move(in));
+    crdt::DesiredState lacking = core_->on_peer_digest(peer, reply->digest);
     if (!lacking.empty()) transport_->send_app_stream(addr, encode_sync_push(lacking), nullptr);
   });
-}
-
-void Agent::note_synced() {
-  if (!settle_ || settle_->is_settled()) return;  // every later anti-entropy round: nothing to do
-  settle_->on_synced();
-  on_state_changed();  // check the gate now, not at the next periodic round
 }
 
 std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Envelope& env) {
@@ -139,8 +167,8 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       swim_->count_drop(DropReason::kMalformed);
       return std::nullopt;
     }
-    crdt::DesiredState delta = anti_entropy_.on_digest(digest->from, digest->digest, replica_.state());
-    return encode_sync_reply({std::move(delta), anti_entropy_.digest(replica_.state())});
+    crdt::DesiredState delta = core_->on_peer_digest(digest->from, digest->digest);
+    return encode_sync_reply({std::move(delta), core_->digest()});
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kSyncPush)) {
     auto delta = decode_sync_push(env);
@@ -148,8 +176,10 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       swim_->count_drop(DropReason::kMalformed);
       return std::nullopt;
     }
-    merge_remote(*delta);
-    note_synced();
+    node::NodeInput in;
+    in.remote_deltas.push_back(std::move(*delta));
+    in.synced = true;
+    drive(std::move(in));
     return encode_sync_ack();
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kLogsRequest)) {

@@ -18,7 +18,6 @@ namespace shoal {
 
 namespace {
 
-std::uint64_t now_wall_ms() { return membership::Transport::wall_ms(); }
 
 std::string memory_text(std::uint64_t bytes) {
   char buf[32];
@@ -26,10 +25,9 @@ std::string memory_text(std::uint64_t bytes) {
   return buf;
 }
 
-// Commits a write's delta, or turns its error into the CLI's one-line failure.
-ApiResponse finish_write(Agent& agent, Result<crdt::DesiredState> delta, const std::string& done) {
-  if (!delta) return fail(delta.message());
-  if (auto s = agent.commit_local_write(*delta); !s) return fail("write not persisted: " + s.message());
+// Commits a write (acknowledged once durable), or turns its error into the CLI's one-line failure.
+ApiResponse finish_write(Agent& agent, node::WriteOp op, const std::string& done) {
+  if (auto s = agent.commit_write(std::move(op)); !s) return fail(s.message());
   return ok(done + "\n");
 }
 
@@ -65,23 +63,25 @@ ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
   // The VIP is picked by the creating node and stored with the service (its claim), so it is
   // stable and `service inspect` shows it. Picked even with --network host: another node may
   // run the overlay.
-  const std::uint64_t now = now_wall_ms();
+  const std::uint64_t now = agent.now().wall_ms;
   std::string vip;
   if (crdt::validate_service_name(name).ok()) {
-    auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.replica().state(), name, now);
+    auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.state(), name, now);
     if (picked) vip = to_string(*picked);
   }
-  return finish_write(agent, agent.replica().create_service(now, name, std::move(*spec), vip), name);
+  return finish_write(
+      agent, [&](crdt::Replica& r) { return r.create_service(now, name, std::move(*spec), vip); }, name);
 }
 
 ApiResponse service_update(Agent& agent, const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service update: give exactly one service NAME", 2);
   const std::string& name = f.positional[0];
-  const crdt::Service* current = agent.replica().state().service(name);
+  const crdt::Service* current = agent.state().service(name);
   if (!current) return fail("service update: no service named " + name);
   auto spec = apply_service_flags(current->spec, f, false);
   if (!spec) return fail("service update: " + spec.message(), 2);
-  return finish_write(agent, agent.replica().update_service(now_wall_ms(), name, std::move(*spec)), name);
+  return finish_write(
+      agent, [&](crdt::Replica& r) { return r.update_service(agent.now().wall_ms, name, std::move(*spec)); }, name);
 }
 
 ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
@@ -96,7 +96,9 @@ ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
     if (eq == std::string::npos || eq == 0 || ec != std::errc() || p != last)
       return fail("service scale: '" + arg + "' is not NAME=REPLICAS (e.g. web=3)", 2);
     std::string name = arg.substr(0, eq);
-    auto r = finish_write(agent, agent.replica().scale_service(now_wall_ms(), name, n), name + " scaled to " + std::to_string(n));
+    auto r = finish_write(
+        agent, [&](crdt::Replica& r) { return r.scale_service(agent.now().wall_ms, name, n); },
+        name + " scaled to " + std::to_string(n));
     if (r.exit_code != 0) return r;
     out += r.out;
   }
@@ -106,7 +108,7 @@ ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
 ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
   auto json = want_json(f);
   if (!json) return fail(json.message(), 2);
-  const auto& state = agent.replica().state();
+  const auto& state = agent.state();
   std::size_t nodes = agent.swim().num_alive();
   JsonWriter j;
   j.begin_array();
@@ -131,7 +133,7 @@ ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
   JsonWriter j;
   j.begin_array();
   for (const auto& name : f.positional) {
-    const crdt::Service* svc = agent.replica().state().service(name);
+    const crdt::Service* svc = agent.state().service(name);
     if (!svc) return fail("service inspect: no service named " + name);
     crdt::write_service_json(j, *svc);
   }
@@ -142,14 +144,14 @@ ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
 ApiResponse service_rollback(Agent& agent, const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service rollback: give exactly one service NAME", 2);
   const std::string& name = f.positional[0];
-  return finish_write(agent, agent.replica().rollback_service(now_wall_ms(), name), name);
+  return finish_write(agent, [&](crdt::Replica& r) { return r.rollback_service(agent.now().wall_ms, name); }, name);
 }
 
 ApiResponse service_rm(Agent& agent, const ParsedFlags& f) {
   if (f.positional.empty()) return fail("service rm: give a service NAME", 2);
   std::string out;
   for (const auto& name : f.positional) {
-    auto r = finish_write(agent, agent.replica().remove_service(now_wall_ms(), name), name);
+    auto r = finish_write(agent, [&](crdt::Replica& r) { return r.remove_service(agent.now().wall_ms, name); }, name);
     if (r.exit_code != 0) return r;
     out += r.out;
   }
@@ -180,7 +182,7 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
   if (args.empty()) return fail("node: give ls or update", 2);
   auto f = parse_flags("node " + args[0], {args.begin() + 1, args.end()}, {{"--format", "--availability"}, {}});
   if (!f) return fail(f.message(), 2);
-  const auto& state = agent.replica().state();
+  const auto& state = agent.state();
   if (args[0] == "ls") {
     auto json = want_json(*f);
     if (!json) return fail(json.message(), 2);
@@ -217,8 +219,10 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args) {
     auto node = parse_node_id(f->positional[0]);
     if (!node) return fail("node update: " + node.message(), 2);
     if (!agent.swim().member(*node)) return fail("node update: no node named " + node->name);
-    crdt::DesiredState delta = agent.replica().set_availability(now_wall_ms(), *node, value);
-    return finish_write(agent, delta, node->name);
+    return finish_write(
+        agent,
+        [&](crdt::Replica& r) -> Result<crdt::DesiredState> { return r.set_availability(agent.now().wall_ms, *node, value); },
+        node->name);
   }
   return fail("node: unknown subcommand '" + args[0] + "'", 2);
 }
@@ -228,7 +232,7 @@ ApiResponse cmd_state(Agent& agent, const std::vector<std::string>& args) {
   auto f = parse_flags("state dump", {args.begin() + 1, args.end()}, {{"--format"}, {}});
   if (!f) return fail(f.message(), 2);
   if (f->get("--format", "json") != "json") return fail("state dump: only --format json is supported", 2);
-  return ok(crdt::dump_state_json(agent.replica().state()) + "\n");
+  return ok(crdt::dump_state_json(agent.state()) + "\n");
 }
 
 }  // namespace shoal

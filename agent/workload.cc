@@ -5,8 +5,6 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
-#include "agent/cluster_view.h"
-#include "agent/reconcile.h"
 #include "placement/place.h"
 
 namespace shoal {
@@ -15,18 +13,14 @@ namespace {
 
 using namespace agent_defaults;
 
-std::int64_t wall_now() { return static_cast<std::int64_t>(membership::Transport::wall_ms()); }
+// The runtime's timers (restart delay, health intervals, stop grace) run on monotonic time.
+std::int64_t runtime_ms(const Now& now) { return static_cast<std::int64_t>(now.mono_ms); }
 
-crdt::TaskState to_crdt(runtime::TaskState s) {
-  switch (s) {
-    case runtime::TaskState::kAssigned: return crdt::TaskState::kAssigned;
-    case runtime::TaskState::kStarting: return crdt::TaskState::kStarting;
-    case runtime::TaskState::kRunning: return crdt::TaskState::kRunning;
-    case runtime::TaskState::kHealthy: return crdt::TaskState::kHealthy;
-    case runtime::TaskState::kFailed: return crdt::TaskState::kFailed;
-    case runtime::TaskState::kShutdown: return crdt::TaskState::kShutdown;
-  }
-  return crdt::TaskState::kAssigned;
+// A runtime timestamp (monotonic) as the wall time task status carries: other nodes compare it
+// with their own wall clock (rolling-update monitor windows).
+std::uint64_t wall_of(const Now& now, std::int64_t mono_ms) {
+  const std::uint64_t ago = now.mono_ms > static_cast<std::uint64_t>(mono_ms) ? now.mono_ms - mono_ms : 0;
+  return now.wall_ms > ago ? now.wall_ms - ago : 0;
 }
 
 runtime::RestartPolicySpec::Condition to_runtime(crdt::RestartCondition c) {
@@ -50,7 +44,7 @@ Status Agent::open_runtime() {
   char suffix[20];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(stable_hash(config_.data_dir)));
   rc.cgroup_parent = "shoal-" + config_.name + "-" + suffix;
-  auto rt = runtime::Runtime::open(rc, wall_now());
+  auto rt = runtime::Runtime::open(rc, runtime_ms(now()));
   if (!rt) return make_error("runtime: " + rt.message());
   runtime_ = std::move(*rt);
   for (const auto& notice : runtime_->notices()) log_line("runtime: " + notice);
@@ -89,63 +83,7 @@ runtime::TaskSpec Agent::build_task_spec(const crdt::Service& svc, std::uint32_t
   return t;
 }
 
-void Agent::on_state_changed() {
-  if (reconcile_posted_ || stopping() || !runtime_) return;
-  reconcile_posted_ = true;
-  reconcile_timer_.expires_after(std::chrono::milliseconds(kReconcileCoalesceMs));
-  reconcile_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    reconcile_posted_ = false;
-    reconcile_now();
-  });
-}
-
-void Agent::schedule_periodic_reconcile() {
-  periodic_timer_.expires_after(std::chrono::milliseconds(kReconcileIntervalMs));
-  periodic_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopping()) return;
-    reconcile_now();
-    schedule_periodic_reconcile();
-  });
-}
-
-placement::Assignment Agent::current_assignment() const {
-  auto a = placement::place(placement_input(swim_->members(), replica_.state()));
-  return a ? std::move(*a) : placement::Assignment{};
-}
-
-bool Agent::expects_peers() const {
-  if (!config_.joins.empty()) return true;
-  for (const auto& [runner, task] : replica_.state().all_tasks())
-    if (runner.name != config_.name) return true;
-  return false;
-}
-
-bool Agent::settled() {
-  if (!settle_ || settle_->is_settled()) return true;
-  const std::size_t alive = swim_->num_alive();
-  if (!settle_->settled(membership::Transport::mono_ms(), alive > 0 ? alive - 1 : 0)) return false;
-  if (settle_->why() == SettleGate::Why::kSynced)
-    log_line("in step with the cluster (" + std::to_string(alive) + " members alive): placing tasks");
-  if (settle_->why() == SettleGate::Why::kTimedOut)
-    log_line("no peer synced within " + std::to_string(kSettleTimeoutMs / 1000) +
-             " s: placing tasks on what this node knows");
-  return true;
-}
-
-void Agent::reconcile_now() {
-  if (!runtime_ || stopping()) return;
-  refresh_network();
-  if (!settled()) {  // tasks that outlived the agent keep running; only changes wait
-    poll_runtime();
-    return;
-  }
-  const crdt::DesiredState& state = replica_.state();
-  placement::Assignment assignment = current_assignment();
-  auto plans = plan_services(assignment, state, membership::Transport::wall_ms());
-  std::map<std::string, ServiceOrder> orders;
-  for (const crdt::Service* svc : state.all_services())
-    orders[svc->name].start_first = svc->spec.update.order == crdt::UpdateOrder::kStartFirst;
+std::vector<LocalTask> Agent::local_tasks() const {
   std::vector<LocalTask> local;
   for (const auto& st : runtime_->list()) {
     auto spec = runtime_->spec(st.id);
@@ -153,14 +91,33 @@ void Agent::reconcile_now() {
     if (!spec || !version) continue;
     local.push_back({st.id, spec->service, spec->slot, *version, st.state});
   }
-  ReconcileActions actions = reconcile(NodeId{config_.name}, assignment, plans, orders, local);
-  std::int64_t now = wall_now();
-  for (const auto& id : actions.stop) (void)runtime_->stop(id, -1, now);
-  const std::uint64_t round_started_ms = membership::Transport::mono_ms();
-  bool starts_left = false;
-  for (const auto& s : actions.start) {
-    if (membership::Transport::mono_ms() - round_started_ms >= kStartBudgetMs) {
-      starts_left = true;
+  return local;
+}
+
+placement::Assignment Agent::current_assignment() const {
+  auto a = placement::place(placement_input(swim_->members(), core_->state()));
+  return a ? std::move(*a) : placement::Assignment{};
+}
+
+void Agent::act_on(const node::ReconcileDecision& d, node::NodeInput& next) {
+  if (!runtime_ || stopping()) return;
+  const std::int64_t now_ms = runtime_ms(now());
+  auto changes = runtime_->poll(now_ms);
+  if (!changes.empty()) report_task_changes(changes, next);
+  if (!d.settled) {  // tasks that outlived the agent keep running; only changes wait
+    arm_runtime_timer(now_ms);
+    return;
+  }
+  const crdt::DesiredState& state = core_->state();
+  for (const auto& id : d.actions.stop) (void)runtime_->stop(id, -1, runtime_ms(now()));
+  const std::uint64_t round_started_ms = now().mono_ms;
+  auto start_failed = [&](const StartTask& s, const std::string& error) {
+    next.task_reports.push_back(
+        {crdt::TaskStatus{s.service, s.slot, s.version, TaskState::kFailed, error, "", now().wall_ms}, true});
+  };
+  for (const auto& s : d.actions.start) {
+    if (now().mono_ms - round_started_ms >= kStartBudgetMs) {
+      next.reconcile_soon = true;  // the rest next round, once the event loop had its turn
       break;
     }
     const crdt::Service* svc = state.service(s.service);
@@ -170,92 +127,60 @@ void Agent::reconcile_now() {
       if (!dataplane_->ready()) break;  // no subnet yet: the next round (it comes with membership)
       auto net = dataplane_->attach_task(spec.id);
       if (!net) {
-        report_start_failure(s, net.message());
+        start_failed(s, net.message());
         continue;
       }
       spec.network_namespace = net->netns_path;
       spec.resolv_conf = net->resolv_conf;
     }
-    if (auto st = runtime_->start(spec, wall_now()); !st) {
+    if (auto st = runtime_->start(spec, runtime_ms(now())); !st) {
       if (dataplane_) dataplane_->release_task(spec.id);
-      report_start_failure(s, st.message());
+      start_failed(s, st.message());
     }
   }
-  for (const auto& id : actions.forget) forget_task(id);
-  maybe_make_rollback_durable(plans);
-  poll_runtime();
-  if (starts_left) on_state_changed();  // the rest next round, once the event loop had its turn
+  for (const auto& id : d.actions.forget) forget_task(id, next);
+  arm_runtime_timer(runtime_ms(now()));  // the starts brought new runtime deadlines
 }
 
-void Agent::report_start_failure(const StartTask& s, const std::string& error) {
-  crdt::TaskStatus status{s.service, s.slot, s.version, crdt::TaskState::kFailed, error, "", membership::Transport::wall_ms()};
-  const crdt::TaskStatus* prev = replica_.state().task(NodeId{config_.name}, status.key());
-  if (prev && prev->state == status.state && prev->error == error && prev->spec_version == s.version) return;
-  (void)commit_local_write(replica_.put_task(membership::Transport::wall_ms(), status));
-}
-
-void Agent::forget_task(const std::string& id) {
+void Agent::forget_task(const std::string& id, node::NodeInput& next) {
   auto spec = runtime_->spec(id);
   if (!spec) return;
+  auto version = task_version(id);
   if (!runtime_->forget(id, true)) return;  // still stopping: next round
   if (dataplane_) dataplane_->release_task(id);
-  // Drop its status unless another task of the same slot (a newer version) already reports.
-  crdt::TaskKey key{spec->service, spec->slot};
-  const crdt::TaskStatus* st = replica_.state().task(NodeId{config_.name}, key);
-  if (st && task_version(id) == st->spec_version) {
-    auto delta = replica_.delete_task(membership::Transport::wall_ms(), key);
-    if (delta) (void)commit_local_write(*delta);
-  }
-}
-
-// A rolling update whose failures call for rollback: make it durable by writing the previous
-// spec back (as `shoal service rollback` does). One node does it (the first alive by name), so
-// the cluster does not write the same rollback N times; if it dies, the next one takes over.
-void Agent::maybe_make_rollback_durable(const std::map<std::string, ServicePlan>& plans) {
-  for (const auto& [name, plan] : plans) {
-    if (!plan.update || plan.update->phase != placement::UpdatePhase::kRollingBack) continue;
-    std::string first;
-    for (const auto& m : swim_->members())
-      if (m.status == membership::MemberStatus::kAlive && (first.empty() || m.id.name < first)) first = m.id.name;
-    if (first != config_.name) continue;
-    auto delta = replica_.rollback_service(membership::Transport::wall_ms(), name);
-    if (!delta) continue;
-    log_line("service " + name + ": update failed, rolling back to the previous spec");
-    (void)commit_local_write(*delta);
-  }
+  if (version) next.forgotten.push_back({crdt::TaskKey{spec->service, spec->slot}, *version});
 }
 
 void Agent::poll_runtime() {
   if (!runtime_) return;
-  std::int64_t now = wall_now();
-  auto changes = runtime_->poll(now);
-  if (!changes.empty()) report_task_changes(changes);
+  const std::int64_t now_ms = runtime_ms(now());
+  auto changes = runtime_->poll(now_ms);
+  if (!changes.empty()) {
+    node::NodeInput in;
+    report_task_changes(changes, in);
+    drive(std::move(in));
+  }
+  arm_runtime_timer(now_ms);
+}
+
+void Agent::arm_runtime_timer(std::int64_t now_ms) {
   std::int64_t next = runtime_->next_deadline_ms();
   if (next == runtime::kNever) return;
-  runtime_timer_.expires_after(std::chrono::milliseconds(next > now ? next - now : 0));
+  runtime_timer_.expires_after(std::chrono::milliseconds(next > now_ms ? next - now_ms : 0));
   runtime_timer_.async_wait([this](boost::system::error_code ec) { if (!ec) poll_runtime(); });
 }
 
-void Agent::report_task_changes(const std::vector<runtime::TaskStatus>& changes) {
-  crdt::DesiredState batch;
-  bool any = false;
+void Agent::report_task_changes(const std::vector<runtime::TaskStatus>& changes, node::NodeInput& next) {
   for (const auto& ch : changes) {
     auto spec = runtime_->spec(ch.id);
     auto task_ver = task_version(ch.id);
     if (!spec || !task_ver) continue;
-    std::uint64_t version = *task_ver;
-    crdt::TaskKey key{spec->service, spec->slot};
-    const crdt::TaskStatus* prev = replica_.state().task(NodeId{config_.name}, key);
-    // A retiring old-version task must not overwrite the status of the slot's new task.
-    if (prev && prev->spec_version > version) continue;
     std::string address = dataplane_ ? dataplane_->address_of(ch.id) : std::string();
-    crdt::TaskStatus st{spec->service, spec->slot, version, to_crdt(ch.state), ch.error, address,
-                        static_cast<std::uint64_t>(ch.since_ms)};
-    batch.merge(replica_.put_task(membership::Transport::wall_ms(), st));
-    any = true;
+    next.task_reports.push_back({crdt::TaskStatus{spec->service, spec->slot, *task_ver, ch.state, ch.error, address,
+                                                  wall_of(now(), ch.since_ms)},
+                                 false});
   }
-  if (any) (void)commit_local_write(batch);
-  on_state_changed();
+  next.reconcile_soon = true;  // a task changed: reconcile (level-triggered)
 }
 
 void Agent::watch_children() {
@@ -269,8 +194,8 @@ void Agent::watch_children() {
 // Graceful stop: every task stops (nothing left behind), then the node leaves.
 void Agent::stop_workload_then_leave() {
   if (!runtime_) return begin_leave();
-  stop_started_ms_ = membership::Transport::mono_ms();
-  runtime_->stop_all(-1, wall_now());
+  stop_started_ms_ = now().mono_ms;
+  runtime_->stop_all(-1, runtime_ms(now()));
   wait_for_tasks_then_leave();
 }
 
@@ -279,7 +204,7 @@ void Agent::wait_for_tasks_then_leave() {
   bool all_done = true;
   for (const auto& st : runtime_->list())
     if (!runtime::is_terminal(st.state)) all_done = false;
-  if (all_done || membership::Transport::mono_ms() - stop_started_ms_ > kStopTasksMaxWaitMs) {
+  if (all_done || now().mono_ms - stop_started_ms_ > kStopTasksMaxWaitMs) {
     for (const auto& st : runtime_->list()) {
       (void)runtime_->forget(st.id, false);
       if (dataplane_) dataplane_->release_task(st.id);

@@ -17,8 +17,7 @@ struct PsRow {
   std::uint64_t version = 0, since_ms = 0;
 };
 
-std::string age(std::uint64_t since_ms) {
-  std::uint64_t now = membership::Transport::wall_ms();
+std::string age(std::uint64_t now, std::uint64_t since_ms) {
   std::uint64_t s = now > since_ms ? (now - since_ms) / 1000 : 0;
   if (s < 60) return std::to_string(s) + " seconds ago";
   if (s < 3600) return std::to_string(s / 60) + " minutes ago";
@@ -89,9 +88,9 @@ ApiResponse Agent::service_ps(const ParsedFlags& f) {
   if (f.positional.empty()) return fail("service ps: give a service NAME", 2);
   auto json = want_json(f);
   if (!json) return fail(json.message(), 2);
-  const auto& state = replica_.state();
+  const auto& state = core_->state();
   placement::Assignment a = current_assignment();
-  auto plans = plan_services(a, state, membership::Transport::wall_ms());
+  auto plans = plan_services(a, state, now().wall_ms);
   JsonWriter j;
   j.begin_array();
   std::vector<std::vector<std::string>> table{{"ID", "NAME", "NODE", "DESIRED", "CURRENT STATE", "ERROR"}};
@@ -101,7 +100,7 @@ ApiResponse Agent::service_ps(const ParsedFlags& f) {
       j.begin_object().field("id", r.id).field("service", r.service).field("slot", static_cast<std::uint64_t>(r.slot))
           .field("node", r.node).field("desired", r.desired).field("state", r.state).field("error", r.error)
           .field("version", r.version).field("since_ms", r.since_ms).end_object();
-      std::string current = r.state + (r.since_ms ? " " + age(r.since_ms) : "");
+      std::string current = r.state + (r.since_ms ? " " + age(now().wall_ms, r.since_ms) : "");
       table.push_back({r.id, r.service + "." + std::to_string(r.slot), r.node.empty() ? "-" : r.node, r.desired,
                        current, r.error.empty() ? "" : "\"" + r.error + "\""});
     }
@@ -115,7 +114,7 @@ ApiResponse Agent::service_ps(const ParsedFlags& f) {
 ApiResponse Agent::service_progress(const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service progress: give a service NAME", 2);
   const std::string& name = f.positional[0];
-  const auto& state = replica_.state();
+  const auto& state = core_->state();
   const crdt::Service* svc = state.service(name);
   JsonWriter j;
   if (!svc) {
@@ -123,7 +122,7 @@ ApiResponse Agent::service_progress(const ParsedFlags& f) {
     return ok(j.str() + "\n");
   }
   placement::Assignment a = current_assignment();
-  auto plans = plan_services(a, state, membership::Transport::wall_ms());
+  auto plans = plan_services(a, state, now().wall_ms);
   std::uint64_t desired = 0, ready = 0, pending = 0;
   std::string first_error;
   for (const PsRow& r : ps_rows(state, a, plans, name)) {

@@ -3,16 +3,8 @@
 namespace shoal::crdt {
 
 AntiEntropy::AntiEntropy(CrdtConfig config, std::uint64_t seed, std::uint64_t now_ms)
-    : config_(config), rng_state_(seed), next_round_ms_(now_ms + config.anti_entropy_interval_ms) {
+    : config_(config), rng_(seed), next_round_ms_(now_ms + config.anti_entropy_interval_ms) {
   SHOAL_ASSERT(config_.anti_entropy_interval_ms > 0);
-}
-
-// splitmix64: tiny, and the same numbers on every platform (std distributions are not).
-std::uint64_t AntiEntropy::next_random() {
-  std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
 }
 
 std::optional<SyncRequest> AntiEntropy::poll(std::uint64_t now_ms, const DesiredState& mine,
@@ -20,7 +12,7 @@ std::optional<SyncRequest> AntiEntropy::poll(std::uint64_t now_ms, const Desired
   if (now_ms < next_round_ms_) return std::nullopt;
   next_round_ms_ = now_ms + config_.anti_entropy_interval_ms;
   if (live_peers.empty()) return std::nullopt;
-  const NodeId& peer = live_peers[next_random() % live_peers.size()];
+  const NodeId& peer = live_peers[rng_.below(live_peers.size())];
   return SyncRequest{peer, digest(mine)};
 }
 

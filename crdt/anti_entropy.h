@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/rng.h"
 #include "crdt/config.h"
 #include "crdt/digest.h"
 #include "crdt/tombstone_gc.h"
@@ -53,10 +54,8 @@ class AntiEntropy {
   void forget(const NodeId& peer) { peer_seen_.erase(peer); }
 
  private:
-  std::uint64_t next_random();
-
   CrdtConfig config_;
-  std::uint64_t rng_state_;
+  Rng rng_;
   std::uint64_t next_round_ms_;
   std::map<NodeId, CausalContext> peer_seen_;
 };

@@ -6,27 +6,6 @@
 
 namespace shoal::crdt {
 
-const char* to_string(Availability v) {
-  switch (v) {
-    case Availability::kActive: return "active";
-    case Availability::kPause: return "pause";
-    case Availability::kDrain: return "drain";
-  }
-  return "unknown";
-}
-
-const char* to_string(TaskState v) {
-  switch (v) {
-    case TaskState::kAssigned: return "assigned";
-    case TaskState::kStarting: return "starting";
-    case TaskState::kRunning: return "running";
-    case TaskState::kHealthy: return "healthy";
-    case TaskState::kFailed: return "failed";
-    case TaskState::kShutdown: return "shutdown";
-  }
-  return "unknown";
-}
-
 void DesiredState::merge(const DesiredState& delta) {
   seen.merge(delta.seen);
   services.merge(delta.services);

@@ -25,11 +25,8 @@
 
 namespace shoal::crdt {
 
-enum class Availability : std::uint8_t { kActive, kPause, kDrain };
-enum class TaskState : std::uint8_t { kAssigned, kStarting, kRunning, kHealthy, kFailed, kShutdown };
-
-const char* to_string(Availability v);
-const char* to_string(TaskState v);
+using shoal::Availability;  // common/vocabulary.h
+using shoal::TaskState;
 
 // A task is slot `slot` of service `service` (global services: slot 0 on each node).
 struct TaskKey {

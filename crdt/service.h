@@ -11,13 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "common/vocabulary.h"
+
 namespace shoal::crdt {
 
 enum class Driver : std::uint8_t { kProcess, kOci };
-enum class ServiceMode : std::uint8_t { kReplicated, kGlobal };
-enum class FailureAction : std::uint8_t { kPause, kContinue, kRollback };
-enum class UpdateOrder : std::uint8_t { kStopFirst, kStartFirst };
-enum class ConstraintOp : std::uint8_t { kEq, kNe };
+// Shared with placement, runtime and the node core: defined once in common/vocabulary.h.
+using shoal::ConstraintOp;
+using shoal::FailureAction;
+using shoal::ServiceMode;
+using shoal::UpdateOrder;
+using shoal::to_string;
 enum class PortProtocol : std::uint8_t { kTcp, kUdp };
 enum class RestartCondition : std::uint8_t { kOnFailure, kAny, kNone };
 
@@ -121,10 +125,6 @@ struct Service {
 };
 
 const char* to_string(Driver v);
-const char* to_string(ServiceMode v);
-const char* to_string(FailureAction v);
-const char* to_string(UpdateOrder v);
-const char* to_string(ConstraintOp v);
 const char* to_string(PortProtocol v);
 const char* to_string(RestartCondition v);
 

@@ -11,7 +11,7 @@
 #include "membership/awareness.h"
 #include "membership/broadcast_queue.h"
 #include "membership/messages.h"
-#include "membership/rng.h"
+#include "common/rng.h"
 #include "membership/suspicion.h"
 
 namespace shoal::membership {

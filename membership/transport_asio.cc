@@ -92,6 +92,7 @@ struct Transport::Impl {
   asio::io_context& io;
   Swim& swim;
   Keyring& keyring;
+  const Clock& clock;
   Transport* owner;
   udp::socket udp_socket;
   tcp::acceptor acceptor;
@@ -101,8 +102,8 @@ struct Transport::Impl {
   std::array<std::uint8_t, 65536> rx{};
   bool stopped = false;
 
-  Impl(asio::io_context& io_, Swim& s, Keyring& k, Transport* o)
-      : io(io_), swim(s), keyring(k), owner(o), udp_socket(io_), acceptor(io_), timer(io_) {}
+  Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
+      : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_) {}
 
   // Opens and replay-checks a sealed packet; counts the reason when it is dropped.
   std::optional<Bytes> unseal(const std::uint8_t* data, std::size_t size) {
@@ -112,7 +113,7 @@ struct Transport::Impl {
       swim.count_drop(why);
       return std::nullopt;
     }
-    if (!replay.accept(opened->nonce, opened->sent_ms, Transport::wall_ms())) {
+    if (!replay.accept(opened->nonce, opened->sent_ms, clock.now().wall_ms)) {
       swim.count_drop(DropReason::kReplayed);
       return std::nullopt;
     }
@@ -126,7 +127,7 @@ struct Transport::Impl {
         if (n > swim.config().udp_payload_max_bytes) {
           swim.count_drop(DropReason::kOversized);
         } else if (auto plain = unseal(rx.data(), n)) {
-          swim.handle_packet(Transport::mono_ms(), addr_string(sender.address(), sender.port()),
+          swim.handle_packet(clock.now().mono_ms, addr_string(sender.address(), sender.port()),
                              plain->data(), plain->size());
           owner->pump();
         }
@@ -156,7 +157,7 @@ struct Transport::Impl {
       if (!plain) return self->finish();
       auto reply = dispatch_stream(self->peer, *plain);
       if (!reply) return self->finish();
-      self->write_then(framed(keyring.seal(*reply, Transport::wall_ms())), nullptr);
+      self->write_then(framed(keyring.seal(*reply, clock.now().wall_ms)), nullptr);
     };
     ex->arm_deadline();
     ex->read_frame();
@@ -173,7 +174,7 @@ struct Transport::Impl {
       }
       return owner->on_app_stream_(peer, *env);
     }
-    auto reply = swim.handle_stream(Transport::mono_ms(), peer, plain.data(), plain.size());
+    auto reply = swim.handle_stream(clock.now().mono_ms, peer, plain.data(), plain.size());
     owner->pump();
     return reply;
   }
@@ -181,7 +182,7 @@ struct Transport::Impl {
   void send_reliable(const std::string& to, const Bytes& payload) {
     send_stream(to, payload, [this, to](std::optional<Bytes> reply) {
       if (!reply) return;
-      (void)swim.handle_stream(Transport::mono_ms(), to, reply->data(), reply->size());
+      (void)swim.handle_stream(clock.now().mono_ms, to, reply->data(), reply->size());
       owner->pump();
     });
   }
@@ -205,7 +206,7 @@ struct Transport::Impl {
       self->finish();
     };
     ex->on_unanswered = [done] { done(std::nullopt); };
-    Bytes sealed = framed(keyring.seal(payload, Transport::wall_ms()));
+    Bytes sealed = framed(keyring.seal(payload, clock.now().wall_ms));
     ex->arm_deadline();
     ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
       if (cec) return ex->finish();
@@ -220,26 +221,26 @@ struct Transport::Impl {
     auto addr = asio::ip::make_address(to.substr(0, colon), ec);
     if (ec) return;
     auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
-    Bytes sealed = keyring.seal(payload, Transport::wall_ms());  // UDP: fire and forget
+    Bytes sealed = keyring.seal(payload, clock.now().wall_ms);  // UDP: fire and forget
     udp_socket.send_to(asio::buffer(sealed), udp::endpoint(addr, port), 0, ec);  // non-blocking in practice: UDP
   }
 
   void arm_timer() {
     if (stopped) return;
     std::uint64_t deadline = swim.next_deadline_ms();
-    std::uint64_t now = Transport::mono_ms();
+    std::uint64_t now = clock.now().mono_ms;
     std::uint64_t wait = deadline > now ? deadline - now : 0;
     timer.expires_after(std::chrono::milliseconds(wait));
     timer.async_wait([this](boost::system::error_code ec) {
       if (ec || stopped) return;
-      swim.tick(Transport::mono_ms());
+      swim.tick(clock.now().mono_ms);
       owner->pump();
     });
   }
 };
 
-Transport::Transport(asio::io_context& io, Swim& swim, Keyring& keyring)
-    : impl_(std::make_unique<Impl>(io, swim, keyring, this)) {}
+Transport::Transport(asio::io_context& io, Swim& swim, Keyring& keyring, const Clock& clock)
+    : impl_(std::make_unique<Impl>(io, swim, keyring, clock, this)) {}
 
 Transport::~Transport() { stop(); }
 
@@ -295,16 +296,6 @@ void Transport::pump() {
   auto user = impl_->swim.take_user_payloads();
   if (!user.empty() && on_user_) on_user_(std::move(user));
   impl_->arm_timer();
-}
-
-std::uint64_t Transport::mono_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-std::uint64_t Transport::wall_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 }  // namespace shoal::membership

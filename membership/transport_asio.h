@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/keyring.h"
 #include "common/replay_filter.h"
 #include "common/result.h"
@@ -38,7 +39,9 @@ class Transport {
   using AppStreamHandler = std::function<std::optional<Bytes>(const std::string& from, const Envelope&)>;
   using ReplyHandler = std::function<void(std::optional<Envelope>)>;
 
-  Transport(boost::asio::io_context& io, Swim& swim, Keyring& keyring);
+  // `clock` (kept by reference, outlives the transport): mono_ms drives the SWIM core, wall_ms
+  // only the seal timestamp and the replay window.
+  Transport(boost::asio::io_context& io, Swim& swim, Keyring& keyring, const Clock& clock);
   ~Transport();
 
   // Binds UDP and TCP on ip:port. Call before start().
@@ -58,11 +61,6 @@ class Transport {
   // Sends what the core queued, delivers its events, re-arms the timer. Call after driving the
   // core from outside (join, leave, broadcast_user, update_meta).
   void pump();
-
-  // Monotonic milliseconds: the core's clock.
-  static std::uint64_t mono_ms();
-  // Wall-clock milliseconds: only for the seal timestamp / replay window, never for the core.
-  static std::uint64_t wall_ms();
 
  private:
   struct Impl;

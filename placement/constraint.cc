@@ -16,10 +16,10 @@ std::string_view trim(std::string_view s) {
 Result<Constraint> parse_constraint(std::string_view text) {
   Constraint c;
   std::size_t at = text.find("==");
-  c.op = ConstraintOp::kEqual;
+  c.op = ConstraintOp::kEq;
   if (std::size_t ne = text.find("!="); ne != std::string_view::npos && (at == std::string_view::npos || ne < at)) {
     at = ne;
-    c.op = ConstraintOp::kNotEqual;
+    c.op = ConstraintOp::kNe;
   }
   if (at == std::string_view::npos)
     return make_error("constraint '" + std::string(text) +
@@ -39,7 +39,7 @@ Result<Constraint> parse_constraint(std::string_view text) {
 bool satisfies(const std::map<std::string, std::string>& labels, const Constraint& c) {
   auto it = labels.find(c.key);
   bool equal = it != labels.end() && it->second == c.value;
-  return c.op == ConstraintOp::kEqual ? equal : !equal;
+  return c.op == ConstraintOp::kEq ? equal : !equal;
 }
 
 bool satisfies_all(const std::map<std::string, std::string>& labels,
@@ -50,7 +50,7 @@ bool satisfies_all(const std::map<std::string, std::string>& labels,
 }
 
 std::string describe(const Constraint& c) {
-  return std::string(kPrefix) + c.key + (c.op == ConstraintOp::kEqual ? "==" : "!=") + c.value;
+  return std::string(kPrefix) + c.key + (c.op == ConstraintOp::kEq ? "==" : "!=") + c.value;
 }
 
 }  // namespace shoal::placement

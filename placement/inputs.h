@@ -11,15 +11,14 @@
 #include <vector>
 
 #include "common/node_id.h"
+#include "common/vocabulary.h"
 
 namespace shoal::placement {
 
-// Operator-set availability of a node (`shoal node update --availability`).
-enum class Availability : std::uint8_t {
-  kActive,  // takes new tasks
-  kPause,   // keeps the tasks it runs, takes no new ones
-  kDrain,   // runs nothing: its tasks are placed elsewhere
-};
+// Shared with the crdt schema and the node core: defined once in common/vocabulary.h.
+using shoal::Availability;
+using shoal::ConstraintOp;
+using shoal::ServiceMode;
 
 struct Node {
   NodeId id;
@@ -30,22 +29,15 @@ struct Node {
   std::uint64_t memory_bytes = 0;                      // schedulable memory
 };
 
-enum class ConstraintOp : std::uint8_t { kEqual, kNotEqual };
-
 // `node.labels.KEY==VALUE` or `node.labels.KEY!=VALUE`. A node without the label fails `==`
 // and passes `!=` (as in Docker Swarm), so `zone!=b` also admits unlabelled nodes.
 struct Constraint {
   std::string key;
-  ConstraintOp op = ConstraintOp::kEqual;
+  ConstraintOp op = ConstraintOp::kEq;
   std::string value;
 
   auto operator<=>(const Constraint&) const = default;
   bool operator==(const Constraint&) const = default;
-};
-
-enum class ServiceMode : std::uint8_t {
-  kReplicated,  // `replicas` slots, placed by hashing
-  kGlobal,      // one task on every eligible node
 };
 
 struct Service {

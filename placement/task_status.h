@@ -6,17 +6,11 @@
 #include <string>
 
 #include "common/node_id.h"
+#include "common/vocabulary.h"
 
 namespace shoal::placement {
 
-enum class TaskState : std::uint8_t {
-  kAssigned,  // the node took the slot, nothing started yet
-  kStarting,  // process/container starting
-  kRunning,   // running, health not yet confirmed (or no health check configured yet)
-  kHealthy,   // health check passes (a task without a health check reports healthy once running)
-  kFailed,    // exited or failed its health check
-  kShutdown,  // stopped on purpose (replaced, scaled down, node draining)
-};
+using shoal::TaskState;  // common/vocabulary.h
 
 struct TaskStatus {
   std::string service;

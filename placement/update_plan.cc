@@ -27,8 +27,6 @@ struct SlotView {
   std::uint64_t live_version = 0;  // version of a live task not on the target; 0 = none
 };
 
-bool is_live(TaskState s) { return s != TaskState::kFailed && s != TaskState::kShutdown; }
-
 // Status of the service's tasks by (slot, node name); for each, the latest report per version.
 using StatusIndex = std::map<std::pair<std::uint32_t, std::string_view>, std::vector<const TaskStatus*>>;
 
@@ -53,7 +51,7 @@ SlotView view_slot(std::uint32_t slot, const NodeId& node, const StatusIndex& in
   for (const TaskStatus* t : it->second) {
     if (t->spec_version == target) {
       if (!on_target || later(on_target, t)) on_target = t;
-    } else if (is_live(t->state) && (!live_other || later(live_other, t))) {
+    } else if (!is_terminal(t->state) && (!live_other || later(live_other, t))) {
       live_other = t;
     }
   }

@@ -29,11 +29,8 @@
 
 namespace shoal::placement {
 
-enum class FailureAction : std::uint8_t { kPause, kRollback, kContinue };
-enum class UpdateOrder : std::uint8_t {
-  kStopFirst,   // stop the old task, then start the new one (never two copies of a slot)
-  kStartFirst,  // start the new task, stop the old one once the new one is healthy
-};
+using shoal::FailureAction;  // common/vocabulary.h
+using shoal::UpdateOrder;
 
 // Carried by the new spec (`shoal service update --update-parallelism ...`). Defaults are
 // Docker Swarm's, which operators already know.

@@ -2,18 +2,6 @@
 
 namespace shoal::runtime {
 
-const char* task_state_name(TaskState state) {
-  switch (state) {
-    case TaskState::kAssigned: return "assigned";
-    case TaskState::kStarting: return "starting";
-    case TaskState::kRunning: return "running";
-    case TaskState::kHealthy: return "healthy";
-    case TaskState::kFailed: return "failed";
-    case TaskState::kShutdown: return "shutdown";
-  }
-  return "unknown";
-}
-
 std::string describe_exit(const ExitInfo& exit) {
   if (exit.oom_killed) return "OOM-killed (exceeded its memory limit)";
   if (!exit.known) return "exited (status unknown: the task was adopted after an agent restart)";

@@ -1,30 +1,17 @@
-// A task's observed state as the runtime reports it (written back to the CRDT by the agent).
-// The lifecycle is a small DAG; restarts go back from `failed` to `starting`:
-//   assigned -> starting -> running -> healthy -> (failed | shutdown)
-// `healthy` is reached only after a health check passes, or right at `running` if the task has
-// no check. `shutdown` means stopped on request (or exited and not restarted with condition none
-// and exit 0); `failed` means it exited on its own, was OOM-killed, or failed its health check.
+// How a task ended and what the runtime reports about it. The states themselves are
+// shoal::TaskState (common/vocabulary.h), shared with the CRDT and placement.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "common/vocabulary.h"
+
 namespace shoal::runtime {
 
-enum class TaskState : std::uint8_t {
-  kAssigned = 0,
-  kStarting = 1,
-  kRunning = 2,
-  kHealthy = 3,
-  kFailed = 4,
-  kShutdown = 5,
-};
-
-const char* task_state_name(TaskState state);
-
-// true for states a task does not leave without a new start (or a restart).
-inline bool is_terminal(TaskState s) { return s == TaskState::kFailed || s == TaskState::kShutdown; }
+using shoal::TaskState;  // common/vocabulary.h
+using shoal::is_terminal;
 
 // How a task's main process ended. Through the pid-1 shim of a pid namespace, death by signal N
 // arrives as exit code 128+N (the shell convention); `signal` is filled in either way.

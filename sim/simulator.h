@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "membership/rng.h"
+#include "common/rng.h"
 #include "membership/swim.h"
 #include "sim/faults.h"
 
@@ -94,7 +94,7 @@ class Simulator {
   std::uint64_t trace_hash() const { return trace_hash_; }
   const NetStats& net() const { return net_; }
   std::uint64_t seed() const { return options_.seed; }
-  membership::Rng& rng() { return rng_; }  // for scenario choices driven by the same seed
+  Rng& rng() { return rng_; }  // for scenario choices driven by the same seed
 
  private:
   struct Node {
@@ -128,7 +128,7 @@ class Simulator {
   void record_trace(const Pending& e);
 
   SimOptions options_;
-  membership::Rng rng_;
+  Rng rng_;
   std::uint64_t now_us_;
   std::uint64_t next_seq_ = 0;
   std::vector<Node> nodes_;

@@ -71,9 +71,9 @@ PlacementInput make_cluster(std::size_t nodes, std::size_t services, std::uint32
     s.memory_bytes = (64 * kMiB) << ((h >> 8) % 3);  // 64, 128 or 256 MiB
     static const char* kZones[] = {"a", "b", "c"};
     switch ((h >> 16) % 10) {  // 60% free, 10% each of four constraint kinds
-      case 0: s.constraints.push_back({"zone", ConstraintOp::kEqual, kZones[(h >> 24) % 3]}); break;
-      case 1: s.constraints.push_back({"zone", ConstraintOp::kNotEqual, kZones[(h >> 24) % 3]}); break;
-      case 2: s.constraints.push_back({"disk", ConstraintOp::kEqual, "ssd"}); break;
+      case 0: s.constraints.push_back({"zone", ConstraintOp::kEq, kZones[(h >> 24) % 3]}); break;
+      case 1: s.constraints.push_back({"zone", ConstraintOp::kNe, kZones[(h >> 24) % 3]}); break;
+      case 2: s.constraints.push_back({"disk", ConstraintOp::kEq, "ssd"}); break;
       case 3: s.spread_label = "zone"; break;
       default: break;
     }

@@ -12,11 +12,11 @@ TEST(Constraint, ParsesEqualAndNotEqual) {
   Result<Constraint> eq = parse_constraint("node.labels.zone==b");
   ASSERT_TRUE(eq.ok()) << eq.message();
   EXPECT_EQ(eq->key, "zone");
-  EXPECT_EQ(eq->op, ConstraintOp::kEqual);
+  EXPECT_EQ(eq->op, ConstraintOp::kEq);
   EXPECT_EQ(eq->value, "b");
   Result<Constraint> ne = parse_constraint("node.labels.disk != hdd");
   ASSERT_TRUE(ne.ok()) << ne.message();
-  EXPECT_EQ(ne->op, ConstraintOp::kNotEqual);
+  EXPECT_EQ(ne->op, ConstraintOp::kNe);
   EXPECT_EQ(ne->value, "hdd");
 }
 
@@ -30,16 +30,16 @@ TEST(Constraint, RejectsMalformedTextWithAHint) {
 
 TEST(Constraint, MissingLabelFailsEqualAndPassesNotEqual) {
   std::map<std::string, std::string> labels{{"zone", "a"}};
-  EXPECT_TRUE(satisfies(labels, {"zone", ConstraintOp::kEqual, "a"}));
-  EXPECT_FALSE(satisfies(labels, {"zone", ConstraintOp::kEqual, "b"}));
-  EXPECT_FALSE(satisfies(labels, {"disk", ConstraintOp::kEqual, "ssd"}));
-  EXPECT_TRUE(satisfies(labels, {"disk", ConstraintOp::kNotEqual, "ssd"}));
-  EXPECT_FALSE(satisfies(labels, {"zone", ConstraintOp::kNotEqual, "a"}));
+  EXPECT_TRUE(satisfies(labels, {"zone", ConstraintOp::kEq, "a"}));
+  EXPECT_FALSE(satisfies(labels, {"zone", ConstraintOp::kEq, "b"}));
+  EXPECT_FALSE(satisfies(labels, {"disk", ConstraintOp::kEq, "ssd"}));
+  EXPECT_TRUE(satisfies(labels, {"disk", ConstraintOp::kNe, "ssd"}));
+  EXPECT_FALSE(satisfies(labels, {"zone", ConstraintOp::kNe, "a"}));
 }
 
 RC_GTEST_PROP(Constraint, DescribeParsesBack, ()) {
   auto word = rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::elementOf(std::string("abcxyz09-_."))));
-  Constraint c{*word, *rc::gen::element(ConstraintOp::kEqual, ConstraintOp::kNotEqual), *word};
+  Constraint c{*word, *rc::gen::element(ConstraintOp::kEq, ConstraintOp::kNe), *word};
   Result<Constraint> back = parse_constraint(describe(c));
   RC_ASSERT(back.ok());
   RC_ASSERT(*back == c);

@@ -67,11 +67,11 @@ rc::Gen<Service> gen_service(std::size_t i) {
         Service s = service("s" + std::to_string(i), replicas, 100ull * cpu, 128 * kMiB * mem);
         s.mode = mode == 0 ? ServiceMode::kGlobal : ServiceMode::kReplicated;
         std::string z(1, static_cast<char>('a' + zone));
-        if (kind == 1) s.constraints.push_back({"zone", ConstraintOp::kEqual, z});
-        if (kind == 2) s.constraints.push_back({"zone", ConstraintOp::kNotEqual, z});
-        if (kind == 3) s.constraints.push_back({"disk", ConstraintOp::kEqual, "ssd"});
+        if (kind == 1) s.constraints.push_back({"zone", ConstraintOp::kEq, z});
+        if (kind == 2) s.constraints.push_back({"zone", ConstraintOp::kNe, z});
+        if (kind == 3) s.constraints.push_back({"disk", ConstraintOp::kEq, "ssd"});
         if (kind == 4) s.spread_label = "zone";
-        if (kind == 5) s.constraints.push_back({"zone", ConstraintOp::kEqual, "nowhere"});
+        if (kind == 5) s.constraints.push_back({"zone", ConstraintOp::kEq, "nowhere"});
         return s;
       },
       rc::gen::weightedElement<int>({{1, 0}, {6, 1}}), rc::gen::inRange<std::uint32_t>(0, 25),
@@ -465,8 +465,8 @@ PlacementInput roomy_cluster() {
     Service s = service("s" + std::to_string(i), *rc::gen::inRange<std::uint32_t>(0, 40), 10, kMiB);
     std::string z(1, static_cast<char>('a' + *rc::gen::inRange(0, 3)));
     switch (*rc::gen::inRange(0, 4)) {
-      case 1: s.constraints.push_back({"zone", ConstraintOp::kEqual, z}); break;
-      case 2: s.constraints.push_back({"zone", ConstraintOp::kNotEqual, z}); break;
+      case 1: s.constraints.push_back({"zone", ConstraintOp::kEq, z}); break;
+      case 2: s.constraints.push_back({"zone", ConstraintOp::kNe, z}); break;
       case 3: s.spread_label = "zone"; break;
       default: break;
     }
@@ -820,7 +820,7 @@ TEST(Place, ReasonNamesTheConstraintNoNodeMeets) {
   PlacementInput in;
   in.nodes.push_back(node("n0", "a"));
   Service s = service("db", 2);
-  s.constraints.push_back({"zone", ConstraintOp::kEqual, "b"});
+  s.constraints.push_back({"zone", ConstraintOp::kEq, "b"});
   in.services.push_back(s);
   Assignment a = must_place(in);
   ASSERT_EQ(a.unplaced.size(), 2u);
@@ -863,7 +863,7 @@ TEST(Place, CapYieldsWhenConstraintsLeaveFewNodes) {
   PlacementInput in;
   for (int i = 0; i < 10; ++i) in.nodes.push_back(node("n" + std::to_string(i), i < 2 ? "b" : "a"));
   Service s = service("pinned", 20);
-  s.constraints.push_back({"zone", ConstraintOp::kEqual, "b"});
+  s.constraints.push_back({"zone", ConstraintOp::kEq, "b"});
   in.services.push_back(s);
   Assignment a = must_place(in);
   EXPECT_EQ(a.tasks.size(), 20u);

@@ -178,7 +178,7 @@ DesiredState comparable(const DesiredState& s, bool gc) {
 
 const std::array<const char*, 5> kServiceNames = {"web", "db", "cache", "api", "queue"};
 
-crdt::ServiceSpec random_spec(membership::Rng& rng) {
+crdt::ServiceSpec random_spec(Rng& rng) {
   crdt::ServiceSpec spec;
   spec.task.command = "/usr/bin/app";
   spec.task.args = {"--build=" + std::to_string(rng.below(1000))};
@@ -188,7 +188,7 @@ crdt::ServiceSpec random_spec(membership::Rng& rng) {
 
 // One random user write on `node`, as the agent's commands issue them. Some fail (scale of a
 // service this node does not see, rollback without a previous spec): those are not acknowledged.
-Result<DesiredState> random_write(CrdtCluster& cluster, NodeIndex node, std::size_t n, membership::Rng& rng) {
+Result<DesiredState> random_write(CrdtCluster& cluster, NodeIndex node, std::size_t n, Rng& rng) {
   const std::uint64_t kind = rng.below(100);
   if (kind < 45) {
     const std::string name = kServiceNames[rng.below(kServiceNames.size())];
@@ -257,7 +257,7 @@ struct Outcome {
 
 // Every scenario parameter comes from `seed`.
 Outcome run_scenario(std::uint64_t seed, Shape shape, const Bound& bound) {
-  membership::Rng params(seed);
+  Rng params(seed);
   Outcome out;
   out.n = 10 + params.below(11);
   const std::array<double, 3> losses = {0.0, 0.05, 0.10};

@@ -1,4 +1,4 @@
-#include "agent/reconcile.h"
+#include "node/reconcile.h"
 
 #include <charconv>
 #include <set>
@@ -6,11 +6,6 @@
 namespace shoal {
 
 namespace {
-
-bool is_live(runtime::TaskState s) {
-  return s == runtime::TaskState::kAssigned || s == runtime::TaskState::kStarting ||
-         s == runtime::TaskState::kRunning || s == runtime::TaskState::kHealthy;
-}
 
 using SlotKey = std::pair<std::string, std::uint32_t>;
 
@@ -37,14 +32,14 @@ void reconcile_slot(const SlotKey& key, std::uint64_t want, bool start_first,
   bool others_live = false;
   for (const LocalTask* t : tasks) {
     if (t->version == want) current = t;
-    else if (is_live(t->state)) others_live = true;
+    else if (!is_terminal(t->state)) others_live = true;
   }
   // A failed task of the wanted version stays: the runtime's restart policy owns its retries.
   bool have_current = current && current->state != runtime::TaskState::kShutdown;
   bool current_healthy = current && current->state == runtime::TaskState::kHealthy;
   for (const LocalTask* t : tasks) {
     if (t == current) continue;
-    if (is_live(t->state)) {
+    if (!is_terminal(t->state)) {
       // stop-first: make room before starting; start-first: only once the new one is healthy.
       if (!start_first || current_healthy) out.stop.push_back(t->id);
     } else {
@@ -86,7 +81,7 @@ ReconcileActions reconcile(const NodeId& self, const placement::Assignment& assi
   for (const auto& [key, tasks] : by_slot) {
     if (owned.count(key)) continue;
     for (const LocalTask* t : tasks) {  // slot moved away, scaled down, drained or removed
-      if (is_live(t->state)) out.stop.push_back(t->id);
+      if (!is_terminal(t->state)) out.stop.push_back(t->id);
       else out.forget.push_back(t->id);
     }
   }

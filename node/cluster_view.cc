@@ -1,29 +1,8 @@
-#include "agent/cluster_view.h"
+#include "node/cluster_view.h"
 
 namespace shoal {
 
 namespace {
-
-placement::Availability to_placement(crdt::Availability a) {
-  switch (a) {
-    case crdt::Availability::kPause: return placement::Availability::kPause;
-    case crdt::Availability::kDrain: return placement::Availability::kDrain;
-    case crdt::Availability::kActive: break;
-  }
-  return placement::Availability::kActive;
-}
-
-placement::TaskState to_placement(crdt::TaskState s) {
-  switch (s) {
-    case crdt::TaskState::kAssigned: return placement::TaskState::kAssigned;
-    case crdt::TaskState::kStarting: return placement::TaskState::kStarting;
-    case crdt::TaskState::kRunning: return placement::TaskState::kRunning;
-    case crdt::TaskState::kHealthy: return placement::TaskState::kHealthy;
-    case crdt::TaskState::kFailed: return placement::TaskState::kFailed;
-    case crdt::TaskState::kShutdown: return placement::TaskState::kShutdown;
-  }
-  return placement::TaskState::kAssigned;
-}
 
 placement::UpdateConfig to_placement(const crdt::UpdateConfig& u) {
   placement::UpdateConfig c;
@@ -31,16 +10,9 @@ placement::UpdateConfig to_placement(const crdt::UpdateConfig& u) {
   c.delay_ms = u.delay_ms;
   c.monitor_ms = u.monitor_ms;
   c.max_failure_ratio = u.max_failure_ratio;
-  c.failure_action = u.failure_action == crdt::FailureAction::kRollback   ? placement::FailureAction::kRollback
-                     : u.failure_action == crdt::FailureAction::kContinue ? placement::FailureAction::kContinue
-                                                                          : placement::FailureAction::kPause;
-  c.order = u.order == crdt::UpdateOrder::kStartFirst ? placement::UpdateOrder::kStartFirst
-                                                      : placement::UpdateOrder::kStopFirst;
+  c.failure_action = u.failure_action;
+  c.order = u.order;
   return c;
-}
-
-bool live(crdt::TaskState s) {
-  return s == crdt::TaskState::kStarting || s == crdt::TaskState::kRunning || s == crdt::TaskState::kHealthy;
 }
 
 }  // namespace
@@ -52,26 +24,23 @@ placement::PlacementInput placement_input(const std::vector<membership::Member>&
     // Suspect members keep their tasks: moving them on every suspicion would churn.
     bool alive = m.status == membership::MemberStatus::kAlive || m.status == membership::MemberStatus::kSuspect;
     if (!alive) continue;
-    in.nodes.push_back({m.id, true, to_placement(state.availability_of(m.id)), m.meta.labels, m.meta.cpu_millis,
+    in.nodes.push_back({m.id, true, state.availability_of(m.id), m.meta.labels, m.meta.cpu_millis,
                         m.meta.memory_bytes});
   }
   for (const crdt::Service* svc : state.all_services()) {
     placement::Service s;
     s.name = svc->name;
-    s.mode = svc->spec.mode == crdt::ServiceMode::kGlobal ? placement::ServiceMode::kGlobal
-                                                          : placement::ServiceMode::kReplicated;
+    s.mode = svc->spec.mode;
     s.replicas = svc->spec.replicas;
     s.cpu_millis = svc->spec.reservations.cpu_millis;
     s.memory_bytes = svc->spec.reservations.memory_bytes;
     for (const auto& c : svc->spec.constraints)
-      s.constraints.push_back({c.label, c.op == crdt::ConstraintOp::kEq ? placement::ConstraintOp::kEqual
-                                                                        : placement::ConstraintOp::kNotEqual,
-                               c.value});
+      s.constraints.push_back({c.label, c.op, c.value});
     if (!svc->spec.spread_label.empty()) s.spread_label = svc->spec.spread_label;
     in.services.push_back(std::move(s));
   }
   for (const auto& [runner, task] : state.all_tasks())
-    if (live(task->state)) in.running.push_back({task->service, task->slot, runner});
+    if (is_active(task->state)) in.running.push_back({task->service, task->slot, runner});
   return in;
 }
 
@@ -83,7 +52,7 @@ std::vector<placement::TaskStatus> placement_status(const crdt::DesiredState& st
     t.slot = task->slot;
     t.node = runner;
     t.spec_version = task->spec_version;
-    t.state = to_placement(task->state);
+    t.state = task->state;
     t.since_ms = task->since_ms;
     out.push_back(std::move(t));
   }

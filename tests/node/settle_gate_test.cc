@@ -1,4 +1,4 @@
-#include "agent/settle_gate.h"
+#include "node/settle_gate.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

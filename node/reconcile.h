@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/cluster_view.h"
+#include "node/cluster_view.h"
 #include "common/node_id.h"
 #include "placement/assignment.h"
 #include "runtime/task_state.h"

@@ -1,11 +1,12 @@
-// Seeded pseudo-random generator for the sans-IO cores and the simulator. xoshiro256** (Blackman
-// & Vigna 2018), seeded through splitmix64: tiny, fast, and, unlike std:: distributions, its
-// output is fixed by this file alone, so a seed reproduces a run on any standard library.
+// The one seeded pseudo-random generator of the sans-IO cores (SWIM, anti-entropy, node core)
+// and the simulator. xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64: tiny,
+// fast, and, unlike std:: distributions, its output is fixed by this file alone, so a seed
+// reproduces a run on any standard library.
 #pragma once
 
 #include <cstdint>
 
-namespace shoal::membership {
+namespace shoal {
 
 class Rng {
  public:
@@ -48,4 +49,4 @@ class Rng {
   std::uint64_t state_[4];
 };
 
-}  // namespace shoal::membership
+}  // namespace shoal

@@ -1,4 +1,4 @@
-#include "agent/reconcile.h"
+#include "node/reconcile.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

@@ -1,0 +1,45 @@
+// Every timing and bound of the node core, each with why its default is what it is. (Protocol
+// knobs live with their cores: membership/config.h, crdt/config.h, placement/config.h.)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "crdt/config.h"
+
+namespace shoal::node {
+
+struct NodeConfig {
+  // Anti-entropy interval, digest size, tombstone horizon (crdt/config.h).
+  crdt::CrdtConfig crdt;
+
+  // A member seen joining (or back after a partition) gets an anti-entropy round at once, at
+  // most this many per second: a node joining a 10,000-node cluster hears thousands of joins
+  // at once, and a few full syncs already give it everything.
+  std::uint32_t join_syncs_per_second = 4;
+
+  // Remote state merges are persisted at most this often (local writes are persisted before
+  // they are acknowledged or spread): a burst of task-status gossip then costs one file write,
+  // not hundreds. The trade-off: a crash loses up to this much *remote* state, which
+  // anti-entropy brings back from peers after the restart.
+  std::uint64_t persist_debounce_ms = 200;
+
+  // Safety-net period of the level-triggered reconcile loop; events trigger it at once anyway.
+  std::uint64_t reconcile_interval_ms = 1'000;
+  // Bursts of events (a join brings many deltas) are batched into one reconcile this long.
+  std::uint64_t reconcile_coalesce_ms = 10;
+
+  // A starting node that expects peers starts and stops nothing until it has a live peer and
+  // one complete anti-entropy exchange (node/settle_gate.h), or until this long has passed:
+  // then it acts on what it knows (a node that comes back cut off still runs its work). 5 s
+  // covers the first three join retries (0.5 + 1 + 2 s) and a sync on a loaded node; tasks
+  // that outlived the agent keep running meanwhile, so the wait only delays changes.
+  std::uint64_t settle_timeout_ms = 5'000;
+
+  // Local writes waiting behind the one being persisted (writes arrive one API request at a
+  // time; task-status reports of one runtime poll are one write). Beyond this the write is
+  // refused with an error the user can retry: a disk that stalls must not grow memory forever.
+  std::size_t max_queued_writes = 1'024;
+};
+
+}  // namespace shoal::node

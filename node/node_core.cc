@@ -1,0 +1,270 @@
+#include "node/node_core.h"
+
+#include <algorithm>
+
+#include "crdt/codec.h"
+#include "placement/place.h"
+
+namespace shoal::node {
+
+namespace {
+
+bool expects_peers(const NodeId& self, const crdt::DesiredState& state, bool has_seeds) {
+  if (has_seeds) return true;
+  for (const auto& [runner, task] : state.all_tasks())
+    if (runner != self) return true;
+  return false;
+}
+
+bool alive_or_suspect(const membership::Member& m) {
+  return m.status == membership::MemberStatus::kAlive || m.status == membership::MemberStatus::kSuspect;
+}
+
+std::vector<NodeId> live_peers(const NodeId& self, const std::vector<membership::Member>& members) {
+  std::vector<NodeId> out;
+  for (const auto& m : members)
+    if (m.id != self && alive_or_suspect(m)) out.push_back(m.id);
+  return out;
+}
+
+std::size_t alive_count(const std::vector<membership::Member>& members) {
+  return static_cast<std::size_t>(std::count_if(members.begin(), members.end(), [](const membership::Member& m) {
+    return m.status == membership::MemberStatus::kAlive;
+  }));
+}
+
+}  // namespace
+
+NodeCore::NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now& now, crdt::DesiredState state,
+                   bool has_seeds)
+    : self_(self),
+      config_(config),
+      replica_(self),
+      anti_entropy_(config.crdt, seed, now.mono_ms),
+      settle_(expects_peers(self, state, has_seeds), now.mono_ms, config.settle_timeout_ms),
+      periodic_due_ms_(now.mono_ms) {
+  SHOAL_ASSERT(config_.reconcile_interval_ms > 0);
+  replica_.restore(std::move(state));
+}
+
+NodeOutput NodeCore::step(const Now& now, const std::vector<membership::Member>& members, NodeInput input) {
+  NodeOutput out;
+  for (const auto& p : input.persisted) on_persisted(now, p, out);
+  for (const auto& e : input.member_events) on_member_event(now, e, out);
+  for (auto& delta : input.remote_deltas) {
+    if (delta.empty()) continue;
+    replica_.merge(delta);
+    if (!persist_due_ms_) persist_due_ms_ = now.mono_ms + config_.persist_debounce_ms;
+    request_reconcile(now);
+  }
+  if (input.synced && !settle_.is_settled()) {
+    settle_.on_synced();
+    // Check the gate now, not at the next periodic round.
+    if (!reconcile_due_ms_ || *reconcile_due_ms_ > now.mono_ms) reconcile_due_ms_ = now.mono_ms;
+  }
+  if (input.local_tasks) out.decision = decide(now, members, *input.local_tasks, out);
+  if (input.reconcile_soon) request_reconcile(now);
+  queue_task_writes(now, input);
+  for (auto& w : input.writes) {
+    if (queued_writes_.size() >= config_.max_queued_writes) {
+      out.acks.push_back({w.id, make_error("too many writes waiting for the disk on this node; retry shortly")});
+      continue;
+    }
+    queued_writes_.push_back(std::move(w));
+  }
+  start_next_commit(out);
+  run_deadlines(now, members, out);
+  out.next_deadline_ms = next_deadline();
+  return out;
+}
+
+crdt::DesiredState NodeCore::on_peer_digest(const NodeId& peer, const crdt::Digest& digest) {
+  return anti_entropy_.on_digest(peer, digest, replica_.state());
+}
+
+void NodeCore::on_member_event(const Now& now, const membership::Event& e, NodeOutput& out) {
+  // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
+  // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
+  if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
+  // A member seen joining, or back after failed/left (a healed partition): one anti-entropy
+  // round with it now rather than waiting for random rounds to reach it (a joining node gets
+  // the full state this way). Bounded, so a node joining a large cluster does not sync with
+  // every member at once.
+  if (e.kind == membership::Event::kJoined && e.member.id != self_) {
+    if (now.mono_ms - join_sync_window_start_ms_ >= 1000) {
+      join_sync_window_start_ms_ = now.mono_ms;
+      join_syncs_in_window_ = 0;
+    }
+    if (join_syncs_in_window_++ < config_.join_syncs_per_second) out.sync_with.push_back(e.member.id);
+  }
+  request_reconcile(now);
+}
+
+void NodeCore::on_persisted(const Now& now, const PersistOutcome& p, NodeOutput& out) {
+  if (background_ticket_ == p.ticket) {
+    background_ticket_.reset();
+    if (!p.result) {
+      ++persist_failures_;
+      out.log.push_back("cannot persist state: " + p.result.message());
+      persist_due_ms_ = now.mono_ms + config_.persist_debounce_ms;  // try again later
+    }
+    return;
+  }
+  if (!in_flight_ || in_flight_->ticket != p.ticket) return;  // not ours (a stale report)
+  InFlight done = std::move(*in_flight_);
+  in_flight_.reset();
+  if (!p.result) {
+    // The live replica never saw these writes: dropping them here is all the undo needed.
+    ++persist_failures_;
+    for (std::uint64_t id : done.ids)
+      if (id != 0) out.acks.push_back({id, make_error("write not persisted: " + p.result.message())});
+    if (std::none_of(done.ids.begin(), done.ids.end(), [](std::uint64_t id) { return id != 0; }))
+      out.log.push_back("cannot persist this node's task status: " + p.result.message());
+    return;
+  }
+  replica_.merge(done.delta);
+  out.broadcast.push_back(std::move(done.delta));
+  for (std::uint64_t id : done.ids)
+    if (id != 0) out.acks.push_back({id, Status{}});
+  request_reconcile(now);
+}
+
+// Task status is written only by this node, as one write per step (one file write for a burst).
+void NodeCore::queue_task_writes(const Now& now, NodeInput& input) {
+  if (input.task_reports.empty() && input.forgotten.empty()) return;
+  std::vector<TaskReport> reports = std::move(input.task_reports);
+  std::vector<TaskForgotten> forgotten = std::move(input.forgotten);
+  const std::uint64_t wall_ms = now.wall_ms;
+  const NodeId self = self_;
+  WriteOp op = [reports, forgotten, wall_ms, self](crdt::Replica& r) -> Result<crdt::DesiredState> {
+    crdt::DesiredState batch;
+    for (const auto& rep : reports) {
+      const crdt::TaskStatus& st = rep.status;
+      const crdt::TaskStatus* prev = r.state().task(self, st.key());
+      // A retiring old-version task must not overwrite the status of the slot's new task.
+      if (prev && prev->spec_version > st.spec_version) continue;
+      if (rep.start_failure && prev && prev->state == st.state && prev->error == st.error &&
+          prev->spec_version == st.spec_version)
+        continue;  // the same failure again: already reported
+      batch.merge(r.put_task(wall_ms, st));
+    }
+    for (const auto& f : forgotten) {
+      const crdt::TaskStatus* st = r.state().task(self, f.key);
+      if (!st || st->spec_version != f.version) continue;  // a newer version of the slot reports
+      if (auto delta = r.delete_task(wall_ms, f.key); delta.ok()) batch.merge(*delta);
+    }
+    return batch;
+  };
+  queued_writes_.push_back({0, std::move(op)});
+}
+
+// Stages every queued write on a copy of the replica and asks for the copy to be persisted.
+void NodeCore::start_next_commit(NodeOutput& out) {
+  if (in_flight_ || queued_writes_.empty()) return;
+  crdt::Replica staged = replica_;
+  InFlight commit;
+  while (!queued_writes_.empty()) {
+    LocalWrite w = std::move(queued_writes_.front());
+    queued_writes_.pop_front();
+    auto delta = w.op(staged);
+    if (!delta) {
+      if (w.id != 0) out.acks.push_back({w.id, delta.error()});
+      continue;
+    }
+    commit.delta.merge(*delta);
+    commit.ids.push_back(w.id);
+  }
+  if (commit.ids.empty()) return;
+  if (commit.delta.empty()) {  // nothing to write (e.g. a repeated failure report)
+    for (std::uint64_t id : commit.ids)
+      if (id != 0) out.acks.push_back({id, Status{}});
+    return;
+  }
+  commit.ticket = next_ticket_++;
+  out.persist.push_back({commit.ticket, crdt::encode_state(staged.state())});
+  // The staged state holds every remote merge too: a debounced persist would add nothing.
+  persist_due_ms_.reset();
+  in_flight_ = std::move(commit);
+}
+
+void NodeCore::run_deadlines(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out) {
+  std::vector<NodeId> peers = live_peers(self_, members);
+  if (auto request = anti_entropy_.poll(now.mono_ms, replica_.state(), peers)) {
+    // Every member that has not left must have seen a tombstone before it goes (a failed
+    // member may be cut off and come back); the horizon in crdt/config.h bounds the wait.
+    std::vector<NodeId> gc_peers;
+    for (const auto& m : members)
+      if (m.id != self_ && m.status != membership::MemberStatus::kLeft) gc_peers.push_back(m.id);
+    // Tombstone ages are HLC (wall) stamps: the horizon is wall time on purpose.
+    (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, now.wall_ms);
+    out.sync_with.push_back(request->peer);
+  }
+  if (persist_due_ms_ && *persist_due_ms_ <= now.mono_ms && !in_flight_ && !background_ticket_) {
+    persist_due_ms_.reset();
+    background_ticket_ = next_ticket_++;
+    out.persist.push_back({*background_ticket_, crdt::encode_state(replica_.state())});
+  }
+  if (periodic_due_ms_ <= now.mono_ms) request_reconcile(now), reconcile_due_ms_ = now.mono_ms;
+  if (reconcile_due_ms_ && *reconcile_due_ms_ <= now.mono_ms) {
+    reconcile_due_ms_.reset();
+    periodic_due_ms_ = now.mono_ms + config_.reconcile_interval_ms;
+    out.reconcile = true;
+  }
+}
+
+ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership::Member>& members,
+                                   const std::vector<LocalTask>& local, NodeOutput& out) {
+  ReconcileDecision d;
+  if (!settle_.is_settled()) {
+    const std::size_t alive = alive_count(members);
+    if (!settle_.settled(now.mono_ms, alive > 0 ? alive - 1 : 0)) return d;  // tasks keep running; changes wait
+    if (settle_.why() == SettleGate::Why::kSynced)
+      out.log.push_back("in step with the cluster (" + std::to_string(alive) + " members alive): placing tasks");
+    if (settle_.why() == SettleGate::Why::kTimedOut)
+      out.log.push_back("no peer synced within " + std::to_string(config_.settle_timeout_ms / 1000) +
+                        " s: placing tasks on what this node knows");
+  }
+  d.settled = true;
+  const crdt::DesiredState& state = replica_.state();
+  auto assignment = placement::place(placement_input(members, state));
+  if (assignment) d.assignment = std::move(*assignment);
+  // Rolling-update monitor windows compare other nodes' since_ms: wall time on purpose.
+  d.plans = plan_services(d.assignment, state, now.wall_ms);
+  std::map<std::string, ServiceOrder> orders;
+  for (const crdt::Service* svc : state.all_services())
+    orders[svc->name].start_first = svc->spec.update.order == UpdateOrder::kStartFirst;
+  d.actions = reconcile(self_, d.assignment, d.plans, orders, local);
+  queue_rollbacks(now, members, d.plans);
+  ++reconcile_rounds_;
+  return d;
+}
+
+// A rolling update whose failures call for rollback: make it durable by writing the previous
+// spec back (as `shoal service rollback` does). One node does it (the first alive by name), so
+// the cluster does not write the same rollback N times; if it dies, the next one takes over.
+void NodeCore::queue_rollbacks(const Now& now, const std::vector<membership::Member>& members,
+                               const std::map<std::string, ServicePlan>& plans) {
+  std::string first;
+  for (const auto& m : members)
+    if (m.status == membership::MemberStatus::kAlive && (first.empty() || m.id.name < first)) first = m.id.name;
+  if (first != self_.name) return;
+  for (const auto& [name, plan] : plans) {
+    if (!plan.update || plan.update->phase != placement::UpdatePhase::kRollingBack) continue;
+    const std::uint64_t wall_ms = now.wall_ms;
+    const std::string service = name;
+    queued_writes_.push_back({0, [wall_ms, service](crdt::Replica& r) { return r.rollback_service(wall_ms, service); }});
+  }
+}
+
+void NodeCore::request_reconcile(const Now& now) {
+  if (!reconcile_due_ms_) reconcile_due_ms_ = now.mono_ms + config_.reconcile_coalesce_ms;
+}
+
+std::uint64_t NodeCore::next_deadline() const {
+  std::uint64_t due = std::min(anti_entropy_.next_deadline_ms(), periodic_due_ms_);
+  if (reconcile_due_ms_) due = std::min(due, *reconcile_due_ms_);
+  if (persist_due_ms_ && !in_flight_ && !background_ticket_) due = std::min(due, *persist_due_ms_);
+  return due;
+}
+
+}  // namespace shoal::node

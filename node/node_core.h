@@ -1,0 +1,170 @@
+// The node core: the deterministic, sans-IO state machine that joins the protocol cores of one
+// node. It owns the CRDT replica, anti-entropy, the join-sync rate limit, persistence
+// scheduling, local-write commit, the settle gate and the reconcile decision
+// (placement -> update plan -> start/stop/forget). The shell (agent/) moves bytes, reads the
+// clock, writes files and drives the runtime; it decides nothing.
+//
+// One entry point, in the house style (quinn's endpoint): step(now, members, input) -> output,
+// and output.next_deadline_ms says when to call step again with an empty input. No clock, no
+// sockets, no threads; randomness only from the seed. Same inputs, same outputs.
+//
+// Local writes are durable before anyone hears of them: a write runs on a staged copy of the
+// replica, the output asks the shell to persist the staged state, and only when the shell
+// reports it durable is the delta merged into the live replica, broadcast and acknowledged. A
+// failed persist leaves the live replica untouched, so the write is never spread (issue 13:
+// writes answered "not persisted" reached every node through anti-entropy). Writes that
+// arrive while one is being persisted wait, and are then persisted together (group commit).
+//
+// Not yet here (agent/ still holds it, see docs/design-notes.md): the SWIM core (the shell
+// passes its member list and events in), the sync/gossip wire encoding, the network view.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/envelope.h"
+#include "common/result.h"
+#include "crdt/anti_entropy.h"
+#include "crdt/desired_state.h"
+#include "membership/swim.h"
+#include "node/cluster_view.h"
+#include "node/node_config.h"
+#include "node/reconcile.h"
+#include "node/settle_gate.h"
+#include "placement/assignment.h"
+
+namespace shoal::node {
+
+// A local write (API command, or the node's own bookkeeping): runs on the staged replica and
+// returns its delta, or why it cannot be done (crdt/service_ops.h errors, shown to the user).
+using WriteOp = std::function<Result<crdt::DesiredState>(crdt::Replica&)>;
+
+struct LocalWrite {
+  std::uint64_t id = 0;  // the shell's; echoed in the WriteAck
+  WriteOp op;
+};
+
+// What the runtime observed about one of this node's tasks (since_ms already in wall time: it
+// is gossiped and compared with other nodes' clocks).
+struct TaskReport {
+  crdt::TaskStatus status;
+  // A start that failed before the task existed: reported once per distinct error, not every
+  // round the slot is retried.
+  bool start_failure = false;
+};
+
+// A terminal task the runtime forgot: its status goes unless a newer version of the slot reports.
+struct TaskForgotten {
+  crdt::TaskKey key;
+  std::uint64_t version = 0;
+};
+
+struct PersistRequest {
+  std::uint64_t ticket = 0;
+  Bytes state;  // crdt::encode_state of what must be on disk
+};
+
+struct PersistOutcome {
+  std::uint64_t ticket = 0;
+  Status result;
+};
+
+struct WriteAck {
+  std::uint64_t id = 0;
+  Status result;  // ok: durable here and on its way to the peers
+};
+
+struct NodeInput {
+  std::vector<membership::Event> member_events;
+  std::vector<crdt::DesiredState> remote_deltas;  // gossip, pushes, sync replies
+  bool synced = false;  // a full anti-entropy exchange with a peer completed
+  std::vector<LocalWrite> writes;
+  std::vector<TaskReport> task_reports;
+  std::vector<TaskForgotten> forgotten;
+  std::vector<PersistOutcome> persisted;
+  // The tasks this node runs; given when the last output asked for a reconcile.
+  std::optional<std::vector<LocalTask>> local_tasks;
+  bool reconcile_soon = false;  // the shell left work of a round undone (start budget)
+};
+
+// A reconcile round's outcome: what to start, stop and forget, or nothing while unsettled.
+struct ReconcileDecision {
+  bool settled = false;
+  ReconcileActions actions;
+  placement::Assignment assignment;
+  std::map<std::string, ServicePlan> plans;
+};
+
+struct NodeOutput {
+  std::vector<PersistRequest> persist;      // write each, then report the outcome
+  std::vector<crdt::DesiredState> broadcast;  // durable local deltas for every peer
+  std::vector<NodeId> sync_with;            // start an anti-entropy exchange with each
+  std::vector<WriteAck> acks;
+  bool reconcile = false;  // call step again with local_tasks
+  std::optional<ReconcileDecision> decision;
+  std::vector<std::string> log;  // lines for the operator
+  std::uint64_t next_deadline_ms = 0;  // monotonic; call step(now >= this, {}) then
+};
+
+class NodeCore {
+ public:
+  // `state`: what was on disk (empty on a first start). `has_seeds`: --join was given.
+  NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now& now, crdt::DesiredState state,
+           bool has_seeds);
+
+  NodeOutput step(const Now& now, const std::vector<membership::Member>& members, NodeInput input);
+
+  const crdt::DesiredState& state() const { return replica_.state(); }
+  const NodeId& self() const { return self_; }
+  // Anti-entropy answers a peer's digest at once (a stream request needs its reply now).
+  crdt::DesiredState on_peer_digest(const NodeId& peer, const crdt::Digest& digest);
+  crdt::Digest digest() const { return anti_entropy_.digest(replica_.state()); }
+
+  bool settled() const { return settle_.is_settled(); }
+  // Reconcile rounds decided since start while settled: tests wait on it for "nothing changed".
+  std::uint64_t reconcile_rounds() const { return reconcile_rounds_; }
+  std::uint64_t persist_failures() const { return persist_failures_; }
+
+ private:
+  struct InFlight {
+    std::uint64_t ticket = 0;
+    crdt::DesiredState delta;
+    std::vector<std::uint64_t> ids;  // writes acknowledged when it is durable
+  };
+
+  void on_member_event(const Now& now, const membership::Event& e, NodeOutput& out);
+  void on_persisted(const Now& now, const PersistOutcome& p, NodeOutput& out);
+  void queue_task_writes(const Now& now, NodeInput& input);
+  void start_next_commit(NodeOutput& out);
+  void run_deadlines(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out);
+  ReconcileDecision decide(const Now& now, const std::vector<membership::Member>& members,
+                           const std::vector<LocalTask>& local, NodeOutput& out);
+  void queue_rollbacks(const Now& now, const std::vector<membership::Member>& members,
+                       const std::map<std::string, ServicePlan>& plans);
+  void request_reconcile(const Now& now);
+  std::uint64_t next_deadline() const;
+
+  NodeId self_;
+  NodeConfig config_;
+  crdt::Replica replica_;
+  crdt::AntiEntropy anti_entropy_;
+  SettleGate settle_;
+  std::uint64_t next_ticket_ = 1;
+  std::optional<InFlight> in_flight_;       // the local writes being persisted
+  std::deque<LocalWrite> queued_writes_;    // behind it; bounded by max_queued_writes
+  std::optional<std::uint64_t> background_ticket_;  // a debounced persist of remote merges
+  std::optional<std::uint64_t> persist_due_ms_;     // remote merges not yet on disk
+  std::optional<std::uint64_t> reconcile_due_ms_;   // coalesced reconcile request
+  std::uint64_t periodic_due_ms_ = 0;
+  std::uint64_t join_sync_window_start_ms_ = 0;
+  std::uint32_t join_syncs_in_window_ = 0;
+  std::uint64_t reconcile_rounds_ = 0;
+  std::uint64_t persist_failures_ = 0;
+};
+
+}  // namespace shoal::node
