@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "cli/api_client.h"
+#include "cli/progress.h"
 
 namespace shoal {
 
@@ -46,24 +48,6 @@ std::string service_of(const std::vector<std::string>& argv) {
     return a.substr(0, a.find('='));
   }
   return "";
-}
-
-// Tiny field readers for the agent's flat progress JSON (keys and values we produce ourselves).
-std::string json_field(const std::string& json, const std::string& key) {
-  std::string k = "\"" + key + "\":";
-  auto p = json.find(k);
-  if (p == std::string::npos) return "";
-  p += k.size();
-  if (json[p] == '"') {
-    std::string out;
-    for (++p; p < json.size() && json[p] != '"'; ++p) {
-      if (json[p] == '\\' && p + 1 < json.size()) ++p;
-      out += json[p];
-    }
-    return out;
-  }
-  auto e = json.find_first_of(",}", p);
-  return json.substr(p, e - p);
 }
 
 void draw(bool tty, const std::string& name, unsigned long ready, unsigned long desired, const std::string& phase,
@@ -109,7 +93,7 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
   bool tty = ::isatty(STDOUT_FILENO) != 0;
   std::string last;
   std::string pending_seen;
-  std::string version_written;  // the version our write produced (first progress read)
+  std::optional<std::uint64_t> version_written;  // the version our write produced (first progress read)
   auto pending_since = std::chrono::steady_clock::now();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kWaitLimitS);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -119,35 +103,41 @@ int wait_until_converged(const std::string& api, const std::vector<std::string>&
                    p ? p->err.c_str() : p.message().c_str());
       return 1;
     }
-    // The version moved on while we waited: the update failed and a node wrote the rollback
-    // (or someone else wrote the service). Either way ours is not what runs: say so.
-    std::string version = json_field(p->out, "version");
-    if (version_written.empty()) version_written = version;
-    if (version != version_written) {
-      std::fprintf(stderr, "%sshoal: %s is now at version %s, not the version %s this command wrote: the update "
-                   "failed and was rolled back, or another write replaced it (see `shoal service inspect %s`)\n",
-                   tty ? "\n" : "", name.c_str(), version.c_str(), version_written.c_str(), name.c_str());
+    auto progress = parse_progress(p->out);
+    if (!progress) {
+      std::fprintf(stderr, "\nshoal: cannot read progress of %s: %s\n", name.c_str(), progress.message().c_str());
       return 1;
     }
-    unsigned long ready = std::strtoul(json_field(p->out, "ready").c_str(), nullptr, 10);
-    unsigned long desired = std::strtoul(json_field(p->out, "desired").c_str(), nullptr, 10);
-    std::string phase = json_field(p->out, "phase");
+    if (progress->removed) {
+      std::fprintf(stderr, "%sshoal: %s was removed while this command waited for it\n", tty ? "\n" : "", name.c_str());
+      return 1;
+    }
+    // The version moved on while we waited: the update failed and a node wrote the rollback
+    // (or someone else wrote the service). Either way ours is not what runs: say so.
+    if (!version_written) version_written = progress->version;
+    if (progress->version != *version_written) {
+      std::fprintf(stderr, "%sshoal: %s is now at version %llu, not the version %llu this command wrote: the update "
+                   "failed and was rolled back, or another write replaced it (see `shoal service inspect %s`)\n",
+                   tty ? "\n" : "", name.c_str(), static_cast<unsigned long long>(progress->version),
+                   static_cast<unsigned long long>(*version_written), name.c_str());
+      return 1;
+    }
+    const unsigned long ready = progress->ready, desired = progress->desired, pending = progress->pending;
+    const std::string& phase = progress->phase;
     draw(tty, name, ready, desired, phase, &last);
     if (phase == "paused" || phase == "rolling_back") {
-      std::string msg = json_field(p->out, "message");
+      const std::string& msg = progress->message;
       std::fprintf(stderr, "%sshoal: update of %s %s%s%s\n", tty ? "\n" : "", name.c_str(),
                    phase == "paused" ? "paused" : "is rolling back", msg.empty() ? "" : ": ", msg.c_str());
       return 1;
     }
-    unsigned long pending = std::strtoul(json_field(p->out, "pending").c_str(), nullptr, 10);
-    std::string pending_now = pending > 0 && ready + pending == desired ? json_field(p->out, "pending") + "/" +
-                                                                             json_field(p->out, "message")
-                                                                       : "";
+    std::string pending_now =
+        pending > 0 && ready + pending == desired ? std::to_string(pending) + "/" + progress->message : "";
     if (pending_now != pending_seen) pending_seen = pending_now, pending_since = std::chrono::steady_clock::now();
     if (!pending_now.empty() &&
         std::chrono::steady_clock::now() - pending_since > std::chrono::milliseconds(kPendingGiveUpMs)) {
       std::fprintf(stderr, "%sshoal: %lu of %lu tasks of %s cannot be placed: %s (the service is kept; it runs when a node fits)\n",
-                   tty ? "\n" : "", pending, desired, name.c_str(), json_field(p->out, "message").c_str());
+                   tty ? "\n" : "", pending, desired, name.c_str(), progress->message.c_str());
       return 1;
     }
     if (phase == "completed" && ready == desired) {

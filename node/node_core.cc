@@ -234,7 +234,7 @@ ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership:
   for (const crdt::Service* svc : state.all_services())
     orders[svc->name].start_first = svc->spec.update.order == UpdateOrder::kStartFirst;
   d.actions = reconcile(self_, d.assignment, d.plans, orders, local);
-  queue_rollbacks(now, members, d.plans);
+  queue_rollbacks(now, members, d.plans, out);
   ++reconcile_rounds_;
   return d;
 }
@@ -243,13 +243,16 @@ ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership:
 // spec back (as `shoal service rollback` does). One node does it (the first alive by name), so
 // the cluster does not write the same rollback N times; if it dies, the next one takes over.
 void NodeCore::queue_rollbacks(const Now& now, const std::vector<membership::Member>& members,
-                               const std::map<std::string, ServicePlan>& plans) {
+                               const std::map<std::string, ServicePlan>& plans, NodeOutput& out) {
   std::string first;
   for (const auto& m : members)
     if (m.status == membership::MemberStatus::kAlive && (first.empty() || m.id.name < first)) first = m.id.name;
   if (first != self_.name) return;
   for (const auto& [name, plan] : plans) {
     if (!plan.update || plan.update->phase != placement::UpdatePhase::kRollingBack) continue;
+    // Once written, the rollback is a new version and this plan's phase is over; until then
+    // every round asks again (a failed persist is retried that way).
+    out.log.push_back("service " + name + ": update failed, rolling back to the previous spec");
     const std::uint64_t wall_ms = now.wall_ms;
     const std::string service = name;
     queued_writes_.push_back({0, [wall_ms, service](crdt::Replica& r) { return r.rollback_service(wall_ms, service); }});

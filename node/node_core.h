@@ -145,7 +145,7 @@ class NodeCore {
   ReconcileDecision decide(const Now& now, const std::vector<membership::Member>& members,
                            const std::vector<LocalTask>& local, NodeOutput& out);
   void queue_rollbacks(const Now& now, const std::vector<membership::Member>& members,
-                       const std::map<std::string, ServicePlan>& plans);
+                       const std::map<std::string, ServicePlan>& plans, NodeOutput& out);
   void request_reconcile(const Now& now);
   std::uint64_t next_deadline() const;
 

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "crdt/codec.h"
 
 namespace shoal::node {
@@ -276,6 +279,58 @@ TEST(NodeCore, RetiringTaskDoesNotOverwriteTheNewVersionsStatus) {
   ASSERT_NE(st, nullptr);
   EXPECT_EQ(st->spec_version, 2u);
   EXPECT_EQ(st->state, TaskState::kRunning);
+}
+
+// The commit law (issue 13), over random interleavings of writes and disk outcomes: a write
+// acknowledged ok is in the state and was broadcast; a write acknowledged with an error is in
+// neither, nor in what anti-entropy would send a peer; every write is acknowledged exactly once.
+RC_GTEST_PROP(NodeCoreProperty, OnlyDurableWritesAreAppliedOrSpread, ()) {
+  Harness h;
+  h.members.push_back(member("n2"));
+  const auto steps = *rc::gen::inRange(1, 40);
+  std::map<std::uint64_t, std::string> name_of;  // write id -> service it creates
+  std::map<std::uint64_t, bool> acked;           // write id -> ok
+  std::set<std::string> broadcast;
+  std::vector<PersistRequest> unanswered;
+  std::uint64_t next_id = 1;
+  auto take = [&](NodeOutput out) {
+    for (const auto& a : out.acks) {
+      RC_ASSERT(acked.count(a.id) == 0u);
+      acked[a.id] = a.result.ok();
+    }
+    for (const auto& d : out.broadcast)
+      for (const crdt::Service* svc : d.all_services()) broadcast.insert(svc->name);
+    for (auto& p : out.persist) unanswered.push_back(std::move(p));
+  };
+  for (int i = 0; i < steps; ++i) {
+    NodeInput in;
+    if (*rc::gen::arbitrary<bool>()) {
+      const std::uint64_t id = next_id++;
+      name_of[id] = "s" + std::to_string(id);
+      in.writes.push_back({id, create(name_of[id], 1, h.now.wall_ms)});
+    }
+    if (!unanswered.empty() && *rc::gen::arbitrary<bool>()) {
+      const bool ok = *rc::gen::arbitrary<bool>();
+      in.persisted.push_back({unanswered.front().ticket, ok ? Status{} : make_error("disk full")});
+      unanswered.erase(unanswered.begin());
+    }
+    h.advance(*rc::gen::inRange(0, 300));
+    take(h.step(std::move(in)));
+  }
+  while (!unanswered.empty()) {  // the disk answers everything in the end
+    NodeInput in;
+    in.persisted.push_back({unanswered.front().ticket, Status{}});
+    unanswered.erase(unanswered.begin());
+    take(h.step(std::move(in)));
+  }
+  const crdt::DesiredState to_peer = h.core.on_peer_digest(NodeId{"n2"}, crdt::Digest{});
+  for (const auto& [id, name] : name_of) {
+    RC_ASSERT(acked.count(id) == 1u);
+    const bool in_state = h.core.state().service(name) != nullptr;
+    RC_ASSERT(in_state == acked[id]);
+    RC_ASSERT((broadcast.count(name) == 1u) == acked[id]);
+    RC_ASSERT((to_peer.service(name) != nullptr) == acked[id]);
+  }
 }
 
 // Same seed, same inputs, same outputs: the anti-entropy peer choices of two cores agree.
