@@ -7,6 +7,7 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
+#include "agent/join_hint.h"
 #include "agent/atomic_file.h"
 #include "crdt/codec.h"
 
@@ -210,7 +211,7 @@ void Agent::try_join() {
   join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
   join_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    if (swim_->num_alive() <= 1) log_line("no seed answered yet; retrying join");
+    if (swim_->num_alive() <= 1) log_line(join_hint(config_.joins, swim_->counters()));
     try_join();
   });
 }

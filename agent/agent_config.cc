@@ -22,7 +22,7 @@ Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string&
 
 bool api_is_tcp(const std::string& api) { return !api.empty() && api[0] != '/' && api[0] != '.'; }
 
-Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
+Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const std::string& env_key) {
   AgentConfig c;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -43,6 +43,7 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
     else if (flag == "--join") c.joins.push_back(val);
     else if (flag == "--key") c.key_b64 = val;
     else if (flag == "--keyring") c.keyring_file = val;
+    else if (flag == "--key-file") c.key_file = val;
     else if (flag == "--profile") c.profile = val;
     else if (flag == "--api") c.api = val;
     else if (flag == "--api-token-file") c.api_token_file = val;
@@ -58,6 +59,14 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
       auto cpu = parse_cpu_millis(val);
       if (!cpu) return make_error("--cpu: " + cpu.message());
       c.cpu_millis = *cpu;
+    } else if (flag == "--log-max-size") {
+      auto size = parse_size_bytes(val);
+      if (!size) return make_error("--log-max-size: " + size.message());
+      c.log_limits.max_bytes = *size;
+    } else if (flag == "--log-max-files") {
+      auto [p, ec] = std::from_chars(val.data(), val.data() + val.size(), c.log_limits.max_files);
+      if (ec != std::errc() || p != val.data() + val.size())
+        return make_error("--log-max-files: '" + val + "' is not a whole number from 1 to 100");
     } else if (flag == "--memory") {
       auto mem = parse_size_bytes(val);
       if (!mem) return make_error("--memory: " + mem.message());
@@ -80,15 +89,18 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args) {
     return make_error("--network: '" + c.network + "' is not host or overlay");
   if (c.lb != "auto" && c.lb != "ipvs" && c.lb != "nftables")
     return make_error("--lb: '" + c.lb + "' is not auto, ipvs or nftables");
-  if (c.key_b64.empty() && c.keyring_file.empty())
-    return make_error("`shoal agent` needs the cluster key: --key B64 or --keyring FILE (make one with `shoal keygen`)");
-  if (!c.key_b64.empty() && !c.keyring_file.empty())
-    return make_error("give either --key or --keyring, not both");
+  const int key_sources = !c.key_b64.empty() + !c.key_file.empty() + !c.keyring_file.empty();
+  if (key_sources > 1) return make_error("give one of --key-file, --keyring or --key, not several");
+  if (key_sources == 0) c.key_b64 = env_key;
+  if (key_sources == 0 && env_key.empty())
+    return make_error("`shoal agent` needs the cluster key: --key-file FILE or $SHOAL_KEY (or --keyring FILE); "
+                      "make one with `shoal keygen > FILE; chmod 600 FILE`");
   if (api_is_tcp(c.api)) {
     if (auto a = split_host_port(c.api, "--api"); !a) return a.error();
     if (c.api_token_file.empty())
       return make_error("--api " + c.api + " is a TCP address: it needs --api-token-file FILE");
   }
+  if (auto l = runtime::validate(c.log_limits); !l) return make_error("--log-max-size/--log-max-files: " + l.message());
   if (c.data_dir.empty()) c.data_dir = "/var/lib/shoal/" + c.name;
   return c;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "runtime/log_rotation.h"
 
 namespace shoal {
 
@@ -18,7 +19,12 @@ struct AgentConfig {
   std::string bind;                    // --bind IP:PORT (required): UDP+TCP gossip address
   std::string advertise;               // --advertise IP:PORT: what peers dial; default = bind
   std::vector<std::string> joins;      // --join IP:PORT, repeatable; retried with backoff
-  std::string key_b64;                 // --key B64: cluster key
+  // The cluster key comes from exactly one of: --key-file FILE (recommended: one base64 key,
+  // the file readable by the agent's user only), $SHOAL_KEY (recommended for service managers),
+  // --keyring FILE, or --key B64 (discouraged: argv is readable by every local user in `ps`;
+  // the CLI overwrites it in its own argv at start, which only shortens that window).
+  std::string key_b64;                 // --key B64, $SHOAL_KEY, or --key-file's content
+  std::string key_file;                // --key-file FILE: read by the CLI into key_b64
   std::string keyring_file;            // --keyring FILE: one key per line, first primary
   std::map<std::string, std::string> labels;  // --label k=v
   std::uint64_t cpu_millis = 0;        // --cpu N (0: detect the host's CPU count)
@@ -34,9 +40,14 @@ struct AgentConfig {
   // routing mesh); needs root and one agent per network namespace.
   std::string network = "host";
   std::string lb = "auto";             // --lb auto|ipvs|nftables (overlay only): auto = IPVS if the kernel has it
+  // --log-max-size SIZE (default 10MiB) and --log-max-files N (default 3): each task's stdout
+  // and stderr are rotated at the size and N files are kept, so a task uses at most
+  // 2 * N * SIZE of disk (60 MiB by default). Defaults and why: runtime/log_rotation.h.
+  runtime::LogLimits log_limits;
 };
 
-Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args);
+// `env_key`: the value of $SHOAL_KEY ("" when unset), used when no key flag is given.
+Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const std::string& env_key = "");
 
 // "IP:PORT" -> (ip, port), with a message naming the flag on error.
 Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& text, const char* flag);

@@ -82,7 +82,8 @@ class Agent {
   void sync_with(const NodeId& peer);
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
   // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
-  std::string local_logs(const std::string& service, std::size_t tail_lines) const;
+  // This node's log lines of a service, within kMaxLogsAnswerBytes (error past it).
+  Result<std::string> local_logs(const std::string& service, std::size_t tail_lines) const;
   std::vector<NodeId> live_peers() const;
 
   // The dataplane (network.cc); dataplane_ is null with --network host.

@@ -15,87 +15,212 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using unix_stream = asio::local::stream_protocol;
 
+Result<TokenPrefix> parse_token_prefix(const std::uint8_t* p, std::size_t n) {
+  auto bad = [] { return make_error("a request is msgpack [token, argv]"); };
+  if (n == 0) return TokenPrefix{};
+  if (p[0] != 0x92) return bad();  // fixarray of 2: what encode_request writes
+  if (n < 2) return TokenPrefix{};
+  const std::uint8_t tag = p[1];
+  std::size_t header = 0, len = 0;
+  if ((tag & 0xe0) == 0xa0) {
+    header = 1, len = tag & 0x1f;
+  } else if (tag == 0xd9 || tag == 0xda || tag == 0xdb) {
+    header = tag == 0xd9 ? 2 : tag == 0xda ? 3 : 5;
+    if (n < 1 + header) return TokenPrefix{};
+    for (std::size_t i = 2; i < 1 + header; ++i) len = (len << 8) | p[i];
+  } else {
+    return bad();
+  }
+  if (n < 1 + header + len) return TokenPrefix{};
+  return TokenPrefix{true, std::string(reinterpret_cast<const char*>(p) + 1 + header, len)};
+}
+
+struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
+  asio::io_context& io;
+  Handler handler;
+  ApiServerLimits limits;
+  std::string token;
+  std::string unix_path;
+  std::unique_ptr<unix_stream::acceptor> unix_acceptor;
+  std::unique_ptr<tcp::acceptor> tcp_acceptor;
+  std::unique_ptr<asio::steady_timer> backoff_timer;
+  std::uint32_t backoff_ms = 0;  // 0: the last accept succeeded
+  ApiServerStats stats;
+  std::uint32_t connections = 0;
+  std::uint64_t buffered = 0;
+  bool closed = false;
+
+  Impl(asio::io_context& io_, Handler h, ApiServerLimits l) : io(io_), handler(std::move(h)), limits(l) {}
+
+  template <typename Acceptor, typename Socket>
+  void accept(Acceptor& acceptor, bool need_token);
+  template <typename Acceptor, typename Socket>
+  void back_off(Acceptor& acceptor, bool need_token, const boost::system::error_code& ec);
+};
+
 namespace {
 
 // One request/response exchange on any stream socket; owns itself while in flight.
 template <typename Socket>
 class Session : public std::enable_shared_from_this<Session<Socket>> {
  public:
-  Session(Socket socket, const ApiServer::Handler& handler, const std::string& token,
-          std::uint64_t* refused)
-      : socket_(std::move(socket)), handler_(handler), token_(token), refused_(refused) {}
+  Session(Socket socket, std::shared_ptr<ApiServer::Impl> server, bool need_token)
+      : socket_(std::move(socket)), server_(std::move(server)), deadline_(server_->io), need_token_(need_token) {
+    ++server_->connections;
+  }
+  ~Session() {
+    release_buffer();
+    --server_->connections;
+  }
 
   void start() {
+    arm_deadline(server_->limits.read_timeout_ms, true);
     auto self = this->shared_from_this();
     asio::async_read(socket_, asio::buffer(header_), [self](auto ec, std::size_t) {
       if (ec) return;
-      std::uint32_t n = frame_length(self->header_);
-      if (n > kMaxApiFrameBytes) return;
-      self->body_.resize(n);
-      asio::async_read(self->socket_, asio::buffer(self->body_),
-                       [self](auto ec2, std::size_t) { if (!ec2) self->respond(); });
+      self->expected_ = frame_length(self->header_);
+      if (self->expected_ > self->server_->limits.max_request_bytes) {
+        ++self->server_->stats.refused_oversized;
+        return self->close();
+      }
+      const std::size_t first = self->need_token_ ? self->server_->limits.pre_auth_bytes
+                                                  : self->server_->limits.read_chunk_bytes;
+      self->read_up_to(std::min<std::size_t>(self->expected_, first));
     });
   }
 
  private:
-  void respond() {
-    ApiResponse resp;
-    auto req = decode_request(body_);
-    if (!req) {
-      resp = {2, "", req.message() + "\n"};
-    } else if (!token_.empty() &&
-               (req->token.size() != token_.size() ||
-                sodium_memcmp(req->token.data(), token_.data(), token_.size()) != 0)) {
-      ++*refused_;
-      std::fprintf(stderr, "shoal: api: refused a request without the right token (set SHOAL_TOKEN)\n");
-      resp = {3, "", "refused: wrong or missing API token (set SHOAL_TOKEN)\n"};
-    } else {
-      auto self = this->shared_from_this();
-      handler_(*req, [self](ApiResponse r) { self->send(r); });
-      return;
+  // Grows the buffer to `target` bytes (within the total budget) and reads into the new part.
+  void read_up_to(std::size_t target) {
+    const std::size_t more = target - body_.size();
+    if (server_->buffered + more > server_->limits.max_buffered_bytes) {
+      ++server_->stats.refused_busy;
+      return close();
     }
-    send(resp);
+    server_->buffered += more;
+    const std::size_t have = body_.size();
+    body_.resize(target);
+    auto self = this->shared_from_this();
+    asio::async_read(socket_, asio::buffer(body_.data() + have, more), [self](auto ec, std::size_t) {
+      if (ec) return;
+      self->on_bytes();
+    });
+  }
+
+  void on_bytes() {
+    if (need_token_ && !authenticated_) {
+      auto prefix = parse_token_prefix(body_.data(), body_.size());
+      if (!prefix || !prefix->complete) return refuse_token();  // read pre_auth_bytes already
+      const std::string& t = server_->token;
+      if (prefix->token.size() != t.size() || sodium_memcmp(prefix->token.data(), t.data(), t.size()) != 0)
+        return refuse_token();
+      authenticated_ = true;
+    }
+    if (body_.size() < expected_)
+      return read_up_to(std::min<std::size_t>(expected_, body_.size() + server_->limits.read_chunk_bytes));
+    deadline_.cancel();
+    respond();
+  }
+
+  void refuse_token() {
+    ++server_->stats.refused_token;
+    std::fprintf(stderr, "shoal: api: refused a request without the right token (set SHOAL_TOKEN)\n");
+    send({3, "", "refused: wrong or missing API token (set SHOAL_TOKEN)\n"});
+  }
+
+  void respond() {
+    auto req = decode_request(body_);
+    release_buffer();
+    if (!req) return send({2, "", req.message() + "\n"});
+    auto self = this->shared_from_this();
+    server_->handler(*req, [self](ApiResponse r) { self->send(r); });
   }
 
   void send(const ApiResponse& resp) {
+    release_buffer();
     out_ = frame(encode_response(resp));
+    arm_deadline(server_->limits.write_timeout_ms, false);
     auto self = this->shared_from_this();
-    asio::async_write(socket_, asio::buffer(out_), [self](auto, std::size_t) {});
+    asio::async_write(socket_, asio::buffer(out_), [self](auto, std::size_t) { self->close(); });
+  }
+
+  void arm_deadline(std::uint32_t ms, bool reading) {
+    deadline_.expires_after(std::chrono::milliseconds(ms));
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    deadline_.async_wait([weak, reading](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        if (reading) ++self->server_->stats.timed_out;
+        self->close();
+      }
+    });
+  }
+
+  void release_buffer() {
+    server_->buffered -= body_.size();
+    Bytes().swap(body_);
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    deadline_.cancel();
+    socket_.close(ignored);
   }
 
   Socket socket_;
-  const ApiServer::Handler& handler_;
-  const std::string& token_;
-  std::uint64_t* refused_;
+  std::shared_ptr<ApiServer::Impl> server_;
+  asio::steady_timer deadline_;
+  bool need_token_;
+  bool authenticated_ = false;
   std::uint8_t header_[4]{};
+  std::uint32_t expected_ = 0;
   Bytes body_, out_;
 };
 
 }  // namespace
 
-struct ApiServer::Impl {
-  asio::io_context& io;
-  Handler handler;
-  std::string token;
-  std::string unix_path;
-  std::unique_ptr<unix_stream::acceptor> unix_acceptor;
-  std::unique_ptr<tcp::acceptor> tcp_acceptor;
-  std::uint64_t* refused;
+template <typename Acceptor, typename Socket>
+void ApiServer::Impl::accept(Acceptor& acceptor, bool need_token) {
+  auto self = shared_from_this();
+  acceptor.async_accept([self, &acceptor, need_token](boost::system::error_code ec, Socket socket) {
+    if (ec == asio::error::operation_aborted || self->closed) return;
+    if (ec) return self->back_off<Acceptor, Socket>(acceptor, need_token, ec);
+    self->backoff_ms = 0;
+    if (self->connections >= self->limits.max_connections) {
+      ++self->stats.refused_busy;  // closed at once: a flood cannot hold descriptors
+    } else {
+      std::make_shared<Session<Socket>>(std::move(socket), self, need_token)->start();
+    }
+    self->accept<Acceptor, Socket>(acceptor, need_token);
+  });
+}
 
-  template <typename Acceptor, typename Socket>
-  void accept(Acceptor& acceptor) {
-    acceptor.async_accept([this, &acceptor](boost::system::error_code ec, Socket socket) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session<Socket>>(std::move(socket), handler, token, refused)->start();
-      accept<Acceptor, Socket>(acceptor);
-    });
+template <typename Acceptor, typename Socket>
+void ApiServer::Impl::back_off(Acceptor& acceptor, bool need_token, const boost::system::error_code& ec) {
+  ++stats.accept_errors;
+  if (backoff_ms == 0) {
+    backoff_ms = limits.accept_backoff_ms;
+    std::fprintf(stderr, "shoal: api: accept failed (%s); pausing accepts, retrying with backoff up to %u ms\n",
+                 ec.message().c_str(), limits.accept_backoff_max_ms);
+  } else {
+    backoff_ms = std::min(backoff_ms * 2, limits.accept_backoff_max_ms);
   }
-};
+  if (!backoff_timer) backoff_timer = std::make_unique<asio::steady_timer>(io);
+  backoff_timer->expires_after(std::chrono::milliseconds(backoff_ms));
+  auto self = shared_from_this();
+  backoff_timer->async_wait([self, &acceptor, need_token](boost::system::error_code tec) {
+    if (tec || self->closed) return;
+    self->accept<Acceptor, Socket>(acceptor, need_token);
+  });
+}
 
-ApiServer::ApiServer(asio::io_context& io, Handler handler)
-    : impl_(std::make_unique<Impl>(Impl{io, std::move(handler), {}, {}, nullptr, nullptr, &refused_})) {}
+ApiServer::ApiServer(asio::io_context& io, Handler handler, ApiServerLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits)) {}
 
 ApiServer::~ApiServer() { close(); }
+
+std::uint64_t ApiServer::refused_requests() const { return impl_->stats.refused_token; }
+const ApiServerStats& ApiServer::stats() const { return impl_->stats; }
 
 Status ApiServer::listen(const std::string& address, const std::string& token) {
   boost::system::error_code ec;
@@ -113,7 +238,7 @@ Status ApiServer::listen(const std::string& address, const std::string& token) {
     if (!ec) impl_->tcp_acceptor->bind(ep, ec);
     if (!ec) impl_->tcp_acceptor->listen(64, ec);
     if (ec) return make_error("--api " + address + ": " + ec.message());
-    impl_->accept<tcp::acceptor, tcp::socket>(*impl_->tcp_acceptor);
+    impl_->accept<tcp::acceptor, tcp::socket>(*impl_->tcp_acceptor, true);
     return {};
   }
   auto slash = address.rfind('/');
@@ -129,13 +254,16 @@ Status ApiServer::listen(const std::string& address, const std::string& token) {
   if (!ec) impl_->unix_acceptor->listen(64, ec);
   if (ec) return make_error("--api " + address + ": " + ec.message());
   ::chmod(address.c_str(), 0600);
-  impl_->accept<unix_stream::acceptor, unix_stream::socket>(*impl_->unix_acceptor);
+  // The socket's file mode is the access control: no token on the unix socket.
+  impl_->accept<unix_stream::acceptor, unix_stream::socket>(*impl_->unix_acceptor, false);
   return {};
 }
 
 void ApiServer::close() {
-  if (!impl_) return;
+  if (!impl_ || impl_->closed) return;
+  impl_->closed = true;
   boost::system::error_code ec;
+  if (impl_->backoff_timer) impl_->backoff_timer->cancel();
   if (impl_->tcp_acceptor) impl_->tcp_acceptor->close(ec);
   if (impl_->unix_acceptor) {
     impl_->unix_acceptor->close(ec);

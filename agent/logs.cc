@@ -9,42 +9,46 @@
 #include "agent/atomic_file.h"
 #include "agent/command_util.h"
 #include "agent/state_sync.h"
+#include "runtime/log_tail.h"
 
 namespace shoal {
 
 namespace {
 
-// Keeps the last `tail` lines of `text` (all if tail == 0).
-std::string tail_of(const std::string& text, std::size_t tail) {
-  if (tail == 0) return text;
-  std::size_t pos = text.size(), lines = 0;
-  if (pos > 0 && text[pos - 1] == '\n') --pos;
-  while (pos > 0) {
-    if (text[pos - 1] == '\n' && ++lines == tail) break;
-    --pos;
-  }
-  return text.substr(pos);
+// The largest `service logs` answer, all nodes together, counted as printed (with the
+// "task@node | " prefixes). It must fit the API frame (kMaxApiFrameBytes, 16 MiB) and a peer's
+// part must fit a gossip stream frame (32 MiB) with room for encoding; 8 MiB is a long scroll
+// and keeps a request's transient memory to a few copies of it. Past it the user gets an error
+// that says to use --tail, never a silently empty or cut answer.
+constexpr std::size_t kMaxLogsAnswerBytes = 8u << 20;
+
+Error answer_too_long(const std::string& service) {
+  return make_error("service logs " + service + ": more than " + std::to_string(kMaxLogsAnswerBytes >> 20) +
+                    " MiB of log lines; ask for fewer with --tail N");
 }
 
 }  // namespace
 
-std::string Agent::local_logs(const std::string& service, std::size_t tail_lines) const {
+Result<std::string> Agent::local_logs(const std::string& service, std::size_t tail_lines) const {
   std::string out;
   if (!runtime_) return out;
+  const std::uint32_t files = runtime_->log_limits().max_files;
   for (const auto& st : runtime_->list()) {
     auto spec = runtime_->spec(st.id);
     if (!spec || spec->service != service) continue;
     auto paths = runtime_->logs(st.id);
     if (!paths) continue;
+    const std::string prefix = st.id + "@" + config_.name + " | ";
     for (const std::string& path : {paths->stdout_path, paths->stderr_path}) {
-      auto text = read_file(path);
-      if (!text) continue;
-      std::string kept = tail_of(*text, tail_lines);
+      // Read backwards from the end, never more than the answer may hold.
+      auto kept = runtime::read_log_tail(runtime::log_generations(path, files), tail_lines, kMaxLogsAnswerBytes);
+      if (!kept) return kept.message().rfind("more than", 0) == 0 ? answer_too_long(service) : kept.error();
       std::size_t start = 0;
-      while (start < kept.size()) {
-        std::size_t end = kept.find('\n', start);
-        if (end == std::string::npos) end = kept.size();
-        out += st.id + "@" + config_.name + " | " + kept.substr(start, end - start) + "\n";
+      while (start < kept->size()) {
+        std::size_t end = kept->find('\n', start);
+        if (end == std::string::npos) end = kept->size();
+        if (out.size() + prefix.size() + (end - start) + 1 > kMaxLogsAnswerBytes) return answer_too_long(service);
+        out.append(prefix).append(*kept, start, end - start).push_back('\n');
         start = end + 1;
       }
     }
@@ -69,21 +73,33 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
   }
   struct Gather {
     std::string text;
+    std::string error;  // the first node's error (or the total's): answered instead of text
     std::size_t waiting = 0;
     ApiServer::Respond respond;
+    void add(Result<std::string> part, const std::string& service) {
+      if (!error.empty()) return;
+      if (!part) error = part.message();
+      else if (text.size() + part->size() > kMaxLogsAnswerBytes) error = answer_too_long(service).message;
+      else text += *part;
+      if (!error.empty()) std::string().swap(text);
+    }
+    void finish() { respond(error.empty() ? ok(text) : fail(error)); }
   };
-  auto g = std::make_shared<Gather>(Gather{local_logs(name, tail), 0, std::move(respond)});
+  auto g = std::make_shared<Gather>();
+  g->respond = std::move(respond);
+  g->add(local_logs(name, tail), name);
   std::vector<std::string> peers;
   for (const NodeId& id : live_peers())
     if (auto m = swim_->member(id)) peers.push_back(m->addr);
   g->waiting = peers.size();
-  if (peers.empty()) return g->respond(ok(g->text));
+  if (peers.empty()) return g->finish();
   Bytes req = encode_logs_request({name, tail});
   for (const auto& addr : peers)
-    transport_->send_app_stream(addr, req, [g](std::optional<Envelope> env) {
-      if (env)
-        if (auto text = decode_logs_reply(*env); text.ok()) g->text += *text;
-      if (--g->waiting == 0) g->respond(ok(g->text));
+    transport_->send_app_stream(addr, req, [g, name](std::optional<Envelope> env) {
+      // A node that does not answer (down, timed out) contributes nothing, as before; one that
+      // answers with an error makes the whole answer that error.
+      if (env) g->add(decode_logs_reply(*env), name);
+      if (--g->waiting == 0) g->finish();
     });
 }
 

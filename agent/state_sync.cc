@@ -113,9 +113,10 @@ Result<LogsRequest> decode_logs_request(const Envelope& env) {
   }
 }
 
-Bytes encode_logs_reply(const std::string& text) {
+Bytes encode_logs_reply(const Result<std::string>& text) {
   msgpack::sbuffer buf;
-  msgpack::pack(buf, text);
+  if (text) msgpack::pack(buf, *text);
+  else msgpack::pack(buf, std::make_tuple(text.message()));
   return envelope(SyncType::kLogsReply, Bytes(buf.data(), buf.data() + buf.size()));
 }
 
@@ -123,7 +124,8 @@ Result<std::string> decode_logs_reply(const Envelope& env) {
   if (auto s = expect(env, SyncType::kLogsReply); !s) return s.error();
   try {
     auto oh = msgpack::unpack(reinterpret_cast<const char*>(env.body.data()), env.body.size(), nullptr, nullptr,
-                              msgpack::unpack_limit(0, 0, membership::kMaxStreamFrameBytes, 0, 0, 1));
+                              msgpack::unpack_limit(1, 0, membership::kMaxStreamFrameBytes, 0, 0, 2));
+    if (oh.get().type == msgpack::type::ARRAY) return make_error(std::get<0>(oh.get().as<std::tuple<std::string>>()));
     return oh.get().as<std::string>();
   } catch (const std::exception& e) {
     return make_error(std::string("malformed logs reply: ") + e.what());

@@ -20,7 +20,7 @@ enum class SyncType : std::uint32_t {
   kSyncPush = membership::kFirstAppStreamType + 2,
   kSyncAck = membership::kFirstAppStreamType + 3,
   kLogsRequest = membership::kFirstAppStreamType + 4,  // {service, tail}: `shoal service logs`
-  kLogsReply = membership::kFirstAppStreamType + 5,    // {text}
+  kLogsReply = membership::kFirstAppStreamType + 5,    // text, or [error] when it cannot answer
 };
 
 struct LogsRequest {
@@ -30,7 +30,9 @@ struct LogsRequest {
 
 Bytes encode_logs_request(const LogsRequest& r);
 Result<LogsRequest> decode_logs_request(const Envelope& env);
-Bytes encode_logs_reply(const std::string& text);
+// The reply carries the lines, or the node's error (e.g. its part exceeds the answer limit),
+// which decode_logs_reply returns as an error value.
+Bytes encode_logs_reply(const Result<std::string>& text);
 Result<std::string> decode_logs_reply(const Envelope& env);
 
 struct SyncReply {

@@ -1,6 +1,7 @@
 // The agent's workload loop: compute the assignment, reconcile (agent/reconcile.h), drive the
 // runtime, and write task status back into the desired state. Level-triggered: it runs on any
 // change (members, state, task exits) and every reconcile_interval as a safety net.
+#include <algorithm>
 #include <cstdio>
 
 #include "agent/agent_defaults.h"
@@ -39,6 +40,7 @@ Status Agent::open_runtime() {
   rc.state_dir = config_.data_dir + "/runtime";
   rc.log_dir = config_.data_dir + "/logs";
   rc.require_isolation = config_.require_isolation;
+  rc.log_limits = config_.log_limits;
   // One subtree per agent on a host: the runtime kills whatever under it no record explains, so
   // two agents (or two clusters' "n1") must never share one. The data dir tells them apart.
   char suffix[20];
@@ -79,6 +81,8 @@ runtime::TaskSpec Agent::build_task_spec(const crdt::Service& svc, std::uint32_t
   }
   t.restart.condition = to_runtime(spec.restart.condition);
   t.restart.delay_ms = static_cast<std::int64_t>(spec.restart.delay_ms);
+  // The backoff cap must not be below the delay asked for (the runtime refuses such a spec).
+  t.restart.max_delay_ms = std::max(t.restart.max_delay_ms, t.restart.delay_ms);
   t.restart.max_attempts = spec.restart.max_attempts;
   return t;
 }
@@ -89,7 +93,11 @@ std::vector<LocalTask> Agent::local_tasks() const {
     auto spec = runtime_->spec(st.id);
     auto version = task_version(st.id);
     if (!spec || !version) continue;
-    local.push_back({st.id, spec->service, spec->slot, *version, st.state});
+    // reconcile() starts a slot whose task is shut down (a stop it asked for). A task the
+    // restart policy keeps down is finished instead: report it like a failed one, which
+    // reconcile leaves to the restart policy, so `none` and `on-failure` are not relaunched.
+    const auto state = st.finished ? runtime::TaskState::kFailed : st.state;
+    local.push_back({st.id, spec->service, spec->slot, *version, state});
   }
   return local;
 }

@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "cli/agent_secrets.h"
 #include "cli/api_client.h"
 #include "cli/wait.h"
 #include "common/keyring.h"
@@ -20,10 +21,12 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
 
-  agent --name NAME --bind IP:PORT [--join IP:PORT]... --key B64|--keyring FILE
+  agent --name NAME --bind IP:PORT [--join IP:PORT]... --key-file FILE|--keyring FILE
+        (or the key in $SHOAL_KEY; --key B64 works but shows the key in `ps`)
         [--advertise IP:PORT] [--label k=v]... [--cpu N] [--memory SIZE]
         [--profile lan|wan|local] [--api ADDR] [--api-token-file FILE] [--data-dir DIR]
         [--require-isolation] [--network host|overlay] [--lb auto|ipvs|nftables]
+        [--log-max-size SIZE (10MiB)] [--log-max-files N (3)]   per task stream
   agent info                       counters, dropped packets by reason
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key
@@ -96,17 +99,28 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "agent" && (args.size() < 2 || args[1] != "info")) {
-    auto config = shoal::parse_agent_args({args.begin() + 1, args.end()});
+    const char* env_key = std::getenv("SHOAL_KEY");
+    auto config = shoal::parse_agent_args({args.begin() + 1, args.end()}, env_key ? env_key : "");
+    // Copied out: wipe the key from argv and environ before any task shim is cloned from us.
+    shoal::wipe_key_from_process(argc, argv);
+    if (config) {
+      if (auto s = shoal::load_key_file(*config); !s) config = s.error();
+    }
     if (!config) {
       std::fprintf(stderr, "shoal agent: %s\n", config.message().c_str());
       return 2;
     }
     return shoal::run_agent(*config);
   }
-  // --api may appear anywhere; it is the CLI's, not the command's.
+  // --api may appear anywhere before `--`; it is the CLI's, not the command's. Everything after
+  // `--` is the task's command line (`service create web -- mytool --api SOCK`), untouched.
   std::string api;
   std::vector<std::string> rest;
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<long>(i), args.end());
+      break;
+    }
     if (args[i] == "--api") {
       if (i + 1 >= args.size()) {
         std::fprintf(stderr, "shoal: --api needs a value (unix socket path or 127.0.0.1:PORT)\n");

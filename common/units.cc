@@ -60,6 +60,10 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text) {
   auto bad = [&] {
     return make_error("'" + std::string(text) + "' is not a duration; use e.g. 500ms, 2s or 1m30s");
   };
+  auto too_long = [&] {
+    return make_error("'" + std::string(text) + "' is longer than the limit of " +
+                      format_duration(kMaxDurationMs) + " (365 days)");
+  };
   if (s.empty()) return bad();
   std::uint64_t total = 0;
   while (!s.empty()) {
@@ -71,7 +75,12 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text) {
     else if (!s.empty() && s[0] == 'm') unit_ms = 60'000, s.remove_prefix(1);
     else if (!s.empty() && s[0] == 'h') unit_ms = 3'600'000, s.remove_prefix(1);
     else if (!s.empty()) return bad();
+    // milli (up to 1.8e19) times unit_ms (up to 3.6e6) overflows: compare with the cap first;
+    // the +1 leaves room for rounding, which the check after the sum catches.
+    if (milli > (kMaxDurationMs - total) * 1000 / unit_ms + 1)
+      return too_long();
     total += milli * unit_ms / 1000;
+    if (total > kMaxDurationMs) return too_long();
   }
   return total;
 }

@@ -1,5 +1,6 @@
 #include "membership/transport_asio.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace shoal::membership {
@@ -28,23 +29,40 @@ std::uint32_t frame_len(const std::uint8_t* h) {
 
 }  // namespace
 
+// What all streams share: the buffer budget and the inbound count (kMaxStream* limits).
+struct StreamBudget {
+  std::uint64_t buffered = 0;
+  std::uint32_t inbound = 0;
+};
+
 // One TCP exchange, either side: read a frame, maybe answer; or write a frame, read the answer.
+// A frame is a sealed header (the body's length) and the sealed body; see kMaxStreamHeaderBytes.
 struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
   tcp::socket socket;
   asio::steady_timer deadline;
+  std::shared_ptr<StreamBudget> budget;
+  bool inbound = false;
   std::uint8_t header[4]{};
-  Bytes body, out;
+  Bytes sealed_header, body, out;
+  std::uint32_t expected = 0;
   std::string peer;
+  // Opens a sealed header; nothing (and the drop counted) if it is not one of ours.
+  std::function<std::optional<Bytes>(const Bytes&)> open_header;
+  std::function<void(DropReason)> count_drop;
   std::function<void(const Bytes&)> on_frame;
   std::function<void()> on_unanswered;  // a request that got no reply frame (error, timeout)
   bool answered = false;
 
   ~StreamExchange() {
+    budget->buffered -= body.size();
+    if (inbound) --budget->inbound;
     if (!answered && on_unanswered) on_unanswered();
   }
 
-  StreamExchange(asio::io_context& io, tcp::socket s)
-      : socket(std::move(s)), deadline(io) {}
+  StreamExchange(asio::io_context& io, tcp::socket s, std::shared_ptr<StreamBudget> b, bool in)
+      : socket(std::move(s)), deadline(io), budget(std::move(b)), inbound(in) {
+    if (inbound) ++budget->inbound;
+  }
 
   void arm_deadline() {
     deadline.expires_after(std::chrono::milliseconds(kStreamTimeoutMs));
@@ -62,13 +80,49 @@ struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
     auto self = shared_from_this();
     asio::async_read(socket, asio::buffer(header), [self](auto ec, std::size_t) {
       if (ec) return self->finish();
-      std::uint32_t n = frame_len(self->header);
-      if (n > kMaxStreamFrameBytes) return self->finish();
-      self->body.resize(n);
-      asio::async_read(self->socket, asio::buffer(self->body), [self](auto ec2, std::size_t) {
-        if (!ec2 && self->on_frame) self->on_frame(self->body);
-        else self->finish();
+      const std::uint32_t n = frame_len(self->header);
+      if (n > kMaxStreamHeaderBytes) {
+        self->count_drop(DropReason::kOversized);
+        return self->finish();
+      }
+      self->sealed_header.resize(n);
+      asio::async_read(self->socket, asio::buffer(self->sealed_header), [self](auto ec2, std::size_t) {
+        if (ec2) return self->finish();
+        auto plain = self->open_header(self->sealed_header);
+        if (!plain) return self->finish();  // not sealed with our key: counted, nothing more read
+        if (plain->size() != 4) {
+          self->count_drop(DropReason::kMalformed);
+          return self->finish();
+        }
+        self->expected = frame_len(plain->data());
+        if (self->expected > kMaxStreamFrameBytes) {
+          self->count_drop(DropReason::kOversized);
+          return self->finish();
+        }
+        self->read_body_chunk();
       });
+    });
+  }
+
+  // Reads the next chunk of the body (within the shared budget), then the rest, then delivers.
+  void read_body_chunk() {
+    if (body.size() == expected) {
+      if (on_frame) on_frame(body);
+      else finish();
+      return;
+    }
+    const std::size_t have = body.size();
+    const std::size_t more = std::min<std::size_t>(expected - have, kStreamReadChunkBytes);
+    if (budget->buffered + more > kMaxStreamBufferedBytes) {
+      count_drop(DropReason::kOversized);
+      return finish();
+    }
+    budget->buffered += more;
+    body.resize(have + more);
+    auto self = shared_from_this();
+    asio::async_read(socket, asio::buffer(body.data() + have, more), [self](auto ec, std::size_t) {
+      if (ec) return self->finish();
+      self->read_body_chunk();
     });
   }
 
@@ -101,9 +155,29 @@ struct Transport::Impl {
   udp::endpoint sender;
   std::array<std::uint8_t, 65536> rx{};
   bool stopped = false;
+  std::shared_ptr<StreamBudget> budget = std::make_shared<StreamBudget>();
+  asio::steady_timer accept_backoff;
+  std::uint32_t accept_backoff_ms = 0;  // 0: the last accept succeeded
 
   Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
-      : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_) {}
+      : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_), accept_backoff(io_) {}
+
+  // A stream frame on the wire: framed(sealed body length), then the sealed body.
+  Bytes seal_stream(const Bytes& payload) {
+    Bytes body = keyring.seal(payload, clock.now().wall_ms);
+    const Bytes len = {static_cast<std::uint8_t>(body.size() >> 24), static_cast<std::uint8_t>(body.size() >> 16),
+                       static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+    Bytes out = framed(keyring.seal(len, clock.now().wall_ms));
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+  }
+
+  std::shared_ptr<StreamExchange> new_exchange(tcp::socket socket, bool inbound) {
+    auto ex = std::make_shared<StreamExchange>(io, std::move(socket), budget, inbound);
+    ex->open_header = [this](const Bytes& sealed) { return unseal(sealed.data(), sealed.size()); };
+    ex->count_drop = [this](DropReason why) { swim.count_drop(why); };
+    return ex;
+  }
 
   // Opens and replay-checks a sealed packet; counts the reason when it is dropped.
   std::optional<Bytes> unseal(const std::uint8_t* data, std::size_t size) {
@@ -139,13 +213,31 @@ struct Transport::Impl {
   void accept_tcp() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || stopped) return;
-      if (!ec) serve_stream(std::move(socket));
+      if (ec) return back_off_accept(ec);
+      accept_backoff_ms = 0;
+      if (budget->inbound >= kMaxInboundStreams) swim.count_drop(DropReason::kOversized);  // closed here
+      else serve_stream(std::move(socket));
+      accept_tcp();
+    });
+  }
+
+  void back_off_accept(const boost::system::error_code& ec) {
+    if (accept_backoff_ms == 0) {
+      accept_backoff_ms = kAcceptBackoffMs;
+      std::fprintf(stderr, "shoal: gossip: TCP accept failed (%s); pausing accepts, retrying with backoff up to %u ms\n",
+                   ec.message().c_str(), kAcceptBackoffMaxMs);
+    } else {
+      accept_backoff_ms = std::min(accept_backoff_ms * 2, kAcceptBackoffMaxMs);
+    }
+    accept_backoff.expires_after(std::chrono::milliseconds(accept_backoff_ms));
+    accept_backoff.async_wait([this](boost::system::error_code tec) {
+      if (tec || stopped) return;
       accept_tcp();
     });
   }
 
   void serve_stream(tcp::socket socket) {
-    auto ex = std::make_shared<StreamExchange>(io, std::move(socket));
+    auto ex = new_exchange(std::move(socket), true);
     boost::system::error_code ec;
     auto remote = ex->socket.remote_endpoint(ec);
     ex->peer = ec ? "" : addr_string(remote.address(), remote.port());
@@ -157,7 +249,7 @@ struct Transport::Impl {
       if (!plain) return self->finish();
       auto reply = dispatch_stream(self->peer, *plain);
       if (!reply) return self->finish();
-      self->write_then(framed(keyring.seal(*reply, clock.now().wall_ms)), nullptr);
+      self->write_then(seal_stream(*reply), nullptr);
     };
     ex->arm_deadline();
     ex->read_frame();
@@ -195,7 +287,7 @@ struct Transport::Impl {
     auto addr = asio::ip::make_address(to.substr(0, colon), ec);
     if (ec) return done(std::nullopt);
     auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
-    auto ex = std::make_shared<StreamExchange>(io, tcp::socket(io));
+    auto ex = new_exchange(tcp::socket(io), false);
     ex->peer = to;
     std::weak_ptr<StreamExchange> weak = ex;
     ex->on_frame = [this, weak, done](const Bytes& frame) {
@@ -206,7 +298,7 @@ struct Transport::Impl {
       self->finish();
     };
     ex->on_unanswered = [done] { done(std::nullopt); };
-    Bytes sealed = framed(keyring.seal(payload, clock.now().wall_ms));
+    Bytes sealed = seal_stream(payload);
     ex->arm_deadline();
     ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
       if (cec) return ex->finish();
@@ -272,6 +364,7 @@ void Transport::stop() {
   impl_->stopped = true;
   boost::system::error_code ec;
   impl_->timer.cancel();
+  impl_->accept_backoff.cancel();
   impl_->udp_socket.close(ec);
   impl_->acceptor.close(ec);
 }

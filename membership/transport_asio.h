@@ -23,8 +23,31 @@ namespace shoal::membership {
 // Largest TCP frame accepted: a push-pull of 10,000 members is ~1-2 MiB; 32 MiB leaves room
 // for the CRDT user state riding along, while bounding what a peer can make us allocate.
 inline constexpr std::uint32_t kMaxStreamFrameBytes = 32u << 20;
-// A reliable exchange (connect, write, read reply) gives up after this long.
+// A reliable exchange (connect, write, read reply) gives up after this long; an inbound stream
+// that has not delivered its frame by then is closed (a truncated frame is not held).
 inline constexpr std::uint64_t kStreamTimeoutMs = 5'000;
+
+// Bounded before authenticated. A TCP frame travels as two: a small sealed header holding the
+// body's length, then the sealed body. The receiver opens the header (proof the sender holds
+// the cluster key) before it reads or allocates anything for the body, so a connection without
+// the key costs at most kMaxStreamHeaderBytes. The header's own length prefix is checked
+// against kMaxStreamHeaderBytes: a sealed 4-byte length is ~60 bytes; 256 leaves room for the
+// envelope growing (key ids, associated data) without letting a stranger make us buffer more.
+inline constexpr std::uint32_t kMaxStreamHeaderBytes = 256;
+// Body bytes are read this many at a time, so the buffer grows with bytes that arrived, never
+// with a length someone claimed.
+inline constexpr std::uint32_t kStreamReadChunkBytes = 64u << 10;
+// Inbound streams served at once; more are closed at accept. Push-pull runs every few seconds
+// per peer and state sync a few at a time: 64 leaves headroom for large clusters' bursts.
+inline constexpr std::uint32_t kMaxInboundStreams = 64;
+// Body bytes buffered by all streams together (in and out). Two maximal frames: a full sync
+// and a reply can be in flight while the next is read; beyond it a stream is dropped (counted)
+// and its sender retries later.
+inline constexpr std::uint64_t kMaxStreamBufferedBytes = 2ull * kMaxStreamFrameBytes;
+// accept() failing (EMFILE: out of descriptors) pauses accepts for this long, doubling to the
+// max, and logs once, instead of retrying in a loop that spins at 100% CPU.
+inline constexpr std::uint32_t kAcceptBackoffMs = 50;
+inline constexpr std::uint32_t kAcceptBackoffMaxMs = 2'000;
 
 // TCP frames whose envelope type is at least this belong to the application (the agent's
 // state sync), not to SWIM; membership message types stay below it.

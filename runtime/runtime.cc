@@ -39,6 +39,7 @@ struct Runtime::Task {
   std::int64_t hard_kill_at_ms = kNever;  // SIGKILL the top process (runc) too
   std::int64_t restart_at_ms = kNever;
   bool cgroup_busy = false;               // exited, but rmdir said EBUSY: retry in poll()
+  bool log_rotation_failed = false;       // reported once in notices_
 
   bool live() const { return pid > 0; }
   bool is_oci() const { return spec.driver == DriverKind::kOci; }
@@ -104,6 +105,7 @@ Status Runtime::init(std::int64_t now_ms) {
   }
   if (auto s = validate_task_id(config_.cgroup_parent); !s)
     return make_error("cgroup parent: " + s.message());
+  if (auto s = validate(config_.log_limits); !s) return s;
   for (const auto& dir : {config_.state_dir, bundles_dir(config_), runc_root(config_), config_.log_dir})
     if (auto s = make_dirs(dir, 0700); !s) return s;
   if (auto s = store_.init(); !s) return s;
@@ -207,6 +209,7 @@ Status Runtime::launch(Task& t, std::int64_t now_ms) {
   t.container_pid = 0;
   t.status.exit.reset();
   t.status.error.clear();
+  t.status.finished = false;
   Status s = t.is_oci() ? launch_oci(t) : launch_process(t);
   if (!s) return s;
   t.restart.on_start(now_ms);
@@ -339,6 +342,7 @@ void Runtime::escalate(Task& t, std::int64_t now_ms) {
 
 std::vector<TaskStatus> Runtime::poll(std::int64_t now_ms) {
   last_poll_ms_ = now_ms;
+  rotated_last_poll_ = false;
   reap_helpers();
   for (auto it = dead_cgroups_.begin(); it != dead_cgroups_.end();) {
     it->kill_all();
@@ -355,6 +359,7 @@ void Runtime::step(Task& t, std::int64_t now_ms) {
     } else {
       if (t.status.state == TaskState::kStarting) check_oci_started(t, now_ms);
       if (t.status.state == TaskState::kRunning || t.status.state == TaskState::kHealthy) step_health(t, now_ms);
+      rotate_logs(t);
       if (now_ms >= t.kill_at_ms) escalate(t, now_ms);
       if (now_ms >= t.hard_kill_at_ms) {
         t.hard_kill_at_ms = kNever;
@@ -425,6 +430,7 @@ void Runtime::on_exited(Task& t, ExitInfo exit, std::int64_t now_ms) {
                                   : describe_exit(exit);
   const bool failed = t.unhealthy || !exit.success();
   if (d.kind == RestartDecision::Kind::kRestart) t.restart_at_ms = d.restart_at_ms;
+  t.status.finished = d.kind != RestartDecision::Kind::kRestart;
   if (d.kind != RestartDecision::Kind::kStayDown || failed) error += "; " + d.reason;
   set_state(t, failed ? TaskState::kFailed : TaskState::kShutdown, now_ms, failed ? error : "completed (exit 0); " + d.reason);
 }
@@ -482,6 +488,19 @@ void Runtime::step_health(Task& t, std::int64_t now_ms) {
   } else if (h == Health::kUnhealthy) {
     t.unhealthy = true;
     begin_stop(t, config_.default_stop_grace_ms, now_ms);
+  }
+}
+
+void Runtime::rotate_logs(Task& t) {
+  for (const std::string* path : {&t.logs.stdout_path, &t.logs.stderr_path}) {
+    if (path->empty()) continue;
+    auto rotated = rotate_log_if_needed(*path, config_.log_limits);
+    if (rotated && *rotated) rotated_last_poll_ = true;
+    // Said once per task (it is retried every poll; a full disk would flood the notices).
+    if (!rotated && !t.log_rotation_failed) {
+      t.log_rotation_failed = true;
+      notices_.push_back("task " + t.spec.id + ": " + rotated.message());
+    }
   }
 }
 
@@ -554,7 +573,7 @@ std::int64_t Runtime::next_deadline_ms() const {
     any_live = any_live || t.live() || t.cgroup_busy;
   }
   if (any_live || !helpers_.empty() || !dead_cgroups_.empty())
-    next = std::min(next, last_poll_ms_ + config_.liveness_check_ms);
+    next = std::min(next, last_poll_ms_ + (rotated_last_poll_ ? config_.log_check_fast_ms : config_.liveness_check_ms));
   return next;
 }
 

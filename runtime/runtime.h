@@ -25,6 +25,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_layout.h"
 #include "runtime/health_checker.h"
+#include "runtime/log_rotation.h"
 #include "runtime/restart_policy.h"
 #include "runtime/task_spec.h"
 #include "runtime/task_state.h"
@@ -58,6 +59,13 @@ struct RuntimeConfig {
   std::string oci_runtime;
   // Bound on tasks in the table (running or terminal, until forget()).
   std::size_t max_tasks = 4096;
+  // Size cap and generations of each task's stdout/stderr (runtime/log_rotation.h), checked
+  // every liveness_check_ms while the task runs.
+  LogLimits log_limits;
+  // After a poll that rotated a log, the next check comes this soon instead of after
+  // liveness_check_ms: a task writing 300 MB/s grows its file 30 MB in 100 ms but 3 MB in 10,
+  // so the overshoot past the cap stays small; a quiet task costs nothing extra.
+  std::int64_t log_check_fast_ms = 10;
 };
 
 struct LogPaths {
@@ -95,6 +103,7 @@ class Runtime {
   std::optional<TaskStatus> status(std::string_view id) const;
   std::optional<TaskSpec> spec(std::string_view id) const;
   Result<LogPaths> logs(std::string_view id) const;
+  const LogLimits& log_limits() const { return config_.log_limits; }
 
   // Drops a terminal task from the table (and its bundle; its logs too if delete_logs).
   // Error while the task still runs or its cgroup could not be removed yet.
@@ -123,6 +132,7 @@ class Runtime {
   void on_exited(Task& t, ExitInfo exit, std::int64_t now_ms);
   void check_oci_started(Task& t, std::int64_t now_ms);
   void step_health(Task& t, std::int64_t now_ms);
+  void rotate_logs(Task& t);
   void begin_stop(Task& t, std::int64_t grace_ms, std::int64_t now_ms);
   void escalate(Task& t, std::int64_t now_ms);
   void signal_task(const Task& t, int sig) const;
@@ -145,6 +155,7 @@ class Runtime {
   std::vector<TaskCgroup> dead_cgroups_;  // orphans still busy when we tried to remove them
   std::vector<std::string> notices_;
   std::int64_t last_poll_ms_ = 0;
+  bool rotated_last_poll_ = false;  // poll again after log_check_fast_ms
 };
 
 }  // namespace shoal::runtime

@@ -28,12 +28,13 @@ void pack_health(Packer& pk, const HealthCheckSpec& h) {
 }
 
 void pack_restart(Packer& pk, const RestartPolicySpec& r) {
-  pk.pack_map(5);
+  pk.pack_map(6);
   put(pk, "condition", static_cast<std::uint8_t>(r.condition));
   put(pk, "delay_ms", r.delay_ms);
   put(pk, "max_delay_ms", r.max_delay_ms);
   put(pk, "max_attempts", r.max_attempts);
   put(pk, "reset_after_ms", r.reset_after_ms);
+  put(pk, "window_ms", r.window_ms);  // absent in older records: 0, the old behaviour
 }
 
 void pack_spec(Packer& pk, const TaskSpec& s) {
@@ -104,6 +105,7 @@ RestartPolicySpec unpack_restart(const msgpack::object& o) {
   get(f, "max_delay_ms", r.max_delay_ms);
   get(f, "max_attempts", r.max_attempts);
   get(f, "reset_after_ms", r.reset_after_ms);
+  get(f, "window_ms", r.window_ms);
   return r;
 }
 

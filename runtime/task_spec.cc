@@ -28,6 +28,7 @@ Status validate_restart(const RestartPolicySpec& r) {
   if (r.delay_ms < 0) return make_error("restart policy: delay must be >= 0 ms");
   if (r.max_delay_ms < r.delay_ms) return make_error("restart policy: max delay must be >= delay");
   if (r.reset_after_ms < 0) return make_error("restart policy: reset-after must be >= 0 ms");
+  if (r.window_ms < 0) return make_error("restart policy: window must be >= 0 ms");
   return {};
 }
 

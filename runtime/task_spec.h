@@ -42,6 +42,10 @@ struct RestartPolicySpec {
   std::int64_t delay_ms = 100;
   std::int64_t max_delay_ms = 10'000;   // cap of delay_ms * 2^(attempt-1) (k8s caps at 5 min)
   std::uint32_t max_attempts = 0;       // 0 = unlimited (Swarm's default)
+  // Swarm's --restart-window: max_attempts counts only the restarts of the last window_ms, so
+  // a task that crashes now and then keeps being restarted while a crash loop is stopped.
+  // 0 = every restart since the last reset counts (Swarm's default: unbounded window).
+  std::int64_t window_ms = 0;
   // A run that lasted this long resets the attempt count and the backoff (k8s: 10 min; shorter
   // here so a task that crashes once an hour is not throttled like a crash loop).
   std::int64_t reset_after_ms = 60'000;

@@ -31,6 +31,10 @@ struct TaskStatus {
   std::int64_t since_ms = 0;       // when it entered `state` (runtime's clock)
   int pid = 0;                     // host pid of the task's top process, 0 if none
   std::uint32_t restarts = 0;      // restarts done by the restart policy so far
+  // Exited on its own and the restart policy keeps it down (none; on-failure after exit 0;
+  // attempts exhausted): the slot's work is finished, and nothing may start it again. A task
+  // stopped on request is not `finished`: whoever stopped it may want it back.
+  bool finished = false;
   std::optional<ExitInfo> exit;    // set once the task has exited
   std::string error;               // for failed: what happened, in words a user can act on
 

@@ -89,7 +89,7 @@ quote() {  # the args as a shell would need them typed: plain words bare, others
 run() {  # run NODE ARGS...: shoal ARGS against agent nNODE, printed first
   local n=$1; shift
   printf '$ shoal %s  # on n%s\n' "$(quote "$@")" "$n"
-  "$SHOAL" "$@" --api "$DIR/n$n.sock"
+  "$SHOAL" --api "$DIR/n$n.sock" "$@"  # before the command: nothing after `--` is the CLI's
 }
 wait_for() {  # wait_for SECONDS CMD...: poll until CMD succeeds
   local deadline=$(( $(date +%s) + $1 )); shift

@@ -38,3 +38,39 @@ TEST(AgentConfig, ApiKinds) {
 }
 
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(AgentConfigKey, KeyFromFileEnvOrFlagButNotSeveral) {
+  const std::vector<std::string> base = {"--name", "n1", "--bind", "127.0.0.1:7946"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto from_env = parse_agent_args(base, "ENVKEY");
+  ASSERT_TRUE(from_env.ok()) << from_env.message();
+  EXPECT_EQ(from_env->key_b64, "ENVKEY");
+  auto from_file = parse_agent_args(with({"--key-file", "/etc/shoal/key"}), "ENVKEY");
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(from_file->key_file, "/etc/shoal/key");
+  EXPECT_EQ(from_file->key_b64, "");  // the flag wins over the environment; the CLI reads the file
+  EXPECT_FALSE(parse_agent_args(with({"--key-file", "f", "--key", "k"})).ok());
+  auto none = parse_agent_args(base);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.message().find("--key-file"), std::string::npos) << none.message();
+}
+
+TEST(AgentConfigLogs, LogLimitsFromFlags) {
+  auto c = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--log-max-size", "1MiB",
+                             "--log-max-files", "5"});
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->log_limits.max_bytes, 1u << 20);
+  EXPECT_EQ(c->log_limits.max_files, 5u);
+  EXPECT_FALSE(parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--log-max-files", "0"}).ok());
+  EXPECT_FALSE(parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--log-max-size", "10"}).ok());
+}
+
+}  // namespace
+}  // namespace shoal

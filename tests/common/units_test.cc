@@ -31,6 +31,18 @@ TEST(Units, Cpu) {
   EXPECT_FALSE(parse_cpu_millis("2x").ok());
 }
 
+// "99999999999h" used to wrap around uint64 and was stored as 9.5e15 ms.
+TEST(Units, DurationsAboveTheCapAreRefused) {
+  auto huge = parse_duration_ms("99999999999h");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.message().find("limit"), std::string::npos) << huge.message();
+  EXPECT_FALSE(parse_duration_ms("18446744073709551615ms").ok());
+  EXPECT_FALSE(parse_duration_ms("8761h").ok());
+  EXPECT_FALSE(parse_duration_ms("8760h1ms").ok());
+  EXPECT_EQ(*parse_duration_ms("8760h"), kMaxDurationMs);
+  EXPECT_EQ(*parse_duration_ms("24h"), 86'400'000u);
+}
+
 TEST(Units, FormatRoundTrips) {
   EXPECT_EQ(format_size(512ull << 20), "512MiB");
   EXPECT_EQ(format_size(1000), "1000B");

@@ -27,7 +27,7 @@ class Cluster:
 
     def run_cli(self, *args, api=None, check=True, env=None):
         cmd = [self.shoal, *args]
-        if api: cmd += ['--api', api]
+        if api: cmd[1:1] = ['--api', api]  # before the command: nothing after `--` is the CLI's
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
         if check and p.returncode != 0:
             raise RuntimeError(f'{" ".join(cmd)} exited {p.returncode}: {p.stderr.strip()}')

@@ -240,6 +240,42 @@ TEST_F(RuntimeTest, RestartPolicyRestartsWithBackoffUpToMaxAttempts) {
   EXPECT_EQ(file_text(dir_ + "/runs"), "run\nrun\nrun\nrun\n");
 }
 
+// `finished` is what tells the agent's reconcile not to start a slot again: set for an exit the
+// policy keeps down, not for one it will restart, nor for a stop someone asked for.
+TEST_F(RuntimeTest, FinishedMarksExitsThePolicyKeepsDown) {
+  open_runtime();
+  TaskSpec ok = spec("ok.1.1", {"/bin/true"});
+  ok.restart.condition = RestartPolicySpec::Condition::kOnFailure;
+  ASSERT_TRUE(rt_->start(ok, now_ms()).ok());
+  ASSERT_TRUE(wait_state("ok.1.1", S::kShutdown));
+  EXPECT_TRUE(rt_->status("ok.1.1")->finished);
+  TaskSpec again = spec("again.1.1", {"/bin/false"});
+  again.restart.condition = RestartPolicySpec::Condition::kOnFailure;
+  again.restart.delay_ms = again.restart.max_delay_ms = 60'000;
+  ASSERT_TRUE(rt_->start(again, now_ms()).ok());
+  ASSERT_TRUE(wait_state("again.1.1", S::kFailed));
+  EXPECT_FALSE(rt_->status("again.1.1")->finished);  // a restart is pending
+  TaskSpec stopped = spec("stopped.1.1", {"sleep", "1000"});
+  ASSERT_TRUE(rt_->start(stopped, now_ms()).ok());
+  ASSERT_TRUE(rt_->stop("stopped.1.1", 0, now_ms()).ok());
+  ASSERT_TRUE(wait_state("stopped.1.1", S::kShutdown));
+  EXPECT_FALSE(rt_->status("stopped.1.1")->finished);
+}
+
+// A chatty task's stdout is rotated while it runs: the files stay near the cap.
+TEST_F(RuntimeTest, ChattyTaskLogsAreRotated) {
+  config_.log_limits = LogLimits{64 << 10, 2};
+  open_runtime();
+  ASSERT_TRUE(rt_->start(spec("chatty.1.1", {"/bin/sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; sleep 1000"}),
+                         now_ms()).ok());
+  const std::string out = dir_ + "/logs/chatty.1.1.stdout.log";
+  ASSERT_TRUE(wait_until([&] { return file_text(out + ".1").find("line 19999\n") != std::string::npos ||
+                                      file_text(out).find("line 19999\n") != std::string::npos; }));
+  EXPECT_TRUE(std::filesystem::exists(out + ".1"));
+  EXPECT_LE(std::filesystem::file_size(out + ".1"), 64u << 10);
+  EXPECT_FALSE(std::filesystem::exists(out + ".2"));
+}
+
 TEST_F(RuntimeTest, StopCancelsAPendingRestart) {
   open_runtime();
   TaskSpec s = spec("r.1.1", {"/bin/false"});

@@ -1,0 +1,20 @@
+// Reading the end of a task's log in bounded memory: the files are read backwards in blocks
+// from the end (the live file, then its older generations), and reading stops once enough
+// lines are found. Never reads a whole file to keep its last lines.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace shoal::runtime {
+
+// The last `lines` lines (0 = all) of the stream stored in `newest_first` (a file and its
+// rotated generations, log_generations()), oldest line first. Missing files are skipped.
+// Error, with what to do, if the answer would be longer than max_bytes.
+Result<std::string> read_log_tail(const std::vector<std::string>& newest_first, std::size_t lines,
+                                  std::size_t max_bytes);
+
+}  // namespace shoal::runtime
