@@ -23,6 +23,8 @@ std::string printable(std::string_view text) {
 
 }  // namespace
 
+Digest::Digest() : hex_("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") {}
+
 Result<Digest> Digest::parse_hex(std::string_view hex) {
   if (hex.size() != kHexLength) {
     return make_error("digest '" + printable(hex) + "': sha256 needs 64 hex characters, got " +

@@ -23,6 +23,10 @@ class Digest {
   static constexpr std::string_view kAlgorithm = "sha256";
   static constexpr std::size_t kHexLength = 64;
 
+  // The digest of zero bytes, so aggregates holding a Digest can be default-built and still
+  // never hold an invalid value.
+  Digest();
+
   // "sha256:<64 lowercase hex>". Errors name what is wrong (algorithm, length, character).
   static Result<Digest> parse(std::string_view text);
   // Only the 64 hex characters (store paths, `docker save` layer names).
