@@ -17,32 +17,9 @@
 namespace shoal::image {
 namespace {
 
-// SHA-256 over libsodium, hex-encoded as an OCI digest.
-class Sha256 {
- public:
-  Sha256() { crypto_hash_sha256_init(&state_); }
-  void update(const char* data, std::size_t len) {
-    crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(data), len);
-  }
-  std::string digest() {
-    unsigned char out[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state_, out);
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
-    return std::string("sha256:") + hex;
-  }
-
- private:
-  crypto_hash_sha256_state state_;
-};
-
-bool is_sha256_digest(std::string_view s) {
-  constexpr std::string_view kAlgo = "sha256:";
-  if (s.size() != kAlgo.size() + 64 || s.substr(0, kAlgo.size()) != kAlgo) return false;
-  for (char c : s.substr(kAlgo.size())) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+// The manifest a reference names: its digest when pinned, else its tag.
+std::string manifest_ref(const Reference& ref) {
+  return ref.digest ? ref.digest->to_string() : ref.tag;
 }
 
 std::string accept_header() {
@@ -78,12 +55,12 @@ RegistryError status_error(const ErrorSite& site, const HttpResponse& r) {
   return error_for_status(site, r.status, registry_said(r));
 }
 
-std::string blob_url_path(const RepositoryRef& repo, std::string_view digest) {
-  return "/v2/" + repo.repository + "/blobs/" + std::string(digest);
+std::string blob_url_path(const Reference& repo, const Digest& digest) {
+  return "/v2/" + repo.path + "/blobs/" + digest.to_string();
 }
 
-std::string manifest_url_path(const RepositoryRef& repo, std::string_view ref) {
-  return "/v2/" + repo.repository + "/manifests/" + std::string(ref);
+std::string manifest_url_path(const Reference& ref) {
+  return "/v2/" + ref.path + "/manifests/" + manifest_ref(ref);
 }
 
 // docker.io is the name in references; its API lives at registry-1.docker.io.
@@ -119,7 +96,7 @@ bool write_all(int fd, const char* data, std::size_t len, off_t offset) {
 }
 
 // Hashes the first `len` bytes of `fd` (a partial download being resumed).
-bool hash_prefix(int fd, std::uint64_t len, Sha256& hasher) {
+bool hash_prefix(int fd, std::uint64_t len, Sha256Hasher& hasher) {
   std::string buf(1 << 16, '\0');
   std::uint64_t off = 0;
   while (off < len) {
@@ -164,8 +141,8 @@ HttpRegistryClient::HttpRegistryClient(HttpRegistryClientConfig config) : config
   SHOAL_ASSERT(sodium_init() >= 0);
 }
 
-std::string HttpRegistryClient::scope_for(const RepositoryRef& repo) {
-  return "repository:" + repo.repository + ":pull";
+std::string HttpRegistryClient::scope_for(const Reference& repo) {
+  return "repository:" + repo.path + ":pull";
 }
 
 HttpTransportOptions HttpRegistryClient::transport_for(const std::string& registry,
@@ -191,7 +168,7 @@ RegistryResult<T> HttpRegistryClient::with_retries(const std::function<RegistryR
   }
 }
 
-std::optional<std::string> HttpRegistryClient::authorization(const RepositoryRef& repo) {
+std::optional<std::string> HttpRegistryClient::authorization(const Reference& repo) {
   std::lock_guard lock(mu_);
   auto it = auth_hints_.find(repo.registry);
   if (it == auth_hints_.end()) return std::nullopt;
@@ -206,7 +183,7 @@ std::optional<std::string> HttpRegistryClient::authorization(const RepositoryRef
   return "Authorization: Bearer " + *token;
 }
 
-RegistryResult<HttpResponse> HttpRegistryClient::send_once(const RepositoryRef& repo,
+RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo,
                                                            const ErrorSite& site,
                                                            HttpRequest request,
                                                            const BodySink& sink,
@@ -235,7 +212,7 @@ RegistryResult<HttpResponse> HttpRegistryClient::send_once(const RepositoryRef& 
   return plain_r;
 }
 
-RegistryResult<HttpResponse> HttpRegistryClient::send(const RepositoryRef& repo,
+RegistryResult<HttpResponse> HttpRegistryClient::send(const Reference& repo,
                                                       const ErrorSite& site, HttpRequest request,
                                                       const BodySink& sink,
                                                       const HeadHook& on_head) {
@@ -257,7 +234,7 @@ RegistryResult<HttpResponse> HttpRegistryClient::send(const RepositoryRef& repo,
   return r;
 }
 
-RegistryStatus HttpRegistryClient::authenticate(const RepositoryRef& repo, const ErrorSite& site,
+RegistryStatus HttpRegistryClient::authenticate(const Reference& repo, const ErrorSite& site,
                                                 const HttpResponse& unauthorized) {
   const std::string* header = unauthorized.header("www-authenticate");
   auto fail = [&](const std::string& why) {
@@ -290,7 +267,7 @@ RegistryStatus HttpRegistryClient::authenticate(const RepositoryRef& repo, const
   return fail("the registry asks for an auth scheme shoal does not support (only Basic and Bearer)");
 }
 
-RegistryStatus HttpRegistryClient::fetch_token(const RepositoryRef& repo, const ErrorSite& site,
+RegistryStatus HttpRegistryClient::fetch_token(const Reference& repo, const ErrorSite& site,
                                                const AuthHint& hint, const std::string& scope) {
   // The realm is named in errors (it is a URL the registry published, not a secret); the
   // query we add holds only service and scope.
@@ -327,90 +304,88 @@ RegistryStatus HttpRegistryClient::fetch_token(const RepositoryRef& repo, const 
   return Unit{};
 }
 
-RegistryResult<ManifestDescriptor> HttpRegistryClient::head_manifest(const RepositoryRef& repo,
-                                                                     std::string_view ref) {
-  ErrorSite site{repo.registry, repo.repository, "manifest " + std::string(ref)};
+RegistryResult<std::optional<Descriptor>> HttpRegistryClient::head_manifest(const Reference& ref) {
+  ErrorSite site{ref.registry, ref.path, "manifest " + manifest_ref(ref)};
   HttpRequest req;
   req.method = "HEAD";
-  req.url = manifest_url_path(repo, ref);
+  req.url = manifest_url_path(ref);
   req.headers.push_back(accept_header());
-  auto r = send(repo, site, req, {}, {});
+  auto r = send(ref, site, req, {}, {});
   if (!r) return r.error();
   if (r->status < 200 || r->status >= 300) return status_error(site, *r);
-  ManifestDescriptor d;
-  if (const std::string* dg = r->header("docker-content-digest")) d.digest = *dg;
+  Descriptor d;
+  d.media_type = media_type_of(*r);
   if (const std::string* cl = r->header("content-length")) {
     d.size = std::strtoull(cl->c_str(), nullptr, 10);
   }
-  d.media_type = media_type_of(*r);
-  if (!d.digest.empty() && !is_sha256_digest(d.digest)) {
+  const std::string* announced = r->header("docker-content-digest");
+  if (announced == nullptr) {
+    // Allowed by the spec: the caller falls back to GET and hashes the bytes.
+    return std::optional<Descriptor>{};
+  }
+  auto digest = Digest::parse(*announced);
+  if (!digest) {
     return make_registry_error(RegistryErrorKind::kBadResponse, site, r->status,
-                               "Docker-Content-Digest is not a sha256 digest");
+                               "Docker-Content-Digest: " + digest.message());
   }
-  if (is_sha256_digest(ref) && !d.digest.empty() && d.digest != ref) {
+  if (ref.digest && *digest != *ref.digest) {
     return make_registry_error(RegistryErrorKind::kDigestMismatch, site, r->status,
-                               "the registry announced " + d.digest);
+                               "the registry announced " + digest->to_string());
   }
-  return d;
+  d.digest = *digest;
+  return std::optional<Descriptor>(std::move(d));
 }
 
-RegistryResult<ManifestDescriptor> HttpRegistryClient::resolve(const RepositoryRef& repo,
-                                                               std::string_view tag_or_digest) {
-  auto head = with_retries<ManifestDescriptor>([&] { return head_manifest(repo, tag_or_digest); });
-  if (!head) return head;
-  if (!head->digest.empty()) return head;
-  // No Docker-Content-Digest (allowed by the spec): the digest is that of the bytes.
-  auto fetched = fetch_manifest(repo, tag_or_digest);
+RegistryResult<Descriptor> HttpRegistryClient::resolve(const Reference& ref) {
+  auto head = with_retries<std::optional<Descriptor>>([&] { return head_manifest(ref); });
+  if (!head) return head.error();
+  if (head.value()) return *head.value();
+  // No Docker-Content-Digest: the digest is that of the bytes.
+  auto fetched = fetch_manifest(ref);
   if (!fetched) return fetched.error();
   return fetched->descriptor;
 }
 
-RegistryResult<FetchedManifest> HttpRegistryClient::fetch_manifest(const RepositoryRef& repo,
-                                                                   std::string_view tag_or_digest) {
-  ErrorSite site{repo.registry, repo.repository, "manifest " + std::string(tag_or_digest)};
+RegistryResult<FetchedManifest> HttpRegistryClient::fetch_manifest(const Reference& ref) {
+  ErrorSite site{ref.registry, ref.path, "manifest " + manifest_ref(ref)};
   return with_retries<FetchedManifest>([&]() -> RegistryResult<FetchedManifest> {
     HttpRequest req;
-    req.url = manifest_url_path(repo, tag_or_digest);
+    req.url = manifest_url_path(ref);
     req.headers.push_back(accept_header());
     req.max_body_bytes = kMaxManifestBytes;
     std::string body;
-    auto r = send(repo, site, req, string_sink(&body), {});
+    auto r = send(ref, site, req, string_sink(&body), {});
     if (!r) return r.error();
     if (r->status < 200 || r->status >= 300) return status_error(site, *r);
-    Sha256 h;
-    h.update(body.data(), body.size());
-    std::string actual = h.digest();
-    if (is_sha256_digest(tag_or_digest) && actual != tag_or_digest) {
+    const Digest actual = Digest::of(body);
+    if (ref.digest && actual != *ref.digest) {
       return make_registry_error(RegistryErrorKind::kDigestMismatch, site, r->status,
-                                 "the manifest's bytes hash to " + actual);
+                                 "the manifest's bytes hash to " + actual.to_string());
     }
     if (const std::string* announced = r->header("docker-content-digest")) {
-      if (*announced != actual) {
+      if (*announced != actual.to_string()) {
         return make_registry_error(RegistryErrorKind::kDigestMismatch, site, r->status,
-                                   "the registry announced " + *announced +
-                                       " but the bytes hash to " + actual);
+                                   "the registry announced " + announced->substr(0, 80) +
+                                       " but the bytes hash to " + actual.to_string());
       }
     }
     FetchedManifest m;
-    m.descriptor = ManifestDescriptor{actual, media_type_of(*r), body.size()};
+    m.descriptor.media_type = media_type_of(*r);
+    m.descriptor.digest = actual;
+    m.descriptor.size = body.size();
     m.bytes = std::move(body);
     return m;
   });
 }
 
-RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob(const RepositoryRef& repo,
-                                                              std::string_view digest,
-                                                              std::uint64_t size,
+RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob(const Reference& ref,
+                                                              const Descriptor& blob,
                                                               const std::string& dest_path) {
-  ErrorSite site{repo.registry, repo.repository, "blob " + std::string(digest)};
-  if (!is_sha256_digest(digest)) {
-    return make_registry_error(RegistryErrorKind::kBadResponse, site, 0,
-                               "only sha256 digests are supported");
-  }
+  ErrorSite site{ref.registry, ref.path, "blob " + blob.digest.to_string()};
   const std::string partial = dest_path + ".partial";
   BlobFetchStats stats;
   auto r = with_retries<BlobFetchStats>(
-      [&] { return fetch_blob_once(repo, digest, size, partial, stats); });
+      [&] { return fetch_blob_once(ref, blob, partial, stats); });
   if (!r) return r;
   if (::rename(partial.c_str(), dest_path.c_str()) != 0) {
     return local_io_error(site, "cannot rename the verified blob to", dest_path);
@@ -419,25 +394,25 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob(const RepositoryRe
   return stats;
 }
 
-RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const RepositoryRef& repo,
-                                                                   std::string_view digest,
-                                                                   std::uint64_t size,
+RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Reference& repo,
+                                                                   const Descriptor& blob,
                                                                    const std::string& partial,
                                                                    BlobFetchStats& stats) {
-  ErrorSite site{repo.registry, repo.repository, "blob " + std::string(digest)};
+  const std::uint64_t size = blob.size;
+  ErrorSite site{repo.registry, repo.path, "blob " + blob.digest.to_string()};
   BlobRequestPlan plan = plan_blob_request(file_size_or_zero(partial), size);
   Fd fd{::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
   if (fd.fd < 0) return local_io_error(site, "cannot open", partial);
   if (plan.discard_partial && ::ftruncate(fd.fd, 0) != 0) {
     return local_io_error(site, "cannot truncate", partial);
   }
-  Sha256 hasher;
+  Sha256Hasher hasher;
   if (plan.range_from > 0 && !hash_prefix(fd.fd, plan.range_from, hasher)) {
     return local_io_error(site, "cannot read", partial);
   }
   std::uint64_t offset = plan.range_from;
   HttpRequest req;
-  req.url = blob_url_path(repo, digest);
+  req.url = blob_url_path(repo, blob.digest);
   req.range_from = plan.range_from;
   req.max_body_bytes = size;
   ++stats.attempts;
@@ -455,7 +430,7 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Reposit
                                  "the registry answered the resume request with another range; "
                                  "starting over");
     }
-    hasher = Sha256();
+    hasher = Sha256Hasher();
     offset = 0;
     return Unit{};
   };
@@ -492,11 +467,12 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Reposit
                                    std::to_string(size) + " bytes");
   }
   if (::fsync(fd.fd) != 0) return local_io_error(site, "cannot sync", partial);
-  std::string actual = hasher.digest();
-  if (actual != digest) {
+  const Digest actual = hasher.finish();
+  if (actual != blob.digest) {
     ::ftruncate(fd.fd, 0);  // a complete file with wrong bytes is never a resume prefix
     return make_registry_error(RegistryErrorKind::kDigestMismatch, site, r->status,
-                               "the downloaded bytes hash to " + actual + "; discarded");
+                               "the downloaded bytes hash to " + actual.to_string() +
+                                   "; discarded");
   }
   return stats;
 }

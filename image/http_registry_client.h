@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -49,12 +50,9 @@ class HttpRegistryClient final : public RegistryClient {
  public:
   explicit HttpRegistryClient(HttpRegistryClientConfig config);
 
-  RegistryResult<ManifestDescriptor> resolve(const RepositoryRef& repo,
-                                             std::string_view tag_or_digest) override;
-  RegistryResult<FetchedManifest> fetch_manifest(const RepositoryRef& repo,
-                                                 std::string_view tag_or_digest) override;
-  RegistryResult<BlobFetchStats> fetch_blob(const RepositoryRef& repo, std::string_view digest,
-                                            std::uint64_t size,
+  RegistryResult<Descriptor> resolve(const Reference& ref) override;
+  RegistryResult<FetchedManifest> fetch_manifest(const Reference& ref) override;
+  RegistryResult<BlobFetchStats> fetch_blob(const Reference& ref, const Descriptor& blob,
                                             const std::string& dest_path) override;
 
  private:
@@ -67,32 +65,31 @@ class HttpRegistryClient final : public RegistryClient {
 
   // One request with the auth dance; transport errors come back as errors, HTTP statuses as
   // responses (the caller classifies non-2xx).
-  RegistryResult<HttpResponse> send(const RepositoryRef& repo, const ErrorSite& site,
+  RegistryResult<HttpResponse> send(const Reference& repo, const ErrorSite& site,
                                     HttpRequest request, const BodySink& sink,
                                     const HeadHook& on_head);
   // One attempt over the registry's scheme(s): https, or for `insecure` https then http.
-  RegistryResult<HttpResponse> send_once(const RepositoryRef& repo, const ErrorSite& site,
+  RegistryResult<HttpResponse> send_once(const Reference& repo, const ErrorSite& site,
                                          HttpRequest request, const BodySink& sink,
                                          const HeadHook& on_head);
   // The Authorization header for this registry and repository, if one is known.
-  std::optional<std::string> authorization(const RepositoryRef& repo);
-  RegistryStatus authenticate(const RepositoryRef& repo, const ErrorSite& site,
+  std::optional<std::string> authorization(const Reference& repo);
+  RegistryStatus authenticate(const Reference& repo, const ErrorSite& site,
                               const HttpResponse& unauthorized);
-  RegistryStatus fetch_token(const RepositoryRef& repo, const ErrorSite& site,
+  RegistryStatus fetch_token(const Reference& repo, const ErrorSite& site,
                              const AuthHint& hint, const std::string& scope);
 
   template <typename T>
   RegistryResult<T> with_retries(const std::function<RegistryResult<T>()>& attempt);
 
-  RegistryResult<ManifestDescriptor> head_manifest(const RepositoryRef& repo,
-                                                   std::string_view ref);
-  RegistryResult<BlobFetchStats> fetch_blob_once(const RepositoryRef& repo,
-                                                 std::string_view digest, std::uint64_t size,
+  // nullopt: the registry sent no Docker-Content-Digest.
+  RegistryResult<std::optional<Descriptor>> head_manifest(const Reference& ref);
+  RegistryResult<BlobFetchStats> fetch_blob_once(const Reference& repo, const Descriptor& blob,
                                                  const std::string& partial_path,
                                                  BlobFetchStats& stats);
 
   HttpTransportOptions transport_for(const std::string& registry, bool verify) const;
-  static std::string scope_for(const RepositoryRef& repo);
+  static std::string scope_for(const Reference& repo);
 
   HttpRegistryClientConfig config_;
   std::mutex mu_;  // guards the three below; never held across a request

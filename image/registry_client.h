@@ -14,6 +14,9 @@
 #include <string>
 #include <string_view>
 
+#include "image/digest.h"
+#include "image/manifest.h"
+#include "image/reference.h"
 #include "image/registry_error.h"
 
 namespace shoal::image {
@@ -30,22 +33,9 @@ inline constexpr std::string_view kMediaTypeDockerManifestList =
 // are a few KiB; 4 MiB is what containerd and the distribution spec allow.
 inline constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
 
-// Where a repository lives: "registry.example:5000" + "team/app".
-struct RepositoryRef {
-  std::string registry;    // host[:port], as in the image reference
-  std::string repository;  // path without the registry
-};
-
-// What a tag or digest resolves to.
-struct ManifestDescriptor {
-  std::string digest;      // "sha256:<64 hex>"
-  std::string media_type;  // from Content-Type (may be empty if the registry sent none)
-  std::uint64_t size = 0;  // bytes
-};
-
 struct FetchedManifest {
-  ManifestDescriptor descriptor;
-  std::string bytes;  // exactly the bytes that hash to descriptor.digest
+  Descriptor descriptor;  // digest of `bytes`, media type from Content-Type, size
+  std::string bytes;      // exactly the bytes that hash to descriptor.digest
 };
 
 struct BlobFetchStats {
@@ -58,18 +48,19 @@ class RegistryClient {
  public:
   virtual ~RegistryClient() = default;
 
-  // Tag or digest -> manifest descriptor (HEAD, or GET when the registry omits the digest).
-  virtual RegistryResult<ManifestDescriptor> resolve(const RepositoryRef& repo,
-                                                     std::string_view tag_or_digest) = 0;
+  // The manifest `ref` names (its digest if pinned, else its tag) -> its descriptor (HEAD, or
+  // GET when the registry omits Docker-Content-Digest). A pinned reference is checked against
+  // what the registry announces.
+  virtual RegistryResult<Descriptor> resolve(const Reference& ref) = 0;
 
-  // The manifest's bytes, verified against their digest; bounded by kMaxManifestBytes.
-  virtual RegistryResult<FetchedManifest> fetch_manifest(const RepositoryRef& repo,
-                                                         std::string_view tag_or_digest) = 0;
+  // The manifest's bytes, verified against their digest (and against ref.digest if pinned);
+  // bounded by kMaxManifestBytes.
+  virtual RegistryResult<FetchedManifest> fetch_manifest(const Reference& ref) = 0;
 
-  // Blob `digest` of `size` bytes into `dest_path` (via `dest_path + ".partial"`, resumed when
-  // that file exists). On success `dest_path` holds exactly the verified blob.
-  virtual RegistryResult<BlobFetchStats> fetch_blob(const RepositoryRef& repo,
-                                                    std::string_view digest, std::uint64_t size,
+  // Blob `blob` (digest + size) of repository ref.registry/ref.path into `dest_path`, via
+  // `dest_path + ".partial"` (resumed when that file exists). On success `dest_path` holds
+  // exactly the verified blob; on failure it does not exist.
+  virtual RegistryResult<BlobFetchStats> fetch_blob(const Reference& ref, const Descriptor& blob,
                                                     const std::string& dest_path) = 0;
 };
 
