@@ -106,6 +106,12 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
 RegistryError transport_error(CURLcode code, const char* errbuf, const ErrorSite& site) {
   std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
   switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      return make_registry_error(
+          RegistryErrorKind::kUnreachable, site, 0,
+          detail + "; if the registry uses a private CA, give its CA file in the registry's "
+                   "options (or mark the registry insecure)");
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -115,8 +121,6 @@ RegistryError transport_error(CURLcode code, const char* errbuf, const ErrorSite
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
       return make_registry_error(RegistryErrorKind::kUnreachable, site, 0, detail);

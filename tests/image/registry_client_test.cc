@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -198,6 +199,7 @@ TEST(RegistryClient, IndexIsResolvedAndItsManifestsFetched) {
   ASSERT_TRUE(arm_parsed.ok()) << arm_parsed.message();
   auto none = select_manifest(std::get<ImageIndex>(arm_parsed.value()), Platform{"linux", "amd64", ""});
   ASSERT_FALSE(none.ok());
+  std::printf("    error: %s\n", none.message().c_str());
   EXPECT_NE(none.message().find("arm64"), std::string::npos) << none.message();
 }
 
@@ -206,6 +208,7 @@ TEST(RegistryClient, UnknownTagIsNotFoundNamingRegistryAndRepository) {
   HttpRegistryClient client(test_config(s.plain.host()));
   auto d = client.resolve(ref(s.plain.host(), "x", "nope"));
   ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
   EXPECT_EQ(d.error().kind, RegistryErrorKind::kNotFound);
   EXPECT_EQ(d.error().http_status, 404);
   EXPECT_NE(d.message().find("registry " + s.plain.host()), std::string::npos) << d.message();
@@ -213,6 +216,7 @@ TEST(RegistryClient, UnknownTagIsNotFoundNamingRegistryAndRepository) {
   EXPECT_NE(d.message().find("HTTP 404"), std::string::npos) << d.message();
   auto m = client.fetch_manifest(ref(s.plain.host(), "nosuchrepo", "small"));
   ASSERT_FALSE(m.ok());
+  std::printf("    error: %s\n", m.message().c_str());
   EXPECT_EQ(m.error().kind, RegistryErrorKind::kNotFound);
   EXPECT_NE(m.message().find("registry says"), std::string::npos) << m.message();
 }
@@ -226,9 +230,11 @@ TEST(RegistryClient, UnreachableRegistryIsAClearErrorNamingIt) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();
   ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
   EXPECT_EQ(d.error().kind, RegistryErrorKind::kUnreachable);
   EXPECT_NE(d.message().find("registry " + host), std::string::npos) << d.message();
   EXPECT_NE(d.message().find("registry unreachable"), std::string::npos) << d.message();
+  EXPECT_EQ(d.message().find("CA file"), std::string::npos) << d.message();  // not a TLS problem
   // 6 attempts with 100, 200, 400, 800, 1000 ms between them: gave up after the policy's waits.
   EXPECT_GE(ms, 2500);
   EXPECT_LT(ms, 15000);
@@ -245,14 +251,54 @@ TEST(RegistryClient, BlobLargerThanItsDescriptorIsRefused) {
   auto st = client.fetch_blob(ref(s.plain.host(), "x", "t"),
                               Descriptor{layer.media_type, layer.digest, layer.size - 1, {}}, dest);
   ASSERT_FALSE(st.ok());
+  std::printf("    error: %s\n", st.message().c_str());
   EXPECT_EQ(st.error().kind, RegistryErrorKind::kTooLarge) << st.message();
   EXPECT_FALSE(exists(dest));
+}
+
+// --- HTTPS: a registry with a self-signed certificate ---
+
+struct TlsRegistry {
+  Registry registry{RegistryOptions{"", "", "", "", true}};
+  TlsRegistry() { shared().builder.push("small", registry.host(), "x:small"); }
+};
+
+TEST(RegistryClientTls, CaFileVerifiesThePrivateCertificate) {
+  TlsRegistry r;
+  HttpRegistryClientConfig cfg;
+  cfg.registries[r.registry.host()].ca_file = r.registry.tls_ca_file();
+  HttpRegistryClient client(cfg);
+  auto d = client.resolve(ref(r.registry.host(), "x", "small"));
+  ASSERT_TRUE(d.ok()) << d.message();
+  EXPECT_EQ(d->digest.to_string(), testing::skopeo_digest(r.registry.host() + "/x:small"));
+}
+
+TEST(RegistryClientTls, UnknownCaIsRefusedWithAHint) {
+  TlsRegistry r;
+  HttpRegistryClientConfig cfg;  // system CA store only: the self-signed cert is unknown
+  cfg.retry.max_attempts = 1;
+  HttpRegistryClient client(cfg);
+  auto d = client.resolve(ref(r.registry.host(), "x", "small"));
+  ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
+  EXPECT_EQ(d.error().kind, RegistryErrorKind::kUnreachable);
+  EXPECT_NE(d.message().find("certificate"), std::string::npos) << d.message();
+  EXPECT_NE(d.message().find("CA file"), std::string::npos) << d.message();
+}
+
+TEST(RegistryClientTls, InsecureSkipsVerificationButStaysOnHttps) {
+  TlsRegistry r;
+  // The registry answers plain HTTP on its TLS port with a 400, so success means HTTPS.
+  HttpRegistryClient client(test_config(r.registry.host()));
+  auto m = client.fetch_manifest(ref(r.registry.host(), "x", "small"));
+  ASSERT_TRUE(m.ok()) << m.message();
+  EXPECT_EQ(m->descriptor.digest.to_string(), testing::skopeo_digest(r.registry.host() + "/x:small"));
 }
 
 // --- basic auth (htpasswd) ---
 
 struct BasicAuthRegistry {
-  Registry registry{RegistryOptions{"alice", "wonderland-7", "", ""}};
+  Registry registry{RegistryOptions{"alice", "wonderland-7", "", "", false}};
   BasicAuthRegistry() { shared().builder.push("small", registry.host(), "x:small", "alice:wonderland-7"); }
 };
 
@@ -285,6 +331,7 @@ TEST(RegistryClientBasicAuth, WrongCredentialsAreAuthFailedWithoutTheSecret) {
   HttpRegistryClient client(with_creds(host, "alice", "not-the-password-42"));
   auto d = client.resolve(ref(host, "x", "small"));
   ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
   EXPECT_EQ(d.error().kind, RegistryErrorKind::kAuthFailed);
   EXPECT_EQ(d.error().http_status, 401);
   EXPECT_NE(d.message().find("registry " + host), std::string::npos) << d.message();
@@ -300,6 +347,7 @@ TEST(RegistryClientBasicAuth, NoCredentialsSaysWhatIsMissing) {
   HttpRegistryClient client(test_config(host));
   auto d = client.fetch_manifest(ref(host, "x", "small"));
   ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
   EXPECT_EQ(d.error().kind, RegistryErrorKind::kAuthFailed);
   EXPECT_NE(d.message().find("has none for " + host), std::string::npos) << d.message();
 }
@@ -311,7 +359,8 @@ struct TokenAuthRegistry {
   std::unique_ptr<Registry> registry;
   TokenAuthRegistry() {
     registry = std::make_unique<Registry>(RegistryOptions{
-        "", "", "http://" + token_server.host() + "/token", token_server.dir.path() + "/cert.pem"});
+        "", "", "http://" + token_server.host() + "/token", token_server.dir.path() + "/cert.pem",
+        false});
     shared().builder.push("small", registry->host(), "team/app:small", "bob:builder-9");
   }
   std::size_t tokens_issued() const {
@@ -346,6 +395,7 @@ TEST(RegistryClientBearer, TokenServerRefusingCredentialsIsAuthFailed) {
   HttpRegistryClient client(with_creds(host, "bob", "wrong-secret-77"));
   auto d = client.resolve(ref(host, "team/app", "small"));
   ASSERT_FALSE(d.ok());
+  std::printf("    error: %s\n", d.message().c_str());
   EXPECT_EQ(d.error().kind, RegistryErrorKind::kAuthFailed);
   EXPECT_NE(d.message().find("token server refused"), std::string::npos) << d.message();
   EXPECT_NE(d.message().find("registry " + host), std::string::npos) << d.message();
@@ -366,6 +416,7 @@ TEST(RegistryClientFaults, CorruptedBlobIsNeverDeclaredComplete) {
   std::string dest = out.path() + "/layer";
   auto st = client.fetch_blob(ref(proxy.host(), "x", "t"), layer, dest);
   ASSERT_FALSE(st.ok());
+  std::printf("    error: %s\n", st.message().c_str());
   EXPECT_EQ(st.error().kind, RegistryErrorKind::kDigestMismatch);
   EXPECT_NE(st.message().find(layer.digest.to_string()), std::string::npos) << st.message();
   EXPECT_FALSE(exists(dest));
@@ -378,6 +429,7 @@ TEST(RegistryClientFaults, CorruptedManifestIsADigestMismatch) {
   HttpRegistryClient client(test_config(proxy.host()));
   auto m = client.fetch_manifest(ref(proxy.host(), "x", "small"));
   ASSERT_FALSE(m.ok());
+  std::printf("    error: %s\n", m.message().c_str());
   EXPECT_EQ(m.error().kind, RegistryErrorKind::kDigestMismatch);
   EXPECT_NE(m.message().find("announced"), std::string::npos) << m.message();
 }
@@ -388,6 +440,7 @@ TEST(RegistryClientFaults, HugeManifestIsRefusedBeforeItIsRead) {
   HttpRegistryClient client(test_config(proxy.host()));
   auto m = client.fetch_manifest(ref(proxy.host(), "x", "small"));
   ASSERT_FALSE(m.ok());
+  std::printf("    error: %s\n", m.message().c_str());
   EXPECT_EQ(m.error().kind, RegistryErrorKind::kTooLarge) << m.message();
 }
 
@@ -407,6 +460,7 @@ TEST(RegistryClientFaults, TruncatedBlobKeepsAVerifiedPrefixThatLaterResumes) {
   std::string dest = out.path() + "/layer";
   auto st = client.fetch_blob(ref(proxy.host(), "x", "t"), layer, dest);
   ASSERT_FALSE(st.ok());
+  std::printf("    error: %s\n", st.message().c_str());
   EXPECT_EQ(st.error().kind, RegistryErrorKind::kUnreachable) << st.message();
   EXPECT_FALSE(exists(dest));
   // Two attempts, each cut at half of what it asked for: 1/2 then 3/4 of the blob.
@@ -447,6 +501,11 @@ TEST(RegistryClientFaults, RegistryKilledMidPullResumesAfterRestart) {
   registry.start();
   pull.join();
   ASSERT_TRUE(result.ok()) << result.message();
+  std::printf("    killed mid-pull: %u attempts, resumed from byte %llu, %llu bytes received for a "
+              "%llu-byte blob\n", result->attempts,
+              static_cast<unsigned long long>(result->resumed_from),
+              static_cast<unsigned long long>(result->bytes_received),
+              static_cast<unsigned long long>(layer.size));
   EXPECT_GT(result->attempts, 1u);
   EXPECT_GT(result->resumed_from, 4u << 20);
   // Resumed, not restarted: fewer bytes than two full downloads would take.

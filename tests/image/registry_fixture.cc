@@ -131,6 +131,13 @@ Registry::Registry(RegistryOptions options) : options_(std::move(options)) {
       << "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
       << "storage:\n  filesystem:\n    rootdirectory: " << dir_.path() << "/data\n"
       << "http:\n  addr: 127.0.0.1:" << port_ << "\n";
+  if (options_.tls) {
+    must_run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+             " -addext subjectAltName=IP:127.0.0.1 -keyout " + dir_.path() + "/tls-key.pem"
+             " -out " + tls_ca_file() + " 2>&1");
+    cfg << "  tls:\n    certificate: " << tls_ca_file() << "\n    key: " << dir_.path()
+        << "/tls-key.pem\n";
+  }
   if (!options_.htpasswd_user.empty()) {
     must_run("htpasswd -Bbn '" + options_.htpasswd_user + "' '" + options_.htpasswd_password +
              "' > " + dir_.path() + "/htpasswd");

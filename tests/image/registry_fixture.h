@@ -61,6 +61,7 @@ struct RegistryOptions {
   std::string htpasswd_password;
   std::string token_realm;        // non-empty: auth.token with this realm ...
   std::string token_cert_file;    // ... and this rootcertbundle
+  bool tls = false;               // serve HTTPS with a self-signed certificate (tls_ca_file())
 };
 
 class Registry {
@@ -72,6 +73,8 @@ class Registry {
   std::uint16_t port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_.path(); }
+  // With options.tls: the self-signed certificate (for 127.0.0.1) that is its own CA.
+  std::string tls_ca_file() const { return dir_.path() + "/tls-cert.pem"; }
 
  private:
   RegistryOptions options_;
