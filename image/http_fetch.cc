@@ -22,6 +22,7 @@ struct Transfer {
   const HttpRequest* request = nullptr;
   const ErrorSite* site = nullptr;
   bool head_seen = false;
+  bool error_body_cut = false;  // a non-2xx body passed kMaxErrorBodyBytes: transfer stopped
   std::uint64_t body_bytes = 0;
   HttpResponse response;
   std::optional<RegistryError> sink_error;  // why the write callback aborted
@@ -83,8 +84,14 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   const std::size_t len = size * n;
   int status = current_status(t->curl);
   if (status < 200 || status >= 300) {
-    std::size_t room = kMaxErrorBodyBytes - std::min(kMaxErrorBodyBytes, t->response.error_body.size());
+    std::size_t room = kMaxErrorBodyBytes - t->response.error_body.size();
     t->response.error_body.append(data, std::min(room, len));
+    if (len > room) {
+      // The error's status is known and its body is only a detail: stop reading instead of
+      // draining a hostile or huge error body.
+      t->error_body_cut = true;
+      return 0;
+    }
     return len;
   }
   if (!t->head_seen) {
@@ -202,7 +209,7 @@ RegistryResult<HttpResponse> http_fetch(const HttpTransportOptions& options,
 
   CURLcode rc = curl_easy_perform(c);
   if (t.sink_error) return *t.sink_error;
-  if (rc != CURLE_OK) return transport_error(rc, errbuf, site);
+  if (rc != CURLE_OK && !t.error_body_cut) return transport_error(rc, errbuf, site);
   t.response.status = current_status(c);
   if (!t.head_seen && t.response.status >= 200 && t.response.status < 300) {
     // An empty 2xx body (HEAD, or a zero-byte blob): the head hook still runs once.

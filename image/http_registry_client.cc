@@ -193,15 +193,26 @@ RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo
     insecure = it->second.insecure;
   }
   bool plain;
+  bool tls_seen;
   {
     std::lock_guard lock(mu_);
     plain = plain_http_.count(repo.registry) > 0;
+    tls_seen = tls_seen_.count(repo.registry) > 0;
   }
   if (auto auth = authorization(repo)) request.headers.push_back(std::move(*auth));
   const std::string path = request.url;
   request.url = (plain ? "http://" : "https://") + api_host(repo.registry) + path;
   auto r = http_fetch(transport_for(repo.registry, true), request, sink, site, on_head);
-  if (r.ok() || !insecure || plain || r.error().kind != RegistryErrorKind::kUnreachable) return r;
+  if (r.ok() && !plain && !tls_seen) {
+    std::lock_guard lock(mu_);
+    tls_seen_.insert(repo.registry);
+  }
+  // Fall back to plain HTTP only for an insecure registry never seen answering HTTPS: a
+  // transfer cut mid-body on a TLS registry must stay a (retried) HTTPS failure.
+  if (r.ok() || !insecure || plain || tls_seen ||
+      r.error().kind != RegistryErrorKind::kUnreachable) {
+    return r;
+  }
   // An insecure registry that does not speak TLS: plain HTTP, remembered for later requests.
   request.url = "http://" + api_host(repo.registry) + path;
   auto plain_r = http_fetch(transport_for(repo.registry, false), request, sink, site, on_head);

@@ -92,10 +92,11 @@ class HttpRegistryClient final : public RegistryClient {
   static std::string scope_for(const Reference& repo);
 
   HttpRegistryClientConfig config_;
-  std::mutex mu_;  // guards the three below; never held across a request
+  std::mutex mu_;  // guards the four below; never held across a request
   TokenCache tokens_;
   std::map<std::string, AuthHint> auth_hints_;  // registry -> how it asked last
   std::set<std::string> plain_http_;            // insecure registries found to speak plain HTTP
+  std::set<std::string> tls_seen_;              // registries that answered over HTTPS
 };
 
 }  // namespace shoal::image

@@ -8,8 +8,10 @@ MODE: corrupt-blob      flips one byte in the middle of every blob body
                         closes the connection
       corrupt-manifest  flips one byte of every manifest GET body (Docker-Content-Digest kept)
       huge-manifest     answers every manifest GET with a 5 MiB body of spaces
+      huge-404          answers every manifest GET with a 404 and a 64 MiB body
       pass              relays unchanged
-Writes DIR/port once listening on 127.0.0.1. Everything else is relayed as is."""
+Writes DIR/port once listening on 127.0.0.1 (and, for huge-*, DIR/sent: the bytes written
+before the client hung up). Everything else is relayed as is."""
 import http.client, http.server, os, sys
 
 upstream_port = int(sys.argv[2])
@@ -23,17 +25,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def relay(self, method):
-        if mode == "huge-manifest" and method == "GET" and "/manifests/" in self.path:
-            size = 5 * 1024 * 1024
-            self.send_response(200)
+        if mode.startswith("huge-") and method == "GET" and "/manifests/" in self.path:
+            size = (5 if mode == "huge-manifest" else 64) * 1024 * 1024
+            self.send_response(200 if mode == "huge-manifest" else 404)
             self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
             self.send_header("Content-Length", str(size))
             self.end_headers()
+            sent = 0
             try:
                 for _ in range(size // 65536):
                     self.wfile.write(b" " * 65536)
+                    sent += 65536
+                self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client refused it early, as it should
+            with open(os.path.join(sys.argv[1], "sent"), "w") as f:
+                f.write(str(sent))  # how much the client let through before it hung up
             return
         conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}

@@ -442,6 +442,31 @@ TEST(RegistryClientFaults, HugeManifestIsRefusedBeforeItIsRead) {
   ASSERT_FALSE(m.ok());
   std::printf("    error: %s\n", m.message().c_str());
   EXPECT_EQ(m.error().kind, RegistryErrorKind::kTooLarge) << m.message();
+  EXPECT_EQ(m.error().http_status, 200);
+}
+
+TEST(RegistryClientFaults, HugeErrorBodyIsNotDrained) {
+  auto& s = shared();
+  Helper proxy("faulty_proxy.py", {std::to_string(s.plain.port()), "huge-404"});
+  HttpRegistryClient client(test_config(proxy.host()));
+  auto start = std::chrono::steady_clock::now();
+  auto m = client.fetch_manifest(ref(proxy.host(), "x", "small"));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind, RegistryErrorKind::kNotFound) << m.message();
+  EXPECT_EQ(m.error().http_status, 404);
+  std::printf("    error: %s (%lld ms)\n", m.message().c_str(), static_cast<long long>(ms));
+  // The client hung up after the first bytes: the proxy could write no more than what the
+  // loopback socket buffers hold, far below the 64 MiB it offered.
+  std::uint64_t sent = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline && !exists(proxy.dir.path() + "/sent")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream(proxy.dir.path() + "/sent") >> sent;
+  EXPECT_GT(sent, 0u);
+  EXPECT_LT(sent, 32u << 20);
 }
 
 TEST(RegistryClientFaults, TruncatedBlobKeepsAVerifiedPrefixThatLaterResumes) {
