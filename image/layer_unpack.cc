@@ -382,7 +382,8 @@ Result<ArchivePtr> open_raw(const std::string& blob_path) {
 }  // namespace
 
 Result<UnpackStats> unpack_layer(const std::string& blob_path, const std::string& target_dir,
-                                 const Digest& diff_id, const UnpackOptions& options) {
+                                 const std::optional<Digest>& diff_id, const UnpackOptions& options) {
+  const std::string name = diff_id ? "layer " + diff_id->short_hex() : "archive " + blob_path;
   auto raw = open_raw(blob_path);
   if (!raw) return raw.error();
   Stream stream;
@@ -401,25 +402,39 @@ Result<UnpackStats> unpack_layer(const std::string& blob_path, const std::string
     const int rc = archive_read_next_header(tar.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      return make_error("layer " + diff_id.short_hex() + " is not a valid tar stream: " +
+      return make_error(name + " is not a valid tar stream: " +
                         (stream.error.empty() ? archive_error_string(tar.get()) : stream.error));
     }
     if (auto st = unpacker.apply(tar.get(), entry); !st) {
-      return make_error("layer " + diff_id.short_hex() + ": " + st.message());
+      return make_error(name + ": " + st.message());
     }
   }
-  if (auto st = unpacker.finish_dirs(); !st) return make_error("layer " + diff_id.short_hex() + ": " + st.message());
+  if (auto st = unpacker.finish_dirs(); !st) return make_error(name + ": " + st.message());
   // The tar reader stops at the end-of-archive blocks; hash the padding after them too.
   const void* rest = nullptr;
   while (stream_read(tar.get(), &stream, &rest) > 0) {
   }
-  if (!stream.error.empty()) return make_error("layer " + diff_id.short_hex() + ": " + stream.error);
+  if (!stream.error.empty()) return make_error(name + ": " + stream.error);
   const Digest got = stream.hasher.finish();
-  if (got != diff_id) {
+  if (diff_id && got != *diff_id) {
     return make_error("layer's uncompressed content hashes to " + got.to_string() +
-                      " but the image config says " + diff_id.to_string());
+                      " but the image config says " + diff_id->to_string());
   }
   return unpacker.stats();
+}
+
+Result<Digest> uncompressed_digest(const std::string& blob_path) {
+  auto raw = open_raw(blob_path);
+  if (!raw) return raw.error();
+  Sha256Hasher hasher;
+  std::vector<char> buf(kReadChunk);
+  while (true) {
+    const la_ssize_t n = archive_read_data(raw->get(), buf.data(), buf.size());
+    if (n < 0) return make_error("layer " + blob_path + ": " + archive_error_string(raw->get()));
+    if (n == 0) break;
+    hasher.update(buf.data(), static_cast<std::size_t>(n));
+  }
+  return hasher.finish();
 }
 
 std::string layer_fs_path(const std::string& layers_root, const Digest& diff_id) {

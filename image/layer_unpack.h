@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -56,10 +57,14 @@ struct UnpackStats {
 };
 
 // Unpacks the (compressed or not) layer at `blob_path` into the existing, empty directory
-// `target_dir`, checking the uncompressed stream against `diff_id`. On error the directory is
-// left partial: the caller (ensure_layer_unpacked) removes it.
+// `target_dir`, checking the uncompressed stream against `diff_id` (nullopt: no check, for
+// archives that are not layers, e.g. a `docker save` file being loaded). On error the
+// directory is left partial: the caller (ensure_layer_unpacked) removes it.
 Result<UnpackStats> unpack_layer(const std::string& blob_path, const std::string& target_dir,
-                                 const Digest& diff_id, const UnpackOptions& options);
+                                 const std::optional<Digest>& diff_id, const UnpackOptions& options);
+
+// The digest of a layer blob's uncompressed stream (its diff_id), by decompressing it.
+Result<Digest> uncompressed_digest(const std::string& blob_path);
 
 // Once per layer: <layers_root>/<diff_id hex>/fs is the unpacked tree, and
 // <layers_root>/<diff_id hex>/done (written last, after syncfs) marks it complete. A dir
