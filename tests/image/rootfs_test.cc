@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -91,6 +92,30 @@ TEST(Rootfs, MountedImageShowsWhiteoutsAsAbsent) {
   EXPECT_FALSE(exists(plan->merged_dir));
   EXPECT_TRUE(exists(layer_fs_path(layers, ids[0]) + "/etc/motd"));  // layers are untouched
   EXPECT_TRUE(remove_rootfs(*plan));  // twice is fine
+}
+
+// More layers than mount(2)'s one-page option string can name: the fsconfig path takes them.
+TEST(Rootfs, ManyLayersBeyondOnePageOfOptions) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting overlayfs needs root";
+  TempDir tmp;
+  const std::string layers = tmp / "layers";
+  ASSERT_TRUE(make_dirs(layers));
+  std::vector<Digest> ids;
+  for (int i = 0; i < 64; ++i) {
+    const BuiltLayer l = write_layer(tmp / "l.blob", {file("f" + std::to_string(i), std::to_string(i)),
+                                                     file("top", std::to_string(i))});
+    ASSERT_TRUE(ensure_layer_unpacked(layers, l.diff_id, l.path, UnpackOptions{}));
+    ids.push_back(l.diff_id);
+  }
+  auto plan = plan_rootfs(layers, ids, tmp / "task");
+  ASSERT_TRUE(plan);
+  ASSERT_GT(plan->mount_options().size(), kMaxMountOptionsBytes);
+  auto mounted = mount_rootfs(*plan);
+  ASSERT_TRUE(mounted) << mounted.message();
+  EXPECT_EQ(slurp(plan->merged_dir + "/f0"), "0");
+  EXPECT_EQ(slurp(plan->merged_dir + "/f63"), "63");
+  EXPECT_EQ(slurp(plan->merged_dir + "/top"), "63");  // the last layer wins
+  EXPECT_TRUE(remove_rootfs(*plan));
 }
 
 }  // namespace
