@@ -161,11 +161,22 @@ template <typename T>
 RegistryResult<T> HttpRegistryClient::with_retries(const std::function<RegistryResult<T>()>& attempt) {
   for (std::uint32_t n = 1;; ++n) {
     RegistryResult<T> r = attempt();
+    {
+      std::lock_guard lock(mu_);
+      ++counters_.attempts;
+      if (n > 1) ++counters_.retries;
+      if (!r.ok()) ++counters_.failed[static_cast<std::size_t>(r.error().kind)];
+    }
     if (r.ok()) return r;
     RetryDecision d = decide_retry(config_.retry, n, r.error().kind);
     if (!d.retry) return r;
     config_.sleep_ms(d.delay_ms);
   }
+}
+
+RegistryClientCounters HttpRegistryClient::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
 }
 
 std::optional<std::string> HttpRegistryClient::authorization(const Reference& repo) {
@@ -312,6 +323,7 @@ RegistryStatus HttpRegistryClient::fetch_token(const Reference& repo, const Erro
   }
   std::lock_guard lock(mu_);
   tokens_.put(TokenCache::key(hint.realm, hint.service, scope_for(repo)), std::move(*token));
+  ++counters_.tokens_fetched;
   return Unit{};
 }
 

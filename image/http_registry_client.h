@@ -10,6 +10,7 @@
 // 401/403 is "auth failed"; it is never retried further.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,9 +47,21 @@ struct HttpRegistryClientConfig {
   std::function<void(std::uint32_t ms)> sleep_ms;
 };
 
+// What the client has seen, for metrics: every failed attempt (retried or not) is counted by
+// kind, so damaged answers that a retry hid still show up.
+struct RegistryClientCounters {
+  std::uint64_t attempts = 0;                                  // request attempts, auth excluded
+  std::uint64_t retries = 0;                                   // attempts after a failure
+  std::uint64_t tokens_fetched = 0;                            // bearer tokens from a realm
+  std::array<std::uint64_t, kRegistryErrorKinds> failed = {};  // by RegistryErrorKind
+  std::uint64_t failed_of(RegistryErrorKind k) const { return failed[static_cast<std::size_t>(k)]; }
+};
+
 class HttpRegistryClient final : public RegistryClient {
  public:
   explicit HttpRegistryClient(HttpRegistryClientConfig config);
+
+  RegistryClientCounters counters() const;
 
   RegistryResult<Descriptor> resolve(const Reference& ref) override;
   RegistryResult<FetchedManifest> fetch_manifest(const Reference& ref) override;
@@ -92,11 +105,12 @@ class HttpRegistryClient final : public RegistryClient {
   static std::string scope_for(const Reference& repo);
 
   HttpRegistryClientConfig config_;
-  std::mutex mu_;  // guards the four below; never held across a request
+  mutable std::mutex mu_;  // guards the five below; never held across a request
   TokenCache tokens_;
   std::map<std::string, AuthHint> auth_hints_;  // registry -> how it asked last
   std::set<std::string> plain_http_;            // insecure registries found to speak plain HTTP
   std::set<std::string> tls_seen_;              // registries that answered over HTTPS
+  RegistryClientCounters counters_;
 };
 
 }  // namespace shoal::image

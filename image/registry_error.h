@@ -5,6 +5,7 @@
 // builds messages from host, repository and status only.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,10 @@ enum class RegistryErrorKind {
   kBadResponse,     // a status or body the protocol does not allow (5xx, bad JSON, bad header)
   kLocalIo,         // the local file a blob is written to (disk full, permissions)
 };
+
+inline constexpr std::size_t kRegistryErrorKinds = 8;  // the enumerators above
+static_assert(static_cast<std::size_t>(RegistryErrorKind::kLocalIo) + 1 == kRegistryErrorKinds,
+              "kLocalIo must stay last: counters are indexed by kind");
 
 // "registry unreachable", "auth failed", ... (stable words for status displays and tests).
 std::string_view kind_name(RegistryErrorKind kind);

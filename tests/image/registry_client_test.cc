@@ -387,6 +387,8 @@ TEST(RegistryClientBearer, TokenFlowPullsAndCachesTheTokenPerScope) {
   }
   // One manifest + two blobs over one token: the first 401 fetched it, the rest reused it.
   EXPECT_EQ(r.tokens_issued() - before, 1u);
+  EXPECT_EQ(client.counters().tokens_fetched, 1u);
+  EXPECT_EQ(client.counters().attempts, 3u);
 }
 
 TEST(RegistryClientBearer, TokenServerRefusingCredentialsIsAuthFailed) {
@@ -421,6 +423,11 @@ TEST(RegistryClientFaults, CorruptedBlobIsNeverDeclaredComplete) {
   EXPECT_NE(st.message().find(layer.digest.to_string()), std::string::npos) << st.message();
   EXPECT_FALSE(exists(dest));
   EXPECT_EQ(fs::file_size(dest + ".partial"), 0u);  // wrong bytes are not kept for a resume
+  // Every attempt saw damaged bytes and each was counted; the policy gave up after 6.
+  auto c = client.counters();
+  EXPECT_EQ(c.attempts, 6u);
+  EXPECT_EQ(c.retries, 5u);
+  EXPECT_EQ(c.failed_of(RegistryErrorKind::kDigestMismatch), 6u);
 }
 
 TEST(RegistryClientFaults, CorruptedManifestIsADigestMismatch) {
