@@ -149,9 +149,7 @@ Status Agent::init() {
 
 void Agent::on_events(const std::vector<membership::Event>& events) {
   for (const auto& e : events) {
-    log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
-             membership::status_name(e.member.status) + ", incarnation " +
-             std::to_string(e.member.incarnation) + ")");
+    log_line(membership::describe_event(e));  // clock-offset warnings name the peer and the offset
     // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
     // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
     if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
