@@ -146,9 +146,7 @@ Status Agent::init() {
 
 void Agent::on_events(const std::vector<membership::Event>& events) {
   for (const auto& e : events) {
-    log_line("member " + e.member.id.name + " " + membership::event_kind_name(e.kind) + " (" +
-             membership::status_name(e.member.status) + ", incarnation " +
-             std::to_string(e.member.incarnation) + ")");
+    log_line(membership::describe_event(e));  // clock-offset warnings name the peer and the offset
   }
   node::NodeInput in;
   in.member_events = events;

@@ -77,6 +77,13 @@ ApiResponse cmd_agent_info(Agent& agent, const std::vector<std::string>& args) {
   return ok(j.str() + "\n");
 }
 
+// The member's clock offset for `shoal members`: "+300012ms" (its clock minus ours), "-" if
+// not measured yet (ourselves, or no probe answered).
+std::string clock_offset_text(const membership::Member& m) {
+  if (!m.clock_offset_ms) return "-";
+  return (*m.clock_offset_ms >= 0 ? "+" : "") + std::to_string(*m.clock_offset_ms) + "ms";
+}
+
 ApiResponse cmd_members(Agent& agent, const std::vector<std::string>& args) {
   auto f = parse_flags("members", args, {{"--format", "--status"}, {"--stats"}});
   if (!f) return fail(f.message(), 2);
@@ -97,6 +104,9 @@ ApiResponse cmd_members(Agent& agent, const std::vector<std::string>& args) {
     for (const auto& m : members) {
       j.begin_object().field("name", m.id.name).field("addr", m.addr)
           .field("status", membership::status_name(m.status)).field("incarnation", m.incarnation);
+      // Clock offset (issue 13): the peer's wall clock minus ours, from probe round trips.
+      if (m.clock_offset_ms) j.field("clock_offset_ms", *m.clock_offset_ms);
+      else j.key("clock_offset_ms").null();
       j.key("labels").begin_object();
       for (const auto& [k, v] : m.meta.labels) j.field(k, v);
       j.end_object().end_object();
@@ -104,9 +114,9 @@ ApiResponse cmd_members(Agent& agent, const std::vector<std::string>& args) {
     j.end_array();
     return ok(j.str() + "\n");
   }
-  std::vector<std::vector<std::string>> rows{{"NAME", "ADDR", "STATUS", "LABELS"}};
+  std::vector<std::vector<std::string>> rows{{"NAME", "ADDR", "STATUS", "CLOCK", "LABELS"}};
   for (const auto& m : members)
-    rows.push_back({m.id.name, m.addr, membership::status_name(m.status), labels_text(m.meta.labels)});
+    rows.push_back({m.id.name, m.addr, membership::status_name(m.status), clock_offset_text(m), labels_text(m.meta.labels)});
   return ok(render_table(rows));
 }
 

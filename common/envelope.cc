@@ -11,6 +11,8 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::kUnknownKey: return "unknown_key";
     case DropReason::kBadMac: return "bad_mac";
     case DropReason::kReplayed: return "replayed";
+    case DropReason::kWrongDestination: return "wrong_destination";
+    case DropReason::kWrongChannel: return "wrong_channel";
     case DropReason::kMalformed: return "malformed";
     case DropReason::kUnknownVersion: return "unknown_version";
     case DropReason::kUnknownType: return "unknown_type";

@@ -40,7 +40,9 @@ enum class DropReason : std::uint8_t {
   kOversized,       // larger than the configured limit
   kUnknownKey,      // key id matches no installed key
   kBadMac,          // authentication failed (wrong key, tampering)
-  kReplayed,        // nonce seen already, or timestamp outside the accepted window
+  kReplayed,        // (epoch, counter) seen already, behind the window, or a retired epoch
+  kWrongDestination,  // authentic, but sealed for another node (captured and replayed to us)
+  kWrongChannel,    // authentic, but sealed for another channel (e.g. a reply sent as a request)
   kMalformed,       // not valid msgpack / schema
   kUnknownVersion,  // envelope version we do not speak
   kUnknownType,     // message type we do not know

@@ -13,7 +13,11 @@ HlcTimestamp HybridLogicalClock::tick(std::uint64_t physical_ms) {
   return last_;
 }
 
-HlcTimestamp HybridLogicalClock::observe(HlcTimestamp remote, std::uint64_t physical_ms) {
+std::optional<HlcTimestamp> HybridLogicalClock::observe(HlcTimestamp remote, std::uint64_t physical_ms) {
+  if (!within_offset(remote, physical_ms)) {
+    ++rejected_remote_;
+    return std::nullopt;
+  }
   std::uint64_t wall = std::max({last_.wall_ms, remote.wall_ms, physical_ms});
   std::uint32_t logical = 0;
   if (wall == last_.wall_ms && wall == remote.wall_ms) {

@@ -1,6 +1,7 @@
 #include "common/keyring.h"
 
 #include <sodium.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
@@ -27,7 +28,9 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
-constexpr std::uint8_t kSealFormat = 1;
+// 2: the header carries channel, sender, destination, epoch and counter instead of a send time.
+constexpr std::uint8_t kSealFormat = 2;
+constexpr std::size_t kNonceOffset = kSealHeaderBytes - 24;
 
 }  // namespace
 
@@ -66,6 +69,11 @@ std::uint32_t key_id(const Key& key) {
   std::uint8_t h[16];
   crypto_generichash(h, sizeof h, key.data(), key.size(), nullptr, 0);
   return get_u32(h);
+}
+
+std::uint64_t node_hash(std::string_view name) {
+  const std::uint64_t h = XXH3_64bits(name.data(), name.size());
+  return h == 0 ? 1 : h;
 }
 
 Keyring::Keyring(Key primary) : keys_{primary} { crypto_init(); }
@@ -118,15 +126,21 @@ Status Keyring::remove(const Key& key) {
   return {};
 }
 
-Bytes Keyring::seal(const std::uint8_t* plaintext, std::size_t size, std::uint64_t now_ms) const {
+Bytes Keyring::seal(const std::uint8_t* plaintext, std::size_t size, const SealHeader& header) const {
+  SHOAL_ASSERT(header.channel >= SealChannel::kDatagram && header.channel <= SealChannel::kStreamReply);
   Bytes out(kSealHeaderBytes + size + kSealTagBytes);
   out[0] = kSealFormat;
   put_u32(&out[1], key_id(primary()));
-  put_u64(&out[5], now_ms);
-  randombytes_buf(&out[13], 24);
+  out[5] = static_cast<std::uint8_t>(header.channel);
+  put_u64(&out[6], header.sender_id);
+  put_u64(&out[14], header.destination_id);
+  put_u64(&out[22], header.epoch);
+  put_u64(&out[30], header.counter);
+  put_u64(&out[38], header.echo);
+  randombytes_buf(&out[kNonceOffset], 24);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(&out[kSealHeaderBytes], &clen, plaintext, size,
-                                             out.data(), kSealHeaderBytes, nullptr, &out[13],
+                                             out.data(), kSealHeaderBytes, nullptr, &out[kNonceOffset],
                                              primary().data());
   out.resize(kSealHeaderBytes + clen);
   return out;
@@ -150,14 +164,20 @@ Result<OpenedPacket> Keyring::open(const std::uint8_t* packet, std::size_t size,
     *why = DropReason::kUnknownKey;
     return make_error("packet sealed with a key we do not have");
   }
+  const std::uint8_t channel = packet[5];
+  if (channel < static_cast<std::uint8_t>(SealChannel::kDatagram) ||
+      channel > static_cast<std::uint8_t>(SealChannel::kStreamReply)) {
+    *why = DropReason::kMalformed;
+    return make_error("unknown seal channel " + std::to_string(channel));
+  }
   OpenedPacket opened;
-  opened.sent_ms = get_u64(&packet[5]);
-  std::memcpy(opened.nonce.data(), &packet[13], 24);
+  opened.header = SealHeader{static_cast<SealChannel>(channel), get_u64(&packet[6]), get_u64(&packet[14]),
+                             get_u64(&packet[22]), get_u64(&packet[30]), get_u64(&packet[38])};
   opened.plaintext.resize(size - kSealOverheadBytes);
   unsigned long long mlen = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(opened.plaintext.data(), &mlen, nullptr,
                                                  &packet[kSealHeaderBytes], size - kSealHeaderBytes,
-                                                 packet, kSealHeaderBytes, &packet[13],
+                                                 packet, kSealHeaderBytes, &packet[kNonceOffset],
                                                  key->data()) != 0) {
     *why = DropReason::kBadMac;
     return make_error("packet failed authentication");

@@ -66,7 +66,8 @@ HlcTimestamp DesiredState::max_timestamp() const {
   return best;
 }
 
-Replica::Replica(NodeId self) : self_(std::move(self)) {}
+Replica::Replica(NodeId self, std::uint64_t max_clock_offset_ms, DeltaLimits limits)
+    : self_(std::move(self)), clock_(max_clock_offset_ms), limits_(limits) {}
 
 Dot Replica::next_dot() { return Dot{self_, state_.seen.max_counter(self_) + 1}; }
 
@@ -125,8 +126,14 @@ DesiredState Replica::put_service(std::uint64_t now_ms, Service value) {
 DesiredState Replica::set_availability(std::uint64_t now_ms, const NodeId& node,
                                        Availability value) {
   Dot dot = next_dot();
+  // A plain LWW register (no observed-remove): stamp the write after the value it overwrites,
+  // so a write made after seeing a far-future value (from a node whose clock runs ahead, which
+  // our HLC does not adopt) still replaces it, as the user expects.
+  HlcTimestamp at = clock_.tick(now_ms);
+  if (auto it = state_.availability.find(node); it != state_.availability.end() && it->second.at >= at)
+    at = HlcTimestamp{it->second.at.wall_ms, it->second.at.logical + 1};
   DesiredState delta;
-  delta.availability.emplace(node, LwwRegister<Availability>{value, clock_.tick(now_ms), dot});
+  delta.availability.emplace(node, LwwRegister<Availability>{value, at, dot});
   state_.merge(delta);
   return finish(std::move(delta), dot);
 }
@@ -151,6 +158,22 @@ Result<DesiredState> Replica::delete_task(std::uint64_t now_ms, const TaskKey& k
   delta.tasks = state_.tasks.put(self_, key,
                                  WriterEntry<TaskStatus>{dot.counter, clock_.tick(now_ms), {}});
   return finish(std::move(delta), dot);
+}
+
+Result<MergeReport> Replica::merge_remote(const DesiredState& delta, const NodeId& origin, std::uint64_t now_ms) {
+  if (auto ok = validate_delta(delta, limits_); !ok) {
+    ++counters_.deltas_rejected;
+    return make_error("delta from " + origin.name + " rejected, not merged: " + ok.message());
+  }
+  state_.merge(delta);
+  MergeReport report;
+  const HlcTimestamp newest = delta.max_timestamp();
+  if (!clock_.observe(newest, now_ms)) {
+    ++counters_.timestamps_not_adopted;
+    report.clock_adopted = false;
+    report.ahead_ms = newest.wall_ms - now_ms;
+  }
+  return report;
 }
 
 void Replica::merge(const DesiredState& delta) {

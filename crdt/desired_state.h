@@ -17,6 +17,7 @@
 #include "common/hlc.h"
 #include "common/node_id.h"
 #include "common/result.h"
+#include "crdt/delta_validation.h"
 #include "crdt/dot.h"
 #include "crdt/lww_register.h"
 #include "crdt/or_map.h"
@@ -73,11 +74,26 @@ struct DesiredState {
   HlcTimestamp max_timestamp() const;
 };
 
+// What merge_remote() did with an accepted delta.
+struct MergeReport {
+  // False if the delta's newest timestamp was more than the HLC's max_clock_offset_ms ahead of
+  // our physical time: merged, but not adopted by our clock (common/hlc.h says what that means
+  // for the sender's writes). ahead_ms says by how much; log it with the origin.
+  bool clock_adopted = true;
+  std::uint64_t ahead_ms = 0;
+};
+
+struct ReplicaCounters {
+  std::uint64_t deltas_rejected = 0;        // failed validate_delta: dropped, never merged
+  std::uint64_t timestamps_not_adopted = 0; // merged, clock not moved (too far ahead)
+};
+
 // One node's replica: the state, this node's HLC and event counter. Every write applies
 // locally and returns its delta, to broadcast; merge() folds in remote deltas / full states.
 class Replica {
  public:
-  explicit Replica(NodeId self);
+  explicit Replica(NodeId self, std::uint64_t max_clock_offset_ms = kDefaultMaxClockOffsetMs,
+                   DeltaLimits limits = {});
 
   const NodeId& self() const { return self_; }
   const DesiredState& state() const { return state_; }
@@ -103,9 +119,19 @@ class Replica {
   DesiredState put_task(std::uint64_t now_ms, TaskStatus status);
   Result<DesiredState> delete_task(std::uint64_t now_ms, const TaskKey& key);
 
-  // Remote delta or full state. Also advances the HLC past every timestamp in it, so a later
-  // local write is ordered after what this node has seen.
+  // A delta or full state from another node (`origin`: who sent it, for the error and the log),
+  // at our wall time now_ms. Validated first (crdt/delta_validation.h): an invalid one is
+  // dropped whole, counted and returned as an error naming the origin, never merged (so never
+  // re-gossiped). A valid one is merged and its newest timestamp observed by the HLC, bounded by
+  // max_clock_offset_ms (see MergeReport).
+  Result<MergeReport> merge_remote(const DesiredState& delta, const NodeId& origin, std::uint64_t now_ms);
+
+  // Trusted input only (our own batches, tests): merges without validation and moves the clock
+  // past every timestamp in it, unbounded. Remote input goes through merge_remote().
   void merge(const DesiredState& delta);
+
+  const ReplicaCounters& counters() const { return counters_; }
+  const HybridLogicalClock& clock() const { return clock_; }
 
   // After loading a persisted state: take it, and resume the clock and counter after it.
   void restore(DesiredState state);
@@ -119,7 +145,9 @@ class Replica {
 
   NodeId self_;
   HybridLogicalClock clock_;
+  DeltaLimits limits_;
   DesiredState state_;
+  ReplicaCounters counters_;
 };
 
 }  // namespace shoal::crdt

@@ -66,6 +66,7 @@ shoal::Status validate(const Config& c) {
   if (c.user_seen_max < 16) return make_error("membership: user_seen_max must be >= 16");
   if (c.members_max < 2) return make_error("membership: members_max must be >= 2");
   if (c.relay_max < 1) return make_error("membership: relay_max must be >= 1");
+  if (c.clock_offset_warn_ms == 0) return make_error("membership: clock_offset_warn_ms must be > 0");
   return {};
 }
 

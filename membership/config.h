@@ -121,6 +121,15 @@ struct Config {
   // default, so a sick node slows to at most 8x (4 s probes) and stops accusing healthy peers.
   std::uint32_t awareness_max_multiplier = 8;
 
+  // --- clocks ---
+
+  // A peer whose wall clock is estimated (from probe round trips) to be more than this ahead of
+  // or behind ours raises Event::kClockOffset on this node (the agent logs it; `shoal members`
+  // shows every offset). Membership itself works at any offset: replay protection uses no wall
+  // clock. 5,000 ms: equal to the CRDT's max_clock_offset_ms (common/hlc.h), so the warning
+  // fires exactly when that peer's timestamps stop being adopted by our hybrid logical clock.
+  std::uint64_t clock_offset_warn_ms = 5'000;
+
   // --- bounds ---
 
   // Largest UDP datagram we send, after sealing. The plaintext budget is this minus

@@ -29,8 +29,9 @@ struct BodyEncoder {
     pk.pack(m.source);
   }
   void operator()(const Ack& m) {
-    pk.pack_array(1);
+    pk.pack_array(2);
     pk.pack(m.seq);
+    pk.pack(m.wall_ms);
   }
   void operator()(const PingReq& m) {
     pk.pack_array(4);
@@ -153,8 +154,8 @@ bool decode_body(MessageType type, const msgpack::object& o, Message* out) {
     }
     case MessageType::kAck: {
       Ack m;
-      const msgpack::object* f = fields(o, 1);
-      if (!f || !read_u32(f[0], &m.seq)) return false;
+      const msgpack::object* f = fields(o, 2);
+      if (!f || !read_u32(f[0], &m.seq) || !read_u64(f[1], &m.wall_ms)) return false;
       *out = m;
       return true;
     }

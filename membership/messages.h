@@ -40,8 +40,11 @@ struct Ping {
   std::string source;
   bool operator==(const Ping&) const = default;
 };
+// wall_ms: the responder's wall clock when it answered (0 = unknown); the prober estimates the
+// responder's clock offset from it (membership/clock_offset.h).
 struct Ack {
   std::uint32_t seq = 0;
+  std::uint64_t wall_ms = 0;
   bool operator==(const Ack&) const = default;
 };
 // "Probe `target` at `target_addr` for me, answer with my seq" (SWIM ping-req; Lifeguard adds

@@ -10,6 +10,7 @@
 
 #include "membership/awareness.h"
 #include "membership/broadcast_queue.h"
+#include "membership/clock_offset.h"
 #include "membership/messages.h"
 #include "common/rng.h"
 #include "membership/suspicion.h"
@@ -34,8 +35,29 @@ const char* event_kind_name(Event::Kind kind) {
     case Event::kFailed: return "failed";
     case Event::kLeft: return "left";
     case Event::kAlive: return "alive";
+    case Event::kClockOffset: return "clock_offset";
+    case Event::kClockOffsetOk: return "clock_offset_ok";
   }
   return "unknown";
+}
+
+namespace {
+std::string signed_ms(std::int64_t ms) { return (ms >= 0 ? "+" : "") + std::to_string(ms) + " ms"; }
+}  // namespace
+
+std::string describe_event(const Event& e) {
+  const Member& m = e.member;
+  const std::string offset = m.clock_offset_ms ? signed_ms(*m.clock_offset_ms) : "unknown";
+  if (e.kind == Event::kClockOffset)
+    return "warning: member " + m.id.name + " clock offset " + offset +
+           " (its wall clock minus ours) is beyond the warning threshold: membership is unaffected, but"
+           " our hybrid logical clock will not adopt timestamps more than max_clock_offset_ms ahead of"
+           " our own clock; that member's writes are still merged, and while its clock runs ahead they"
+           " win over concurrent writes made elsewhere. Check NTP/RTC on whichever node is wrong";
+  if (e.kind == Event::kClockOffsetOk)
+    return "member " + m.id.name + " clock offset " + offset + " is back within the warning threshold";
+  return "member " + m.id.name + " " + event_kind_name(e.kind) + " (" + status_name(m.status) +
+         ", incarnation " + std::to_string(m.incarnation) + ")";
 }
 
 namespace {
@@ -66,6 +88,7 @@ struct Probe {
   bool active = false;
   std::string target;
   std::uint32_t seq = 0;
+  std::uint64_t sent_ms = 0;          // when the ping left (round trip for the clock offset)
   std::uint64_t ack_deadline_ms = 0;  // direct ack expected by then, else ping-req
   std::uint64_t round_end_ms = 0;     // any ack expected by then, else suspect
   bool indirect_sent = false;
@@ -99,6 +122,8 @@ struct Swim::State {
   std::size_t n_live = 0;  // alive + suspect, self included
 
   std::map<std::string, Suspicion> suspicions;  // by member name
+  std::map<std::string, ClockOffset> offsets;   // by member name; erased when it is reaped
+  std::uint64_t wall_now = 0;  // the shell's wall clock during handle_packet (0 = unknown)
   Probe probe;
   std::map<std::uint32_t, Relay> relays;  // by the seq of our ping to the target
   std::uint32_t next_seq = 1;
@@ -155,7 +180,9 @@ struct Swim::State {
   }
 
   Member to_member(const Record& r) const {
-    return Member{r.info->id, r.info->addr, r.status, r.incarnation, r.info->meta, r.status_since_ms};
+    auto off = offsets.find(r.info->id.name);
+    return Member{r.info->id, r.info->addr, r.status, r.incarnation, r.info->meta, r.status_since_ms,
+                  off == offsets.end() ? std::nullopt : off->second.offset_ms()};
   }
 
   void emit(Event::Kind kind, std::uint32_t idx) { events.push_back(Event{kind, to_member(members[idx])}); }
@@ -169,14 +196,15 @@ struct Swim::State {
 
   void broadcast(const std::string& key, const Message& m) { enqueue(key, encode_message(m), cfg.retransmit_mult); }
 
-  void emit_packet(const std::string& to, Bytes payload, bool reliable) {
+  void emit_packet(const std::string& to, Bytes payload, bool reliable, const std::string& to_node = {}) {
     ++counters.packets_sent;
     counters.bytes_sent += payload.size();
-    outgoing.push_back(Outgoing{to, std::move(payload), reliable});
+    outgoing.push_back(Outgoing{to, std::move(payload), reliable, to_node});
   }
 
   // Sends `primary` messages in one datagram, filling the rest of the budget with broadcasts.
-  void send_udp(const std::string& to, std::vector<Bytes> primary) {
+  // to_node: the destination's name if known (bound into the seal by the shell).
+  void send_udp(const std::string& to, std::vector<Bytes> primary, const std::string& to_node = {}) {
     std::size_t used = kCompoundOverheadBytes;
     for (const Bytes& b : primary) used += b.size() + kCompoundPartOverheadBytes;
     const std::size_t budget = cfg.packet_budget_bytes();
@@ -184,9 +212,9 @@ struct Swim::State {
       for (Bytes& b : queue.take(budget - used, kCompoundPartOverheadBytes, n_live)) primary.push_back(std::move(b));
     }
     if (primary.size() == 1) {
-      emit_packet(to, std::move(primary[0]), false);
+      emit_packet(to, std::move(primary[0]), false, to_node);
     } else {
-      emit_packet(to, encode_compound(primary), false);
+      emit_packet(to, encode_compound(primary), false, to_node);
     }
   }
 
@@ -295,7 +323,7 @@ struct Swim::State {
     const Record& r = members[idx];
     if (to_addr.empty() || idx == 0) return;
     if (r.status == MemberStatus::kAlive) {
-      send_udp(to_addr, {encode_message(Alive{r.info->id.name, r.info->addr, r.incarnation, r.info->meta_bytes})});
+      send_udp(to_addr, {encode_message(Alive{r.info->id.name, r.info->addr, r.incarnation, r.info->meta_bytes})});  // to_node: learned by the shell
     } else if (r.status == MemberStatus::kLeft) {
       send_udp(to_addr, {encode_message(Leave{r.info->id.name, r.incarnation})});
     }
@@ -441,6 +469,7 @@ struct Swim::State {
     probe = Probe{true,
                   target.info->id.name,
                   next_seq++,
+                  now_ms,
                   now_ms + awareness.scale_ms(cfg.probe_timeout_ms),
                   next_probe_ms,
                   false,
@@ -452,7 +481,7 @@ struct Swim::State {
       parts.push_back(encode_message(Suspect{target.info->id.name, target.incarnation, self_name()}));
     parts.push_back(encode_message(Ping{probe.seq, target.info->id.name, self_name()}));
     ++counters.probes_sent;
-    send_udp(target.info->addr, std::move(parts));
+    send_udp(target.info->addr, std::move(parts), target.info->id.name);
   }
 
   void send_ping_reqs() {
@@ -466,7 +495,8 @@ struct Swim::State {
     probe.expected_nacks = static_cast<std::uint32_t>(helpers.size());
     for (std::uint32_t h : helpers) {
       ++counters.ping_reqs_sent;
-      send_udp(members[h].info->addr, {encode_message(PingReq{probe.seq, probe.target, target_addr, true})});
+      send_udp(members[h].info->addr, {encode_message(PingReq{probe.seq, probe.target, target_addr, true})},
+               members[h].info->id.name);
     }
   }
 
@@ -493,25 +523,41 @@ struct Swim::State {
 
   void on_ping(const std::string& from_addr, const Ping& p) {
     if (p.target != self_name()) return;  // meant for a previous owner of this address
-    send_udp(from_addr, {encode_message(Ack{p.seq})});
+    send_udp(from_addr, {encode_message(Ack{p.seq, wall_now})}, p.source);
   }
 
   void on_ping_req(std::uint64_t now_ms, const std::string& from_addr, const PingReq& req) {
     if (relays.size() >= cfg.relay_max) return;
     const std::uint32_t seq = next_seq++;
     relays.emplace(seq, Relay{from_addr, req.seq, now_ms + awareness.scale_ms(cfg.probe_timeout_ms), req.want_nack});
-    send_udp(req.target_addr, {encode_message(Ping{seq, req.target, self_name()})});
+    send_udp(req.target_addr, {encode_message(Ping{seq, req.target, self_name()})}, req.target);
   }
 
-  void on_ack(const Ack& a) {
+  void on_ack(std::uint64_t now_ms, const Ack& a) {
     if (probe.active && a.seq == probe.seq) {
       ++counters.acks_received;
+      // Only a direct ack times one round trip; a relayed one also carries the relay's delays.
+      if (!probe.indirect_sent) sample_clock(probe.target, a.wall_ms, now_ms - probe.sent_ms);
       probe_succeeded();
       return;
     }
     if (auto it = relays.find(a.seq); it != relays.end()) {
-      send_udp(it->second.requester_addr, {encode_message(Ack{it->second.requester_seq})});
+      send_udp(it->second.requester_addr, {encode_message(Ack{it->second.requester_seq, a.wall_ms})});
       relays.erase(it);
+    }
+  }
+
+  // One round trip to `name`: update its clock offset; warn on crossing the threshold.
+  void sample_clock(const std::string& name, std::uint64_t their_wall_ms, std::uint64_t rtt_ms) {
+    if (their_wall_ms == 0 || wall_now == 0) return;  // one side does not know its wall time
+    auto idx = find(name);
+    if (!idx) return;
+    ClockOffset& off = offsets[name];
+    off.add_sample(ClockOffset::sample_offset_ms(their_wall_ms, wall_now, rtt_ms));
+    switch (off.update_warning(cfg.clock_offset_warn_ms)) {
+      case ClockOffset::Crossing::kBeyond: emit(Event::kClockOffset, *idx); break;
+      case ClockOffset::Crossing::kWithin: emit(Event::kClockOffsetOk, *idx); break;
+      case ClockOffset::Crossing::kNone: break;
     }
   }
 
@@ -527,7 +573,7 @@ struct Swim::State {
         [&](const auto& msg) {
           using T = std::decay_t<decltype(msg)>;
           if constexpr (std::is_same_v<T, Ping>) on_ping(from_addr, msg);
-          else if constexpr (std::is_same_v<T, Ack>) on_ack(msg);
+          else if constexpr (std::is_same_v<T, Ack>) on_ack(now_ms, msg);
           else if constexpr (std::is_same_v<T, PingReq>) on_ping_req(now_ms, from_addr, msg);
           else if constexpr (std::is_same_v<T, Nack>) on_nack(msg);
           else if constexpr (std::is_same_v<T, Suspect>) on_suspect(now_ms, msg, from_addr);
@@ -551,7 +597,8 @@ struct Swim::State {
     for (std::uint32_t t : targets) {
       auto parts = queue.take(cfg.packet_budget_bytes() - kCompoundOverheadBytes, kCompoundPartOverheadBytes, n_live);
       if (parts.empty()) break;
-      emit_packet(members[t].info->addr, parts.size() == 1 ? std::move(parts[0]) : encode_compound(parts), false);
+      emit_packet(members[t].info->addr, parts.size() == 1 ? std::move(parts[0]) : encode_compound(parts), false,
+                  members[t].info->id.name);
     }
   }
 
@@ -573,7 +620,8 @@ struct Swim::State {
     peer.insert(peer.end(), lost.begin(), lost.end());
     for (std::uint32_t idx : peer) {
       ++counters.push_pulls_sent;
-      emit_packet(members[idx].info->addr, encode_message(make_push_pull(false, false)), true);
+      emit_packet(members[idx].info->addr, encode_message(make_push_pull(false, false)), true,
+                  members[idx].info->id.name);
     }
   }
 
@@ -585,8 +633,10 @@ struct Swim::State {
     if (std::none_of(members.begin() + 1, members.end(), expired)) return;
     std::vector<Record> kept;
     kept.reserve(members.size());
-    for (std::size_t i = 0; i < members.size(); ++i)
+    for (std::size_t i = 0; i < members.size(); ++i) {
       if (i == 0 || !expired(members[i])) kept.push_back(std::move(members[i]));
+      else offsets.erase(members[i].info->id.name);
+    }
     members = std::move(kept);
     by_name.resize(members.size());
     for (std::uint32_t i = 0; i < members.size(); ++i) by_name[i] = i;
@@ -692,8 +742,9 @@ void Swim::leave(std::uint64_t now_ms) {
 bool Swim::leave_broadcast_done() const { return state_->left && !state_->queue.contains(state_->self_name()); }
 
 void Swim::handle_packet(std::uint64_t now_ms, const std::string& from_addr, const std::uint8_t* data,
-                         std::size_t size) {
+                         std::size_t size, std::uint64_t wall_ms) {
   State& s = *state_;
+  s.wall_now = wall_ms;
   ++s.counters.packets_received;
   s.counters.bytes_received += size;
   DropReason why = DropReason::kMalformed;

@@ -42,6 +42,9 @@ struct Member {
   std::uint64_t incarnation = 0;
   NodeMeta meta;
   std::uint64_t status_since_ms = 0;  // local time the current status was entered
+  // How far the member's wall clock is ahead of ours (negative: behind), estimated from probe
+  // round trips (membership/clock_offset.h); empty until one of our probes got its ack.
+  std::optional<std::int64_t> clock_offset_ms;
 };
 
 // The immutable part of a member (identity, address, metadata and its encoding). Records hold
@@ -62,6 +65,8 @@ struct Outgoing {
   std::string to_addr;
   Bytes payload;   // plaintext envelope; the shell seals it
   bool reliable;   // true: send over TCP (push-pull, may exceed a datagram); false: one UDP datagram
+  std::string to_node = {};  // destination's name when the core knows it ("" = a seed address):
+                             // the shell binds it into the seal (membership/packet_guard.h)
 };
 
 struct Event {
@@ -72,11 +77,19 @@ struct Event {
     kFailed,
     kLeft,
     kAlive,    // recovered: was suspect, refuted
+    // The member's clock offset (member.clock_offset_ms) went beyond Config::clock_offset_warn_ms,
+    // or came back within half of it. Membership does not care (replay protection uses no wall
+    // clock); the CRDT's HLC does: see describe_event() for what it means for the member's writes.
+    kClockOffset,
+    kClockOffsetOk,
   };
   Kind kind;
   Member member;  // state after the change
 };
 const char* event_kind_name(Event::Kind kind);
+// One log line for an event, e.g. "member n2 joined (alive, incarnation 3)"; clock events name
+// the offset, the threshold and the consequence, so an operator can act on the log alone.
+std::string describe_event(const Event& event);
 
 struct UserPayload {
   enum Kind : std::uint8_t {
@@ -133,8 +146,10 @@ class Swim {
   bool leave_broadcast_done() const;
 
   // One UDP datagram (plaintext, already opened by the shell). Bad input is dropped and counted.
+  // wall_ms: the shell's wall clock now (ms since the Unix epoch), used only to answer probes
+  // with our wall time and to estimate peers' clock offsets; 0 = unknown (no estimate).
   void handle_packet(std::uint64_t now_ms, const std::string& from_addr, const std::uint8_t* data,
-                     std::size_t size);
+                     std::size_t size, std::uint64_t wall_ms = 0);
 
   // One reliable (TCP) message: a push-pull request returns our reply, to write back on the
   // same stream; a reply returns nothing.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sodium.h>
+
 namespace shoal::membership {
 
 namespace asio = boost::asio;
@@ -151,7 +153,7 @@ struct Transport::Impl {
   udp::socket udp_socket;
   tcp::acceptor acceptor;
   asio::steady_timer timer;
-  ReplayFilter replay;
+  PacketGuard guard;  // seal/open: destination, channel and replay checks (packet_guard.h)
   udp::endpoint sender;
   std::array<std::uint8_t, 65536> rx{};
   bool stopped = false;
@@ -160,38 +162,52 @@ struct Transport::Impl {
   std::uint32_t accept_backoff_ms = 0;  // 0: the last accept succeeded
 
   Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
-      : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_), accept_backoff(io_) {}
+      : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_),
+        accept_backoff(io_), guard(k, s.self().name, random_epoch()) {}
 
-  // A stream frame on the wire: framed(sealed body length), then the sealed body.
-  Bytes seal_stream(const Bytes& payload) {
-    Bytes body = keyring.seal(payload, clock.now().wall_ms);
+  // A stream frame on the wire: framed(sealed body length), then the sealed body. Both are
+  // sealed for the same channel and destination; the header's counter comes after the body's,
+  // which the replay window's reordering allowance absorbs.
+  Bytes seal_stream(SealChannel channel, std::uint64_t destination, const Bytes& payload) {
+    Bytes body = guard.seal(channel, destination, payload);
     const Bytes len = {static_cast<std::uint8_t>(body.size() >> 24), static_cast<std::uint8_t>(body.size() >> 16),
                        static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
-    Bytes out = framed(keyring.seal(len, clock.now().wall_ms));
+    Bytes out = framed(guard.seal(channel, destination, len));
     out.insert(out.end(), body.begin(), body.end());
     return out;
   }
 
+  // `channel`: what the frames read on this exchange are (requests inbound, replies outbound).
   std::shared_ptr<StreamExchange> new_exchange(tcp::socket socket, bool inbound) {
     auto ex = std::make_shared<StreamExchange>(io, std::move(socket), budget, inbound);
-    ex->open_header = [this](const Bytes& sealed) { return unseal(sealed.data(), sealed.size()); };
+    const SealChannel channel = inbound ? SealChannel::kStreamRequest : SealChannel::kStreamReply;
+    std::weak_ptr<StreamExchange> weak = ex;
+    ex->open_header = [this, channel, weak](const Bytes& sealed) -> std::optional<Bytes> {
+      auto self = weak.lock();
+      auto opened = unseal(channel, self ? self->peer : std::string(), sealed.data(), sealed.size());
+      if (!opened) return std::nullopt;
+      return std::move(opened->plaintext);
+    };
     ex->count_drop = [this](DropReason why) { swim.count_drop(why); };
     return ex;
   }
 
-  // Opens and replay-checks a sealed packet; counts the reason when it is dropped.
-  std::optional<Bytes> unseal(const std::uint8_t* data, std::size_t size) {
+  static std::uint64_t random_epoch() {
+    std::uint64_t e = 0;
+    while (e == 0) randombytes_buf(&e, sizeof e);
+    return e;
+  }
+
+  // Opens and checks a sealed packet; counts the reason when it is dropped.
+  std::optional<GuardedPacket> unseal(SealChannel channel, const std::string& from, const std::uint8_t* data,
+                                      std::size_t size) {
     DropReason why{};
-    auto opened = keyring.open(data, size, &why);
+    auto opened = guard.open(channel, from, data, size, &why);
     if (!opened) {
       swim.count_drop(why);
       return std::nullopt;
     }
-    if (!replay.accept(opened->nonce, opened->sent_ms, clock.now().wall_ms)) {
-      swim.count_drop(DropReason::kReplayed);
-      return std::nullopt;
-    }
-    return std::move(opened->plaintext);
+    return std::move(*opened);
   }
 
   void receive_udp() {
@@ -200,9 +216,11 @@ struct Transport::Impl {
       if (!ec) {
         if (n > swim.config().udp_payload_max_bytes) {
           swim.count_drop(DropReason::kOversized);
-        } else if (auto plain = unseal(rx.data(), n)) {
-          swim.handle_packet(clock.now().mono_ms, addr_string(sender.address(), sender.port()),
-                             plain->data(), plain->size());
+        } else if (auto plain = unseal(SealChannel::kDatagram, addr_string(sender.address(), sender.port()),
+                                       rx.data(), n)) {
+          const Now now = clock.now();
+          swim.handle_packet(now.mono_ms, addr_string(sender.address(), sender.port()),
+                             plain->plaintext.data(), plain->plaintext.size(), now.wall_ms);
           owner->pump();
         }
       }
@@ -245,11 +263,11 @@ struct Transport::Impl {
     ex->on_frame = [this, weak](const Bytes& frame) {
       auto self = weak.lock();
       if (!self) return;
-      auto plain = unseal(frame.data(), frame.size());
+      auto plain = unseal(SealChannel::kStreamRequest, self->peer, frame.data(), frame.size());
       if (!plain) return self->finish();
-      auto reply = dispatch_stream(self->peer, *plain);
+      auto reply = dispatch_stream(self->peer, plain->plaintext);
       if (!reply) return self->finish();
-      self->write_then(seal_stream(*reply), nullptr);
+      self->write_then(seal_stream(SealChannel::kStreamReply, plain->sender_id, *reply), nullptr);
     };
     ex->arm_deadline();
     ex->read_frame();
@@ -271,8 +289,8 @@ struct Transport::Impl {
     return reply;
   }
 
-  void send_reliable(const std::string& to, const Bytes& payload) {
-    send_stream(to, payload, [this, to](std::optional<Bytes> reply) {
+  void send_reliable(const std::string& to, const std::string& to_node, const Bytes& payload) {
+    send_stream(to, to_node, payload, [this, to](std::optional<Bytes> reply) {
       if (!reply) return;
       (void)swim.handle_stream(clock.now().mono_ms, to, reply->data(), reply->size());
       owner->pump();
@@ -280,7 +298,8 @@ struct Transport::Impl {
   }
 
   // Connect, send one sealed frame, read one reply frame (opened), hand it to `done`.
-  void send_stream(const std::string& to, const Bytes& payload, std::function<void(std::optional<Bytes>)> done) {
+  void send_stream(const std::string& to, const std::string& to_node, const Bytes& payload,
+                   std::function<void(std::optional<Bytes>)> done) {
     auto colon = to.rfind(':');
     boost::system::error_code ec;
     if (colon == std::string::npos) return done(std::nullopt);
@@ -294,11 +313,12 @@ struct Transport::Impl {
       auto self = weak.lock();
       if (!self) return;
       self->answered = true;
-      done(unseal(frame.data(), frame.size()));
+      auto reply = unseal(SealChannel::kStreamReply, self->peer, frame.data(), frame.size());
+      done(reply ? std::optional<Bytes>(std::move(reply->plaintext)) : std::nullopt);
       self->finish();
     };
     ex->on_unanswered = [done] { done(std::nullopt); };
-    Bytes sealed = seal_stream(payload);
+    Bytes sealed = seal_stream(SealChannel::kStreamRequest, guard.destination_for(to, to_node), payload);
     ex->arm_deadline();
     ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
       if (cec) return ex->finish();
@@ -306,14 +326,14 @@ struct Transport::Impl {
     });
   }
 
-  void send_udp(const std::string& to, const Bytes& payload) {
+  void send_udp(const std::string& to, const std::string& to_node, const Bytes& payload) {
     auto colon = to.rfind(':');
     boost::system::error_code ec;
     if (colon == std::string::npos) return;
     auto addr = asio::ip::make_address(to.substr(0, colon), ec);
     if (ec) return;
     auto port = static_cast<std::uint16_t>(std::strtoul(to.c_str() + colon + 1, nullptr, 10));
-    Bytes sealed = keyring.seal(payload, clock.now().wall_ms);  // UDP: fire and forget
+    Bytes sealed = guard.seal(SealChannel::kDatagram, guard.destination_for(to, to_node), payload);  // fire and forget
     udp_socket.send_to(asio::buffer(sealed), udp::endpoint(addr, port), 0, ec);  // non-blocking in practice: UDP
   }
 
@@ -370,7 +390,7 @@ void Transport::stop() {
 }
 
 void Transport::send_app_stream(const std::string& to_addr, Bytes envelope, ReplyHandler on_reply) {
-  impl_->send_stream(to_addr, envelope, [on_reply](std::optional<Bytes> reply) {
+  impl_->send_stream(to_addr, {}, envelope, [on_reply](std::optional<Bytes> reply) {
     if (!on_reply) return;
     if (!reply) return on_reply(std::nullopt);
     DropReason why{};
@@ -381,8 +401,8 @@ void Transport::send_app_stream(const std::string& to_addr, Bytes envelope, Repl
 
 void Transport::pump() {
   for (Outgoing& out : impl_->swim.take_outgoing()) {
-    if (out.reliable) impl_->send_reliable(out.to_addr, out.payload);
-    else impl_->send_udp(out.to_addr, out.payload);
+    if (out.reliable) impl_->send_reliable(out.to_addr, out.to_node, out.payload);
+    else impl_->send_udp(out.to_addr, out.to_node, out.payload);
   }
   auto events = impl_->swim.take_events();
   if (!events.empty() && on_events_) on_events_(std::move(events));

@@ -1,7 +1,8 @@
 // The Asio shell around the SWIM core: one UDP socket for probes and gossip, a TCP listener on
 // the same port for push-pull and large messages, one timer for the core's next deadline. Every
 // packet is sealed with the cluster keyring on the way out; on the way in it is size-checked,
-// opened, replay-filtered and only then handed to the core. Drops are counted in the core's
+// opened, checked (destination, channel, replay: membership/packet_guard.h) and only then
+// handed to the core. Drops are counted in the core's
 // counters by reason (`shoal agent info`). Everything runs on the caller's io_context thread.
 #pragma once
 
@@ -14,7 +15,7 @@
 
 #include "common/clock.h"
 #include "common/keyring.h"
-#include "common/replay_filter.h"
+#include "membership/packet_guard.h"
 #include "common/result.h"
 #include "membership/swim.h"
 

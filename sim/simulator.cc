@@ -13,6 +13,46 @@ Simulator::Simulator(SimOptions options)
   auto ok = validate(options_.faults);
   SHOAL_ASSERT(ok.ok());
   trace_hash_ = XXH3_64bits_withSeed(nullptr, 0, options_.seed);
+  if (options_.sealed) {
+    Key key{};
+    for (std::size_t i = 0; i < key.size(); i += 8) {
+      const std::uint64_t r = rng_.next();
+      for (std::size_t b = 0; b < 8; ++b) key[i + b] = static_cast<std::uint8_t>(r >> (8 * b));
+    }
+    keyring_ = std::make_unique<Keyring>(key);
+  }
+}
+
+std::uint64_t Simulator::wall_ms(NodeIndex node) const {
+  const std::int64_t wall = static_cast<std::int64_t>(now_ms()) + nodes_[node].skew_ms;
+  return wall < 1 ? 1 : static_cast<std::uint64_t>(wall);
+}
+
+void Simulator::make_guard(NodeIndex node) {
+  if (!options_.sealed) return;
+  std::uint64_t epoch = 0;
+  while (epoch == 0) epoch = rng_.next();
+  nodes_[node].guard = std::make_unique<membership::PacketGuard>(*keyring_, name(node), epoch);
+}
+
+Bytes Simulator::seal_for(NodeIndex from, NodeIndex to, const std::string& to_node, SealChannel channel,
+                          const Bytes& plain) {
+  if (!options_.sealed) return plain;
+  membership::PacketGuard& g = *nodes_[from].guard;
+  const std::uint64_t dest = channel == SealChannel::kStreamReply ? node_hash(name(to)) : g.destination_for(addr(to), to_node);
+  return g.seal(channel, dest, plain);
+}
+
+bool Simulator::open_at(NodeIndex to, NodeIndex from, SealChannel channel, Bytes& payload) {
+  if (!options_.sealed) return true;
+  DropReason why{};
+  auto opened = nodes_[to].guard->open(channel, addr(from), payload.data(), payload.size(), &why);
+  if (!opened) {
+    nodes_[to].swim->count_drop(why);
+    return false;
+  }
+  payload = std::move(opened->plaintext);
+  return true;
 }
 
 Simulator::~Simulator() = default;
@@ -28,6 +68,7 @@ NodeIndex Simulator::add_node(membership::NodeMeta meta) {
   const auto idx = static_cast<NodeIndex>(nodes_.size());
   nodes_.push_back(Node{});
   nodes_[idx].swim = make_core(idx, std::move(meta), 0);
+  make_guard(idx);
   by_addr_.emplace(addr(idx), idx);
   after_input(idx, false);
   return idx;
@@ -83,12 +124,14 @@ void Simulator::crash(NodeIndex node) {
   if (!up(node)) return;
   nodes_[node].incarnation_persisted = nodes_[node].swim->incarnation();
   nodes_[node].swim.reset();
+  nodes_[node].guard.reset();
   nodes_[node].scheduled_tick_us = UINT64_MAX;
 }
 
 void Simulator::restart(NodeIndex node, const std::vector<NodeIndex>& seeds) {
   SHOAL_ASSERT(!up(node));
   nodes_[node].swim = make_core(node, {}, nodes_[node].incarnation_persisted + 1);
+  make_guard(node);
   join(node, seeds);
 }
 
@@ -103,7 +146,8 @@ void Simulator::heal() {
 }
 
 void Simulator::inject_packet(NodeIndex to, NodeIndex from, const Bytes& payload) {
-  push(now_us_, Kind::kUdp, to, from, payload);
+  // Sealed runs: sealed by the claimed sender, as a peer holding the key would.
+  push(now_us_, Kind::kUdp, to, from, up(from) ? seal_for(from, to, name(to), SealChannel::kDatagram, payload) : payload);
 }
 
 shoal::Status Simulator::broadcast_user(NodeIndex node, Bytes payload) {
@@ -160,16 +204,25 @@ void Simulator::step(Pending& e) {
     ++net_.dropped_partition;
     return;
   }
-  record_trace(e);
+  const SealChannel channel = e.kind == Kind::kUdp      ? SealChannel::kDatagram
+                              : e.kind == Kind::kStream ? SealChannel::kStreamRequest
+                                                        : SealChannel::kStreamReply;
+  if (!open_at(e.to, e.from, channel, e.payload)) {
+    after_input(e.to, false);
+    return;
+  }
+  record_trace(e);  // on plaintext: nonces are random, the trace stays a function of the seed
   switch (e.kind) {
     case Kind::kUdp:
       ++net_.udp_delivered;
-      n.swim->handle_packet(now_ms(), addr(e.from), e.payload.data(), e.payload.size());
+      n.swim->handle_packet(now_ms(), addr(e.from), e.payload.data(), e.payload.size(), wall_ms(e.to));
       break;
     case Kind::kStream: {
       ++net_.reliable_delivered;
       auto reply = n.swim->handle_stream(now_ms(), addr(e.from), e.payload.data(), e.payload.size());
-      if (reply) push(now_us_ + latency_us(), Kind::kStreamReply, e.from, e.to, std::move(*reply));
+      if (reply)
+        push(now_us_ + latency_us(), Kind::kStreamReply, e.from, e.to,
+             seal_for(e.to, e.from, {}, SealChannel::kStreamReply, *reply));
       break;
     }
     case Kind::kStreamReply:
@@ -197,7 +250,9 @@ void Simulator::send(NodeIndex from, membership::Outgoing out) {
       return;
     }
   }
-  push(now_us_ + latency_us(), out.reliable ? Kind::kStream : Kind::kUdp, to, from, std::move(out.payload));
+  const SealChannel channel = out.reliable ? SealChannel::kStreamRequest : SealChannel::kDatagram;
+  push(now_us_ + latency_us(), out.reliable ? Kind::kStream : Kind::kUdp, to, from,
+       seal_for(from, to, out.to_node, channel, out.payload));
 }
 
 void Simulator::after_input(NodeIndex node, bool ticked) {

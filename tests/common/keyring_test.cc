@@ -5,21 +5,32 @@
 
 namespace shoal {
 
+namespace {
+const SealHeader kHeader{SealChannel::kDatagram, 11, 22, 33, 1, 44};
+}
+
 TEST(Keyring, SealOpenRoundTrip) {
   Keyring ring(generate_key());
   Bytes msg{1, 2, 3, 4, 5};
-  Bytes sealed = ring.seal(msg, 42);
+  SealHeader h{SealChannel::kStreamReply, node_hash("n1"), node_hash("n2"), 0x1234, 42, 0x77};
+  Bytes sealed = ring.seal(msg, h);
   EXPECT_EQ(sealed.size(), msg.size() + kSealOverheadBytes);
   DropReason why{};
   auto opened = ring.open(sealed.data(), sealed.size(), &why);
   ASSERT_TRUE(opened.ok()) << opened.message();
   EXPECT_EQ(opened->plaintext, msg);
-  EXPECT_EQ(opened->sent_ms, 42u);
+  EXPECT_EQ(opened->header, h);
+}
+
+TEST(Keyring, NodeHashIsNeverZeroAndDiffers) {
+  EXPECT_NE(node_hash("n1"), 0u);
+  EXPECT_NE(node_hash(""), 0u);
+  EXPECT_NE(node_hash("n1"), node_hash("n2"));
 }
 
 TEST(Keyring, WrongKeyIsUnknownKey) {
   Keyring a(generate_key()), b(generate_key());
-  Bytes sealed = a.seal(Bytes{9, 9}, 1);
+  Bytes sealed = a.seal(Bytes{9, 9}, kHeader);
   DropReason why{};
   EXPECT_FALSE(b.open(sealed.data(), sealed.size(), &why).ok());
   EXPECT_EQ(why, DropReason::kUnknownKey);
@@ -27,19 +38,29 @@ TEST(Keyring, WrongKeyIsUnknownKey) {
 
 TEST(Keyring, TamperedPacketFailsMac) {
   Keyring ring(generate_key());
-  Bytes sealed = ring.seal(Bytes{1, 2, 3}, 1);
-  for (std::size_t i = 5; i < sealed.size(); ++i) {  // every byte after the key id is covered
+  Bytes sealed = ring.seal(Bytes{1, 2, 3}, kHeader);
+  // Every byte after the key id is covered: channel, sender, destination, epoch, counter, echo,
+  // nonce, ciphertext, tag. (A flipped channel byte may also name no channel: malformed.)
+  for (std::size_t i = 5; i < sealed.size(); ++i) {
     Bytes t = sealed;
     t[i] ^= 0x40;
     DropReason why{};
     EXPECT_FALSE(ring.open(t.data(), t.size(), &why).ok()) << "byte " << i;
-    EXPECT_EQ(why, DropReason::kBadMac) << "byte " << i;
+    if (i == 5) EXPECT_EQ(why, DropReason::kMalformed);
+    else EXPECT_EQ(why, DropReason::kBadMac) << "byte " << i;
   }
+  // A destination rewritten to another node's id fails the MAC: it cannot be re-addressed.
+  Bytes t = sealed;
+  const std::uint64_t other = node_hash("n9");
+  for (int b = 0; b < 8; ++b) t[14 + b] = static_cast<std::uint8_t>(other >> (56 - 8 * b));
+  DropReason why{};
+  EXPECT_FALSE(ring.open(t.data(), t.size(), &why).ok());
+  EXPECT_EQ(why, DropReason::kBadMac);
 }
 
 TEST(Keyring, TruncatedPacket) {
   Keyring ring(generate_key());
-  Bytes sealed = ring.seal(Bytes{1}, 1);
+  Bytes sealed = ring.seal(Bytes{1}, kHeader);
   DropReason why{};
   EXPECT_FALSE(ring.open(sealed.data(), 10, &why).ok());
   EXPECT_EQ(why, DropReason::kTruncated);
@@ -48,7 +69,7 @@ TEST(Keyring, TruncatedPacket) {
 TEST(Keyring, RotationInstallUseRemove) {
   Key k1 = generate_key(), k2 = generate_key();
   Keyring old_ring(k1), ring(k1);
-  Bytes from_old = old_ring.seal(Bytes{7}, 1);
+  Bytes from_old = old_ring.seal(Bytes{7}, kHeader);
   ASSERT_TRUE(ring.install(k2).ok());
   ASSERT_TRUE(ring.use(k2).ok());
   EXPECT_EQ(ring.primary(), k2);

@@ -33,7 +33,7 @@ class Cluster:
             raise RuntimeError(f'{" ".join(cmd)} exited {p.returncode}: {p.stderr.strip()}')
         return p.stdout if check else p
 
-    def start(self, name, join=None, key=None, extra=()):
+    def start(self, name, join=None, key=None, extra=(), env=None):
         port = free_port()
         api = os.path.join(self.dir, f'{name}.sock')
         data = os.path.join(self.dir, name)
@@ -42,7 +42,7 @@ class Cluster:
                '--key', key or self.key, '--profile', self.profile, '--api', api, '--data-dir', data, *extra]
         for j in (join or []):
             cmd += ['--join', f'127.0.0.1:{self.agents[j]["port"]}' if j in self.agents else j]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         self.agents[name] = dict(proc=proc, port=port, api=api, log=log.name, cmd=cmd)
         if '--api' in extra:  # a TCP API (token needed): wait for the agent's start line instead
             wait_until(lambda: 'listening' in open(log.name).read() or proc.poll() is not None, 30, f'{name} start')

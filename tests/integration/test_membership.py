@@ -18,7 +18,10 @@ def scenario_join(c):
     assert [x['name'] for x in m] == ['n1', 'n2', 'n3'], m
     assert all(x['addr'].startswith('127.0.0.1:') for x in m)
     table = c.run_cli('members', api=c.agents['n3']['api'])
-    assert table.splitlines()[0].split() == ['NAME', 'ADDR', 'STATUS', 'LABELS'], table
+    assert table.splitlines()[0].split() == ['NAME', 'ADDR', 'STATUS', 'CLOCK', 'LABELS'], table
+    # every peer's clock offset gets measured (probe round trips), ours is not
+    wait_until(lambda: all(x['clock_offset_ms'] is not None for x in c.members('n2') if x['name'] != 'n2'), 30, 'offsets')
+    assert all(abs(x['clock_offset_ms']) < 1000 for x in c.members('n2') if x['name'] != 'n2'), c.members('n2')
 
 def scenario_kill_marks_failed(c):
     join_and_converge(c)
@@ -129,6 +132,58 @@ def scenario_cli_errors(c):
         assert p.returncode != 0 and needle in p.stderr, (args, p.stderr)
     mode = os.stat(api).st_mode & 0o777
     assert mode == 0o600, oct(mode)
+
+FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'  # Debian package faketime
+
+def skewed_env(faketime):
+    """Environment that shifts only the agent's wall clock (its monotonic clock stays true)."""
+    if not os.path.exists(FAKETIME_LIB):
+        raise RuntimeError(f'{FAKETIME_LIB} missing: run scripts/deps.sh (package faketime)')
+    return dict(os.environ, LD_PRELOAD=FAKETIME_LIB, FAKETIME=faketime, FAKETIME_DONT_FAKE_MONOTONIC='1')
+
+def services(c, name):
+    return {s['name'] for s in json.loads(c.run_cli('service', 'ls', '--format', 'json', api=c.agents[name]['api']))}
+
+def clock_skew_joins(c, faketime, expect_offset_s):
+    """A normal 2-node cluster; a third agent whose wall clock is shifted by `faketime` joins it,
+    both sides warn about the offset, and a service written on either side reaches the other."""
+    c.start('n1'); c.start('n2', join=['n1'])
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 60, 'pair alive')
+    t0 = time.time()
+    c.start('skewed', join=['n1'], env=skewed_env(faketime))
+    everyone = {'n1': 'alive', 'n2': 'alive', 'skewed': 'alive'}
+    try:
+        wait_until(lambda: all_see(c, ['n1', 'n2', 'skewed'], everyone), 60, 'skewed node joined')
+    except AssertionError:
+        info = c.run_cli('agent', 'info', '--format', 'json', api=c.agents['n1']['api'])
+        raise AssertionError(f'skewed node did not join; n1 counters: {info}')
+    print(f'join time with FAKETIME={faketime}: {time.time() - t0:.2f} s', flush=True)
+    # both sides measure the offset and log a warning naming the peer
+    def offset_of(observer, peer):
+        return next(m['clock_offset_ms'] for m in c.members(observer) if m['name'] == peer)
+    wait_until(lambda: offset_of('n1', 'skewed') is not None and offset_of('skewed', 'n1') is not None, 30, 'offsets')
+    wait_until(lambda: abs(offset_of('n1', 'skewed') / 1000 - expect_offset_s) < 60, 30, 'offset estimate')
+    assert abs(offset_of('skewed', 'n1') / 1000 + expect_offset_s) < 60, c.members('skewed')
+    wait_until(lambda: 'member skewed clock offset' in open(c.agents['n1']['log']).read(), 30, 'warning on n1')
+    wait_until(lambda: 'member n1 clock offset' in open(c.agents['skewed']['log']).read(), 30, 'warning on skewed')
+    # writes cross in both directions (replicas 0: no task to run, only the desired state)
+    c.run_cli('service', 'create', '--name', 'from-skewed', '--replicas', '0', '--', 'sleep', '1000',
+              api=c.agents['skewed']['api'])
+    c.run_cli('service', 'create', '--name', 'from-n2', '--replicas', '0', '--', 'sleep', '1000',
+              api=c.agents['n2']['api'])
+    wait_until(lambda: {'from-skewed', 'from-n2'} <= services(c, 'n1'), 30, 'both writes on n1')
+    wait_until(lambda: {'from-skewed', 'from-n2'} <= services(c, 'skewed'), 30, 'both writes on skewed')
+    time.sleep(3)  # and the skewed node stays alive everywhere
+    assert all_see(c, ['n1', 'n2', 'skewed'], everyone)
+
+def scenario_clock_ahead_5min(c):
+    clock_skew_joins(c, '+300', 300)
+
+def scenario_clock_ahead_1year(c):
+    clock_skew_joins(c, '+31536000', 31536000)
+
+def scenario_clock_at_1970(c):
+    clock_skew_joins(c, '@1970-01-01 00:00:10', -(time.time() - 10))
 
 def main():
     shoal, scenario = sys.argv[1], sys.argv[2]

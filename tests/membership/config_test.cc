@@ -19,7 +19,8 @@ TEST(Config, WanIsSlowerAndLocalFasterThanLan) {
 }
 
 TEST(Config, PacketBudgetSubtractsSealOverhead) {
-  EXPECT_EQ(lan_config().packet_budget_bytes(), 1400u - 53u);
+  EXPECT_EQ(lan_config().packet_budget_bytes(), 1400u - kSealOverheadBytes);
+  EXPECT_EQ(kSealOverheadBytes, 86u);  // 70-byte header (keyring.h) + 16-byte tag
 }
 
 TEST(Config, RejectsUnworkableValuesNamingTheField) {
