@@ -163,7 +163,7 @@ struct Transport::Impl {
 
   Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
       : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_),
-        accept_backoff(io_), guard(k, s.self().name, random_epoch()) {}
+        guard(k, s.self().name, random_epoch()), accept_backoff(io_) {}
 
   // A stream frame on the wire: framed(sealed body length), then the sealed body. Both are
   // sealed for the same channel and destination; the header's counter comes after the body's,
