@@ -100,6 +100,10 @@ void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
   for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
   for (const auto& delta : out.broadcast) broadcast_delta(delta);
   for (const auto& peer : out.sync_with) sync_with(peer);
+  if (out.join && leave_started_ms_ == 0) {
+    swim_->join(now().mono_ms, config_.joins);
+    transport_->pump();
+  }
   if (out.decision) act_on(*out.decision, next);
   if (out.reconcile && runtime_ && !stopping()) {
     refresh_network();
