@@ -7,7 +7,6 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
-#include "agent/join_hint.h"
 #include "agent/atomic_file.h"
 #include "crdt/codec.h"
 
@@ -37,7 +36,6 @@ std::uint64_t random_u64() {
 Agent::Agent(AgentConfig config)
     : config_(std::move(config)),
       signals_(io_, SIGTERM, SIGINT),
-      join_timer_(io_),
       leave_timer_(io_),
       core_timer_(io_),
       runtime_timer_(io_),
@@ -200,20 +198,6 @@ Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
   return {};
 }
 
-void Agent::try_join() {
-  if (config_.joins.empty() || leave_started_ms_ != 0) return;
-  if (swim_->num_alive() > 1) return;  // joined: someone answered
-  swim_->join(now().mono_ms, config_.joins);
-  transport_->pump();
-  join_timer_.expires_after(std::chrono::milliseconds(join_backoff_ms_));
-  join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
-  join_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    if (swim_->num_alive() <= 1) log_line(join_hint(config_.joins, swim_->counters()));
-    try_join();
-  });
-}
-
 void Agent::begin_leave() {
   if (leave_started_ms_ != 0) return;
   log_line("leaving the cluster");
@@ -239,7 +223,6 @@ void Agent::wait_for_leave() {
 int Agent::run() {
   signals_.async_wait([this](boost::system::error_code ec, int) { if (!ec) stop_workload_then_leave(); });
   transport_->start();
-  try_join();
   watch_children();
   drive({});  // the first reconcile round is due at once
   log_line("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);

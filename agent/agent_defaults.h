@@ -8,12 +8,6 @@
 
 namespace shoal::agent_defaults {
 
-// --join retry: the first retry after join_backoff_first_ms, doubling up to this cap, until a
-// seed answers. 30 s (serf's retry interval) keeps a node whose seeds are all down from
-// hammering them, while the first retries come quickly for nodes started together.
-inline constexpr std::uint64_t kJoinBackoffFirstMs = 500;
-inline constexpr std::uint64_t kJoinBackoffMaxMs = 30'000;
-
 // A graceful leave waits until the leave broadcast has gone out, never longer than this:
 // 3 s is many gossip rounds (100 ms each in the lan profile).
 inline constexpr std::uint64_t kLeaveMaxWaitMs = 3'000;

@@ -105,7 +105,6 @@ class Agent {
   bool stopping() const { return stop_started_ms_ != 0 || leave_started_ms_ != 0; }
   void wait_for_tasks_then_leave();
 
-  void try_join();
   void begin_leave();
   void wait_for_leave();
 
@@ -117,9 +116,7 @@ class Agent {
   std::unique_ptr<membership::Transport> transport_;
   std::unique_ptr<ApiServer> api_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer join_timer_;
   boost::asio::steady_timer leave_timer_;
-  std::uint64_t join_backoff_ms_ = agent_defaults::kJoinBackoffFirstMs;
   std::uint64_t leave_started_ms_ = 0;
   std::vector<std::uint64_t> seen_key_ops_;  // bounded; dedupes a key op heard twice
   std::optional<node::NodeCore> core_;  // made in init(), once the state on disk is loaded

@@ -4,6 +4,7 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
+#include "agent/join_hint.h"
 #include "agent/atomic_file.h"
 #include "agent/state_sync.h"
 #include "agent/user_message.h"
@@ -100,6 +101,11 @@ void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
   for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
   for (const auto& delta : out.broadcast) broadcast_delta(delta);
   for (const auto& peer : out.sync_with) sync_with(peer);
+  if (out.join && leave_started_ms_ == 0) {
+    if (out.join_retry) log_line(join_hint(config_.joins, swim_->counters()));
+    swim_->join(now().mono_ms, config_.joins);
+    transport_->pump();
+  }
   if (out.decision) act_on(*out.decision, next);
   if (out.reconcile && runtime_ && !stopping()) {
     refresh_network();

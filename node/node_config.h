@@ -13,6 +13,12 @@ struct NodeConfig {
   // Anti-entropy interval, digest size, tombstone horizon (crdt/config.h).
   crdt::CrdtConfig crdt;
 
+  // --join retry: the first retry after join_backoff_first_ms, doubling up to the cap, until a
+  // seed answers. 30 s (serf's retry interval) keeps a node whose seeds are all down from
+  // hammering them, while the first retries come quickly for nodes started together.
+  std::uint64_t join_backoff_first_ms = 500;
+  std::uint64_t join_backoff_max_ms = 30'000;
+
   // A member seen joining (or back after a partition) gets an anti-entropy round at once, at
   // most this many per second: a node joining a 10,000-node cluster hears thousands of joins
   // at once, and a few full syncs already give it everything.

@@ -42,8 +42,11 @@ NodeCore::NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now
       replica_(self),
       anti_entropy_(config.crdt, seed, now.mono_ms),
       settle_(expects_peers(self, state, has_seeds), now.mono_ms, config.settle_timeout_ms),
-      periodic_due_ms_(now.mono_ms) {
+      periodic_due_ms_(now.mono_ms),
+      join_backoff_ms_(config.join_backoff_first_ms) {
   SHOAL_ASSERT(config_.reconcile_interval_ms > 0);
+  SHOAL_ASSERT(config_.join_backoff_first_ms > 0 && config_.join_backoff_first_ms <= config_.join_backoff_max_ms);
+  if (has_seeds) join_due_ms_ = now.mono_ms;
   replica_.restore(std::move(state));
 }
 
@@ -187,7 +190,24 @@ void NodeCore::start_next_commit(NodeOutput& out) {
   in_flight_ = std::move(commit);
 }
 
+// Until a seed answers: a join now, then again after a doubling back-off. Once joined, never
+// again (a later partition heals through SWIM and anti-entropy, not by re-joining).
+void NodeCore::run_join(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out) {
+  if (!join_due_ms_ || *join_due_ms_ > now.mono_ms) return;
+  if (alive_count(members) > 1) {  // someone answered
+    join_due_ms_.reset();
+    return;
+  }
+  // The shell words the retry (agent/join_hint.h): what to check depends on its transport's
+  // counters, which the core does not see.
+  if (join_attempts_++ > 0) out.join_retry = true;
+  out.join = true;
+  join_due_ms_ = now.mono_ms + join_backoff_ms_;
+  join_backoff_ms_ = std::min(join_backoff_ms_ * 2, config_.join_backoff_max_ms);
+}
+
 void NodeCore::run_deadlines(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out) {
+  run_join(now, members, out);
   std::vector<NodeId> peers = live_peers(self_, members);
   if (auto request = anti_entropy_.poll(now.mono_ms, replica_.state(), peers)) {
     // Every member that has not left must have seen a tombstone before it goes (a failed
@@ -266,6 +286,7 @@ void NodeCore::request_reconcile(const Now& now) {
 std::uint64_t NodeCore::next_deadline() const {
   std::uint64_t due = std::min(anti_entropy_.next_deadline_ms(), periodic_due_ms_);
   if (reconcile_due_ms_) due = std::min(due, *reconcile_due_ms_);
+  if (join_due_ms_) due = std::min(due, *join_due_ms_);
   if (persist_due_ms_ && !in_flight_ && !background_ticket_) due = std::min(due, *persist_due_ms_);
   return due;
 }

@@ -105,6 +105,8 @@ struct NodeOutput {
   std::vector<crdt::DesiredState> broadcast;  // durable local deltas for every peer
   std::vector<NodeId> sync_with;            // start an anti-entropy exchange with each
   std::vector<WriteAck> acks;
+  bool join = false;       // (re)send a join to the --join seeds: none answered yet
+  bool join_retry = false;  // ... and this is a retry: tell the operator what to check
   bool reconcile = false;  // call step again with local_tasks
   std::optional<ReconcileDecision> decision;
   std::vector<std::string> log;  // lines for the operator
@@ -141,6 +143,7 @@ class NodeCore {
   void on_persisted(const Now& now, const PersistOutcome& p, NodeOutput& out);
   void queue_task_writes(const Now& now, NodeInput& input);
   void start_next_commit(NodeOutput& out);
+  void run_join(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out);
   void run_deadlines(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out);
   ReconcileDecision decide(const Now& now, const std::vector<membership::Member>& members,
                            const std::vector<LocalTask>& local, NodeOutput& out);
@@ -161,6 +164,9 @@ class NodeCore {
   std::optional<std::uint64_t> persist_due_ms_;     // remote merges not yet on disk
   std::optional<std::uint64_t> reconcile_due_ms_;   // coalesced reconcile request
   std::uint64_t periodic_due_ms_ = 0;
+  std::optional<std::uint64_t> join_due_ms_;  // --join given and no seed answered yet
+  std::uint64_t join_backoff_ms_ = 0;
+  std::uint32_t join_attempts_ = 0;
   std::uint64_t join_sync_window_start_ms_ = 0;
   std::uint32_t join_syncs_in_window_ = 0;
   std::uint64_t reconcile_rounds_ = 0;

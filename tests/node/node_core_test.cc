@@ -53,6 +53,7 @@ struct Harness {
     NodeInput in;
     for (int guard = 0; guard < 10'000; ++guard) {
       NodeOutput out = step(std::move(in));
+      step_times.push_back(now.mono_ms);
       in = {};
       for (const auto& p : out.persist) in.persisted.push_back({p.ticket, disk});
       const std::uint64_t next = out.next_deadline_ms;
@@ -66,6 +67,7 @@ struct Harness {
   }
 
   Now now{1'000'000, 1'700'000'000'000};
+  std::vector<std::uint64_t> step_times;  // mono time of each run_until step
   std::vector<Member> members{member("n1")};
   NodeCore core;
 };
@@ -260,6 +262,28 @@ TEST(NodeCore, JoinSyncsAreRateLimited) {
   NodeInput more;
   more.member_events.push_back({membership::Event::kJoined, member("n2")});
   EXPECT_EQ(h.step(std::move(more)).sync_with.size(), 1u);  // a new window
+}
+
+TEST(NodeCore, JoinRetriesWithDoublingBackOffUntilASeedAnswers) {
+  Harness h(/*has_seeds=*/true);
+  std::vector<std::uint64_t> joins_at;
+  auto outs = h.run_until(h.now.mono_ms + 4'000);
+  for (std::size_t i = 0; i < outs.size(); ++i)
+    if (outs[i].join) joins_at.push_back(h.step_times[i]);
+  const std::uint64_t t0 = joins_at.at(0);
+  const NodeConfig c;
+  // At once, then after 0.5, 1 and 2 s (the next one would be 4 s later).
+  ASSERT_EQ(joins_at.size(), 4u);
+  EXPECT_EQ(joins_at[1] - t0, c.join_backoff_first_ms);
+  EXPECT_EQ(joins_at[2] - joins_at[1], 2 * c.join_backoff_first_ms);
+  EXPECT_EQ(joins_at[3] - joins_at[2], 4 * c.join_backoff_first_ms);
+  h.members.push_back(member("n2"));  // a seed answered
+  for (const auto& out : h.run_until(h.now.mono_ms + 120'000)) EXPECT_FALSE(out.join);
+}
+
+TEST(NodeCore, NoSeedsNoJoin) {
+  Harness h;
+  for (const auto& out : h.run_until(h.now.mono_ms + 10'000)) EXPECT_FALSE(out.join);
 }
 
 TEST(NodeCore, RetiringTaskDoesNotOverwriteTheNewVersionsStatus) {
