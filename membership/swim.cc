@@ -536,8 +536,10 @@ struct Swim::State {
   void on_ack(std::uint64_t now_ms, const Ack& a) {
     if (probe.active && a.seq == probe.seq) {
       ++counters.acks_received;
-      // Only a direct ack times one round trip; a relayed one also carries the relay's delays.
-      if (!probe.indirect_sent) sample_clock(probe.target, a.wall_ms, now_ms - probe.sent_ms);
+      // A relayed (or late direct) ack carries the target's wall time too; its longer round trip
+      // only widens the error bound (+-rtt/2). Sampling every ack keeps offsets measured on a
+      // loaded host, where acks often miss the direct deadline.
+      sample_clock(probe.target, a.wall_ms, now_ms - probe.sent_ms);
       probe_succeeded();
       return;
     }

@@ -161,7 +161,13 @@ def clock_skew_joins(c, faketime, expect_offset_s):
     # both sides measure the offset and log a warning naming the peer
     def offset_of(observer, peer):
         return next(m['clock_offset_ms'] for m in c.members(observer) if m['name'] == peer)
-    wait_until(lambda: offset_of('n1', 'skewed') is not None and offset_of('skewed', 'n1') is not None, 30, 'offsets')
+    try:
+        wait_until(lambda: offset_of('n1', 'skewed') is not None and offset_of('skewed', 'n1') is not None, 30, 'offsets')
+    except AssertionError:
+        counters = {n: json.loads(c.run_cli('agent', 'info', '--format', 'json', api=c.agents[n]['api']))['counters']
+                    for n in ['n1', 'n2', 'skewed']}
+        raise AssertionError(f'offsets not measured: n1 sees {c.members("n1")}; skewed sees {c.members("skewed")}; '
+                             f'counters {counters}')
     wait_until(lambda: abs(offset_of('n1', 'skewed') / 1000 - expect_offset_s) < 60, 30, 'offset estimate')
     assert abs(offset_of('skewed', 'n1') / 1000 + expect_offset_s) < 60, c.members('skewed')
     wait_until(lambda: 'member skewed clock offset' in open(c.agents['n1']['log']).read(), 30, 'warning on n1')

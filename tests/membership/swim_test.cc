@@ -20,6 +20,8 @@ struct Cluster {
   std::map<std::string, std::vector<Event>> events;  // by observer address
   std::map<std::string, std::vector<UserPayload>> payloads;
   std::vector<std::pair<std::string, Outgoing>> sent;  // everything sent, in order
+  std::map<std::string, std::int64_t> skew;  // by address: wall clock = now + skew
+  std::uint64_t wall(const std::string& addr) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(now) + skew[addr]); }
 
   Swim& add(const std::string& name, Config cfg = lan_config(), std::uint64_t incarnation = 0) {
     auto s = Swim::create(cfg, NodeId{name}, "addr-" + name, NodeMeta{}, stable_hash(name), now, incarnation);
@@ -42,7 +44,7 @@ struct Cluster {
             auto reply = it->second.handle_stream(now, addr, out.payload.data(), out.payload.size());
             if (reply && !drop(out.to_addr, addr)) (void)swim.handle_stream(now, out.to_addr, reply->data(), reply->size());
           } else {
-            it->second.handle_packet(now, addr, out.payload.data(), out.payload.size());
+            it->second.handle_packet(now, addr, out.payload.data(), out.payload.size(), wall(out.to_addr));
           }
         }
       }
@@ -133,6 +135,56 @@ TEST(Swim, PingIsAnsweredWithAckCarryingTheSeq) {
   ASSERT_TRUE(msgs.ok());
   ASSERT_TRUE(std::holds_alternative<Ack>(msgs->front()));
   EXPECT_EQ(std::get<Ack>(msgs->front()).seq, 42u);
+}
+
+TEST(Swim, AckCarriesOurWallTimeAndIsAddressedToTheProber) {
+  Cluster c;
+  Swim& b = c.add("b");
+  Bytes ping = packet(Ping{42, "b", "x"});
+  b.handle_packet(c.now, "addr-x", ping.data(), ping.size(), 1'234'567);
+  auto out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to_node, "x");  // bound into the seal by the shell
+  DropReason why{};
+  auto msgs = decode_packet(out[0].payload.data(), out[0].payload.size(), &why);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(std::get<Ack>(msgs->front()), (Ack{42, 1'234'567}));
+}
+
+TEST(Swim, ProbesMeasureClockOffsetsAndBothSidesWarn) {
+  Cluster c;
+  c.add("a");
+  c.add("b");
+  c.skew["addr-b"] = 300'000;  // b's wall clock is 5 minutes ahead
+  c.at("a").join(c.now, {"addr-b"});
+  c.deliver_all();
+  c.advance_to(c.now + 5'000);
+  auto b_seen_by_a = c.at("a").member(NodeId{"b"});
+  auto a_seen_by_b = c.at("b").member(NodeId{"a"});
+  ASSERT_TRUE(b_seen_by_a && b_seen_by_a->clock_offset_ms);
+  ASSERT_TRUE(a_seen_by_b && a_seen_by_b->clock_offset_ms);
+  EXPECT_EQ(*b_seen_by_a->clock_offset_ms, 300'000);   // instant delivery: exact
+  EXPECT_EQ(*a_seen_by_b->clock_offset_ms, -300'000);
+  auto warned = [&](const std::string& observer, const std::string& about) {
+    int n = 0;
+    for (const Event& e : c.events["addr-" + observer]) n += e.kind == Event::kClockOffset && e.member.id.name == about;
+    return n;
+  };
+  EXPECT_EQ(warned("a", "b"), 1);  // once, not every probe
+  EXPECT_EQ(warned("b", "a"), 1);
+  for (const Event& e : c.events["addr-a"]) {
+    if (e.kind != Event::kClockOffset) continue;
+    const std::string line = describe_event(e);
+    EXPECT_NE(line.find("member b clock offset +300000 ms"), std::string::npos) << line;
+    EXPECT_NE(line.find("writes"), std::string::npos) << line;
+  }
+  // NTP fixes b's clock: the estimate follows and the warning clears.
+  c.skew["addr-b"] = 0;
+  c.advance_to(c.now + 20'000);
+  EXPECT_LT(std::llabs(*c.at("a").member(NodeId{"b"})->clock_offset_ms), 100);
+  int cleared = 0;
+  for (const Event& e : c.events["addr-a"]) cleared += e.kind == Event::kClockOffsetOk;
+  EXPECT_EQ(cleared, 1);
 }
 
 TEST(Swim, PingForAnotherNodeIsNotAcked) {
