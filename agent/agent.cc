@@ -223,7 +223,7 @@ void Agent::try_join() {
   join_backoff_ms_ = std::min(join_backoff_ms_ * 2, kJoinBackoffMaxMs);
   join_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    if (swim_->num_alive() <= 1) log_line(join_hint(config_.joins, swim_->counters()));
+    if (swim_->num_alive() <= 1) log_line(join_hint(config_.joins, swim_->counters(), transport_->stream_stats()));
     try_join();
   });
 }
