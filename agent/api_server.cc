@@ -219,7 +219,10 @@ ApiServer::ApiServer(asio::io_context& io, Handler handler, ApiServerLimits limi
 
 ApiServer::~ApiServer() { close(); }
 
-std::uint64_t ApiServer::refused_requests() const { return impl_->stats.refused_token; }
+std::uint64_t ApiServer::refused_requests() const {
+  const ApiServerStats& s = impl_->stats;
+  return s.refused_token + s.refused_oversized + s.refused_busy + s.timed_out;
+}
 const ApiServerStats& ApiServer::stats() const { return impl_->stats; }
 
 Status ApiServer::listen(const std::string& address, const std::string& token) {

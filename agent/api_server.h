@@ -70,6 +70,7 @@ class ApiServer {
   Status listen(const std::string& address, const std::string& token);
   void close();
 
+  // Requests refused for any reason (token, size, busy, timeout): `agent info`'s api_refused.
   std::uint64_t refused_requests() const;
   const ApiServerStats& stats() const;
 

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "membership/swim.h"
+#include "membership/transport_asio.h"
 
 namespace shoal {
 
 // One log line for a join round that got no answer from `seeds`.
-std::string join_hint(const std::vector<std::string>& seeds, const membership::Counters& counters);
+std::string join_hint(const std::vector<std::string>& seeds, const membership::Counters& counters,
+                      const membership::Transport::StreamStats& streams);
 
 }  // namespace shoal

@@ -102,7 +102,7 @@ void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
   for (const auto& delta : out.broadcast) broadcast_delta(delta);
   for (const auto& peer : out.sync_with) sync_with(peer);
   if (out.join && leave_started_ms_ == 0) {
-    if (out.join_retry) log_line(join_hint(config_.joins, swim_->counters()));
+    if (out.join_retry) log_line(join_hint(config_.joins, swim_->counters(), transport_->stream_stats()));
     swim_->join(now().mono_ms, config_.joins);
     transport_->pump();
   }

@@ -49,16 +49,18 @@ struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
   std::uint32_t expected = 0;
   std::string peer;
   // Opens a sealed header; nothing (and the drop counted) if it is not one of ours.
-  std::function<std::optional<Bytes>(const Bytes&)> open_header;
+  std::function<std::optional<Bytes>(const Bytes&, const std::string& peer)> open_header;
   std::function<void(DropReason)> count_drop;
   std::function<void(const Bytes&)> on_frame;
-  std::function<void()> on_unanswered;  // a request that got no reply frame (error, timeout)
+  // A request that got no reply frame (error, timeout); `sent`: the request was written.
+  std::function<void(bool sent)> on_unanswered;
   bool answered = false;
+  bool sent = false;
 
   ~StreamExchange() {
     budget->buffered -= body.size();
     if (inbound) --budget->inbound;
-    if (!answered && on_unanswered) on_unanswered();
+    if (!answered && on_unanswered) on_unanswered(sent);
   }
 
   StreamExchange(asio::io_context& io, tcp::socket s, std::shared_ptr<StreamBudget> b, bool in)
@@ -90,7 +92,7 @@ struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
       self->sealed_header.resize(n);
       asio::async_read(self->socket, asio::buffer(self->sealed_header), [self](auto ec2, std::size_t) {
         if (ec2) return self->finish();
-        auto plain = self->open_header(self->sealed_header);
+        auto plain = self->open_header(self->sealed_header, self->peer);
         if (!plain) return self->finish();  // not sealed with our key: counted, nothing more read
         if (plain->size() != 4) {
           self->count_drop(DropReason::kMalformed);
@@ -132,6 +134,7 @@ struct StreamExchange : std::enable_shared_from_this<StreamExchange> {
     out = std::move(frame);
     auto self = shared_from_this();
     asio::async_write(socket, asio::buffer(out), [self, next](auto ec, std::size_t) {
+      if (!ec) self->sent = true;
       if (ec || !next) return self->finish();
       next();
     });
@@ -160,6 +163,21 @@ struct Transport::Impl {
   std::shared_ptr<StreamBudget> budget = std::make_shared<StreamBudget>();
   asio::steady_timer accept_backoff;
   std::uint32_t accept_backoff_ms = 0;  // 0: the last accept succeeded
+  Transport::StreamStats stream_stats;
+  std::uint64_t rejected_logged_ms = 0;  // last log line about a rejected stream
+
+  // Logs a rejected inbound stream at most once a minute: a node with another key retries
+  // forever, and its operator is told on its own side (agent/join_hint.h); ours should learn
+  // of it too, without a line per packet.
+  void note_rejected_stream(const std::string& peer) {
+    ++stream_stats.inbound_rejected;
+    const std::uint64_t now = clock.now().mono_ms;
+    if (rejected_logged_ms != 0 && now - rejected_logged_ms < 60'000) return;
+    rejected_logged_ms = now;
+    std::fprintf(stderr, "shoal: gossip: dropped a TCP stream from %s that failed authentication: a node with "
+                 "another cluster key? (%llu so far; `shoal agent info` counts drops by reason)\n",
+                 peer.c_str(), static_cast<unsigned long long>(stream_stats.inbound_rejected));
+  }
 
   Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
       : io(io_), swim(s), keyring(k), clock(c), owner(o), udp_socket(io_), acceptor(io_), timer(io_),
@@ -181,11 +199,12 @@ struct Transport::Impl {
   std::shared_ptr<StreamExchange> new_exchange(tcp::socket socket, bool inbound) {
     auto ex = std::make_shared<StreamExchange>(io, std::move(socket), budget, inbound);
     const SealChannel channel = inbound ? SealChannel::kStreamRequest : SealChannel::kStreamReply;
-    std::weak_ptr<StreamExchange> weak = ex;
-    ex->open_header = [this, channel, weak](const Bytes& sealed) -> std::optional<Bytes> {
-      auto self = weak.lock();
-      auto opened = unseal(channel, self ? self->peer : std::string(), sealed.data(), sealed.size());
-      if (!opened) return std::nullopt;
+    ex->open_header = [this, channel](const Bytes& sealed, const std::string& peer) -> std::optional<Bytes> {
+      auto opened = unseal(channel, peer, sealed.data(), sealed.size());
+      if (!opened) {
+        note_rejected_stream(peer);
+        return std::nullopt;
+      }
       return std::move(opened->plaintext);
     };
     ex->count_drop = [this](DropReason why) { swim.count_drop(why); };
@@ -317,11 +336,17 @@ struct Transport::Impl {
       done(reply ? std::optional<Bytes>(std::move(reply->plaintext)) : std::nullopt);
       self->finish();
     };
-    ex->on_unanswered = [done] { done(std::nullopt); };
+    ex->on_unanswered = [this, done](bool sent) {
+      if (sent) ++stream_stats.closed_unanswered;
+      done(std::nullopt);
+    };
     Bytes sealed = seal_stream(SealChannel::kStreamRequest, guard.destination_for(to, to_node), payload);
     ex->arm_deadline();
-    ex->socket.async_connect(tcp::endpoint(addr, port), [ex, sealed](boost::system::error_code cec) mutable {
-      if (cec) return ex->finish();
+    ex->socket.async_connect(tcp::endpoint(addr, port), [this, ex, sealed](boost::system::error_code cec) mutable {
+      if (cec) {
+        ++stream_stats.connect_failed;
+        return ex->finish();
+      }
       ex->write_then(std::move(sealed), [ex] { ex->read_frame(); });
     });
   }
@@ -398,6 +423,8 @@ void Transport::send_app_stream(const std::string& to_addr, Bytes envelope, Repl
     on_reply(env.ok() ? std::optional<Envelope>(std::move(*env)) : std::nullopt);
   });
 }
+
+const Transport::StreamStats& Transport::stream_stats() const { return impl_->stream_stats; }
 
 void Transport::pump() {
   for (Outgoing& out : impl_->swim.take_outgoing()) {

@@ -86,6 +86,15 @@ class Transport {
   // core from outside (join, leave, broadcast_user, update_meta).
   void pump();
 
+  // What happened to TCP exchanges, for the operator's join hint (agent/join_hint.h): a seed
+  // that accepts the connection and closes it unanswered most likely has another cluster key.
+  struct StreamStats {
+    std::uint64_t connect_failed = 0;     // our connect() failed (address, firewall, no agent)
+    std::uint64_t closed_unanswered = 0;  // we sent a request; the peer closed without a reply
+    std::uint64_t inbound_rejected = 0;   // a peer's stream header failed to open (key, replay)
+  };
+  const StreamStats& stream_stats() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
