@@ -507,6 +507,50 @@ TEST(RegistryClientFaults, TruncatedBlobKeepsAVerifiedPrefixThatLaterResumes) {
   EXPECT_FALSE(exists(dest + ".partial"));
 }
 
+// A partial file whose bytes are not a prefix of the blob (disk damage, another writer): the
+// resumed download fails verification, the file is discarded and the next attempt starts over.
+TEST(RegistryClientFaults, WrongPartialFileCostsOneRetryNeverABadBlob) {
+  auto& s = shared();
+  HttpRegistryClient client(test_config(s.plain.host()));
+  auto m = client.fetch_manifest(ref(s.plain.host(), "x", "small"));
+  ASSERT_TRUE(m.ok()) << m.message();
+  const Descriptor layer = largest(blobs_of(*m));
+  TempDir out;
+  std::string dest = out.path() + "/layer";
+  std::ofstream(dest + ".partial", std::ios::binary) << std::string(layer.size / 2, 'z');
+  auto st = client.fetch_blob(ref(s.plain.host(), "x", "t"), layer, dest);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(st->attempts, 2u);
+  EXPECT_EQ(st->resumed_from, layer.size / 2);
+  EXPECT_EQ(st->bytes_received, (layer.size - layer.size / 2) + layer.size);
+  EXPECT_EQ(testing::file_sha256(dest), layer.digest.to_string());
+  EXPECT_EQ(client.counters().failed_of(RegistryErrorKind::kDigestMismatch), 1u);
+}
+
+// A server that ignores Range answers 200 with the whole blob: the partial file is rewritten
+// from byte 0 instead of having the whole blob appended to it.
+TEST(RegistryClientFaults, IgnoredRangeRewritesFromZero) {
+  auto& s = shared();
+  Helper proxy("faulty_proxy.py", {std::to_string(s.plain.port()), "no-range"});
+  HttpRegistryClient direct(test_config(s.plain.host()));
+  auto m = direct.fetch_manifest(ref(s.plain.host(), "x", "small"));
+  ASSERT_TRUE(m.ok()) << m.message();
+  const Descriptor layer = largest(blobs_of(*m));
+  TempDir out;
+  std::string whole = out.path() + "/whole";
+  ASSERT_TRUE(direct.fetch_blob(ref(s.plain.host(), "x", "t"), layer, whole).ok());
+  std::string dest = out.path() + "/layer";
+  fs::copy_file(whole, dest + ".partial");
+  fs::resize_file(dest + ".partial", layer.size / 3);  // a correct prefix
+  HttpRegistryClient client(test_config(proxy.host()));
+  auto st = client.fetch_blob(ref(proxy.host(), "x", "t"), layer, dest);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(st->attempts, 1u);
+  EXPECT_EQ(st->resumed_from, layer.size / 3);  // asked for the rest ...
+  EXPECT_EQ(st->bytes_received, layer.size);    // ... got everything, and used it from 0
+  EXPECT_EQ(testing::file_sha256(dest), layer.digest.to_string());
+}
+
 TEST(RegistryClientFaults, RegistryKilledMidPullResumesAfterRestart) {
   // Its own registry (it is killed), with the big image.
   Registry registry;
