@@ -391,6 +391,39 @@ TEST(RegistryClientBearer, TokenFlowPullsAndCachesTheTokenPerScope) {
   EXPECT_EQ(client.counters().attempts, 3u);
 }
 
+// One client shared by several pulls at once (the agent pulls images in parallel): the token
+// cache and auth state are shared under the client's lock, each pull verifies its own blobs.
+TEST(RegistryClientBearer, ConcurrentPullsShareOneClient) {
+  TokenAuthRegistry r;
+  const std::string host = r.registry->host();
+  HttpRegistryClient client(with_creds(host, "bob", "builder-9"));
+  constexpr int kPulls = 4;
+  TempDir out;
+  std::vector<std::string> errors(kPulls);
+  std::vector<std::thread> pulls;
+  for (int i = 0; i < kPulls; ++i) {
+    pulls.emplace_back([&, i] {
+      auto m = client.fetch_manifest(ref(host, "team/app", "small"));
+      if (!m.ok()) {
+        errors[i] = m.message();
+        return;
+      }
+      for (const auto& b : blobs_of(*m)) {
+        std::string dest = out.path() + "/" + std::to_string(i) + "-" + b.digest.hex();
+        auto st = client.fetch_blob(ref(host, "team/app", "t"), b, dest);
+        if (!st.ok()) errors[i] = st.message();
+        else if (testing::file_sha256(dest) != b.digest.to_string()) errors[i] = "bad bytes";
+      }
+    });
+  }
+  for (auto& t : pulls) t.join();
+  for (int i = 0; i < kPulls; ++i) EXPECT_EQ(errors[i], "") << "pull " << i;
+  auto c = client.counters();
+  EXPECT_EQ(c.attempts, 3u * kPulls);
+  EXPECT_GE(c.tokens_fetched, 1u);
+  EXPECT_LE(c.tokens_fetched, static_cast<std::uint64_t>(kPulls));  // at most one per racing 401
+}
+
 TEST(RegistryClientBearer, TokenServerRefusingCredentialsIsAuthFailed) {
   TokenAuthRegistry r;
   const std::string host = r.registry->host();
