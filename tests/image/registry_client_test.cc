@@ -446,7 +446,9 @@ TEST(RegistryClientFaults, CorruptedBlobIsNeverDeclaredComplete) {
   auto m = direct.fetch_manifest(ref(s.plain.host(), "x", "small"));
   ASSERT_TRUE(m.ok()) << m.message();
   auto layer = blobs_of(*m)[1];
-  HttpRegistryClient client(test_config(proxy.host()));
+  auto cfg = test_config(proxy.host());
+  cfg.retry.max_attempts = 3;  // a damaged answer is retried (the proxy damages every one)
+  HttpRegistryClient client(cfg);
   TempDir out;
   std::string dest = out.path() + "/layer";
   auto st = client.fetch_blob(ref(proxy.host(), "x", "t"), layer, dest);
@@ -456,17 +458,19 @@ TEST(RegistryClientFaults, CorruptedBlobIsNeverDeclaredComplete) {
   EXPECT_NE(st.message().find(layer.digest.to_string()), std::string::npos) << st.message();
   EXPECT_FALSE(exists(dest));
   EXPECT_EQ(fs::file_size(dest + ".partial"), 0u);  // wrong bytes are not kept for a resume
-  // Every attempt saw damaged bytes and each was counted; the policy gave up after 6.
+  // Every attempt saw damaged bytes and each was counted; the policy gave up after 3.
   auto c = client.counters();
-  EXPECT_EQ(c.attempts, 6u);
-  EXPECT_EQ(c.retries, 5u);
-  EXPECT_EQ(c.failed_of(RegistryErrorKind::kDigestMismatch), 6u);
+  EXPECT_EQ(c.attempts, 3u);
+  EXPECT_EQ(c.retries, 2u);
+  EXPECT_EQ(c.failed_of(RegistryErrorKind::kDigestMismatch), 3u);
 }
 
 TEST(RegistryClientFaults, CorruptedManifestIsADigestMismatch) {
   auto& s = shared();
   Helper proxy("faulty_proxy.py", {std::to_string(s.plain.port()), "corrupt-manifest"});
-  HttpRegistryClient client(test_config(proxy.host()));
+  auto cfg = test_config(proxy.host());
+  cfg.retry.max_attempts = 2;
+  HttpRegistryClient client(cfg);
   auto m = client.fetch_manifest(ref(proxy.host(), "x", "small"));
   ASSERT_FALSE(m.ok());
   std::printf("    error: %s\n", m.message().c_str());
@@ -589,8 +593,9 @@ TEST(RegistryClientFaults, RegistryKilledMidPullResumesAfterRestart) {
   Registry registry;
   shared().builder.push("big", registry.host(), "x:big");
   auto cfg = test_config(registry.host());
-  // 8 MiB/s: the 32 MiB layer takes ~4 s, so the kill lands mid-transfer.
-  cfg.transport.max_recv_bytes_per_s = 8ull << 20;
+  // 16 MiB/s: the 32 MiB layer takes ~2 s, so the kill lands mid-transfer (and what the
+  // loopback socket buffers hold, ~10 MiB, is well short of the rest).
+  cfg.transport.max_recv_bytes_per_s = 16ull << 20;
   cfg.retry = RetryConfig{.max_attempts = 8, .initial_delay_ms = 200, .max_delay_ms = 1000};
   HttpRegistryClient client(cfg);
   auto m = client.fetch_manifest(ref(registry.host(), "x", "big"));
