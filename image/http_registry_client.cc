@@ -213,14 +213,21 @@ RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo
   if (auto auth = authorization(repo)) request.headers.push_back(std::move(*auth));
   const std::string path = request.url;
   request.url = (plain ? "http://" : "https://") + api_host(repo.registry) + path;
-  auto r = http_fetch(transport_for(repo.registry, true), request, sink, site, on_head);
+  // Whether a 2xx body started: then the sink holds bytes of this answer, and a fallback to
+  // plain HTTP must not feed it a second one.
+  bool body_started = false;
+  HeadHook watched = [&](const HttpResponse& head) -> RegistryStatus {
+    body_started = true;
+    return on_head ? on_head(head) : RegistryStatus(Unit{});
+  };
+  auto r = http_fetch(transport_for(repo.registry, true), request, sink, site, watched);
   if (r.ok() && !plain && !tls_seen) {
     std::lock_guard lock(mu_);
     tls_seen_.insert(repo.registry);
   }
   // Fall back to plain HTTP only for an insecure registry never seen answering HTTPS: a
   // transfer cut mid-body on a TLS registry must stay a (retried) HTTPS failure.
-  if (r.ok() || !insecure || plain || tls_seen ||
+  if (r.ok() || !insecure || plain || tls_seen || body_started ||
       r.error().kind != RegistryErrorKind::kUnreachable) {
     return r;
   }

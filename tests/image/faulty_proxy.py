@@ -9,6 +9,7 @@ MODE: corrupt-blob      flips one byte in the middle of every blob body
       corrupt-manifest  flips one byte of every manifest GET body (Docker-Content-Digest kept)
       huge-manifest     answers every manifest GET with a 5 MiB body of spaces
       huge-404          answers every manifest GET with a 404 and a 64 MiB body
+      no-range          drops the Range header (a registry or CDN that ignores it: 200 + all)
       pass              relays unchanged
 Writes DIR/port once listening on 127.0.0.1 (and, for huge-*, DIR/sent: the bytes written
 before the client hung up). Everything else is relayed as is."""
@@ -43,7 +44,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 f.write(str(sent))  # how much the client let through before it hung up
             return
         conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        dropped = ("host", "connection") + (("range",) if mode == "no-range" else ())
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
         conn.request(method, self.path, headers=headers)
         resp = conn.getresponse()
         body = resp.read() if method == "GET" else b""
