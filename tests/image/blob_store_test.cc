@@ -68,6 +68,22 @@ TEST(BlobStore, StreamedInChunks) {
   EXPECT_TRUE(store->verify(d));
 }
 
+// A download broken after N bytes resumes at bytes_written() on the same writer.
+TEST(BlobStore, ResumeAfterABrokenDownload) {
+  TempDir dir;
+  auto store = BlobStore::open(dir.path());
+  ASSERT_TRUE(store);
+  const std::string data = "0123456789abcdef";
+  const Digest d = Digest::of(data);
+  auto w = store->begin_write(d, data.size());
+  ASSERT_TRUE(w->write(data.substr(0, 7)));
+  // ... connection lost; retry with Range: bytes=<bytes_written()>-
+  ASSERT_EQ(w->bytes_written(), 7u);
+  ASSERT_TRUE(w->write(data.substr(w->bytes_written())));
+  ASSERT_TRUE(w->commit());
+  EXPECT_EQ(*store->read_verified(d, 100), data);
+}
+
 TEST(BlobStore, WrongDigestLeavesNothing) {
   TempDir dir;
   auto store = BlobStore::open(dir.path());
