@@ -208,6 +208,10 @@ Result<std::vector<LoadedImage>> load_oci_layout(const ArchiveDir& dir, const Bl
   const auto& entries = std::get<ImageIndex>(*index).manifests;
   std::vector<LoadedImage> loaded;
   for (std::size_t i = 0; i < entries.size(); ++i) {
+    // A multi-platform layout (e.g. `docker save` of a multi-arch image) lists each platform;
+    // only this node's is loaded, and the archive usually holds only its blobs.
+    const auto& platform = entries[i].platform;
+    if (platform && platform_match_score(options.platform, *platform) == 0) continue;
     auto resolved = resolve_manifest(dir, entries[i], store, options);
     if (!resolved) return make_error("index.json entry " + std::to_string(i + 1) + ": " + resolved.message());
     const auto& [desc, manifest] = *resolved;
@@ -222,6 +226,15 @@ Result<std::vector<LoadedImage>> load_oci_layout(const ArchiveDir& dir, const Bl
                               oci_entry_names((*index_json)["manifests"][i], options), catalog, options);
     if (!image) return image.error();
     loaded.push_back(*image);
+  }
+  if (loaded.empty()) {
+    std::string offered;
+    for (const auto& e : entries) {
+      offered += (offered.empty() ? "" : ", ") + (e.platform ? e.platform->to_string() : std::string("?"));
+    }
+    return make_error("index.json has no image for this node's platform " +
+                      normalize_platform(options.platform).to_string() + "; it offers: " +
+                      (offered.empty() ? "none" : offered));
   }
   return loaded;
 }

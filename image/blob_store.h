@@ -36,6 +36,9 @@ class BlobWriter {
   // Verifies size and digest, fsyncs, renames into place. A blob already present (another
   // writer won) counts as success.
   Status commit();
+  // Bytes accepted so far: after a broken download, the offset to resume from (an HTTP
+  // `Range: bytes=N-` request); the hash state carries over, so the resumed bytes are checked
+  // as one blob with the first part.
   std::uint64_t bytes_written() const { return hasher_.bytes(); }
 
  private:

@@ -169,8 +169,11 @@ Status Unpacker::set_xattrs(int fd, archive_entry* e) {
   std::size_t size = 0;
   while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
     const std::string_view n = name ? name : "";
+    // overlayfs reads its own xattrs from trusted.overlay.* (and user.overlay.* when mounted
+    // with userxattr): a layer must never supply them.
+    const bool overlay_owned = n.starts_with("trusted.overlay.") || n.starts_with("user.overlay.");
     const bool allowed = (n.starts_with("user.") || n.starts_with("security.") ||
-                          n.starts_with("trusted.")) && !n.starts_with("trusted.overlay.");
+                          n.starts_with("trusted.")) && !overlay_owned;
     if (!allowed || size > options_.max_xattr_value_bytes) {
       ++stats_.dropped_xattrs;
       continue;

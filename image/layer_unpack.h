@@ -8,7 +8,7 @@
 // - an entry whose parent path runs through a symlink (even one the layer itself made) is
 //   refused; a hard link must name an earlier entry inside the layer, reached the same way;
 // - device nodes are refused unless allowed; total bytes, entry count, path length and
-//   xattrs are capped; overlayfs' own xattrs (trusted.overlay.*) are dropped, since a forged
+//   xattrs are capped; overlayfs' own xattrs (trusted.overlay.*, user.overlay.*) are dropped, since a forged
 //   redirect or metacopy could make overlayfs read outside the layer.
 // Whiteouts become what overlayfs reads: `.wh.NAME` -> a 0/0 character device NAME;
 // `.wh..wh..opq` -> xattr trusted.overlay.opaque=y on its directory (both need root).

@@ -115,6 +115,31 @@ TEST_F(ArchiveLoad, CorruptOciBlobRecordsNothing) {
   EXPECT_FALSE(store_->has(*Digest::parse_hex(std::string(name, 64))));
 }
 
+// A layout listing several platforms loads only the node's (the others' blobs are absent).
+TEST_F(ArchiveLoad, MultiPlatformLayoutLoadsTheNodesOnly) {
+  const std::string copy = dir_ / "oci";
+  ASSERT_EQ(std::system(("cp -a " + RealImage::get().oci_dir() + " " + copy).c_str()), 0);
+  std::ifstream in(copy + "/index.json");
+  std::string index((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string host = R"("platform":{"os":"linux","architecture":")" + host_platform().architecture + R"("},)";
+  const auto pos = index.find(R"("annotations")");
+  ASSERT_NE(pos, std::string::npos);
+  index.insert(pos, host);
+  const std::string other = R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
+                            std::string(64, 'e') + R"(","size":10,"platform":{"os":"linux","architecture":"s390x"}},)";
+  index.insert(index.find('[') + 1, other);
+  std::ofstream(copy + "/index.json", std::ios::trunc) << index;
+  auto loaded = load_image_archive(copy, *store_, catalog_, load_options());
+  ASSERT_TRUE(loaded) << loaded.message();
+  EXPECT_EQ(loaded->size(), 1u);
+  LoadOptions riscv = load_options();
+  riscv.platform = {"linux", "riscv64", ""};
+  ImageCatalog other_catalog;
+  auto none = load_image_archive(copy, *store_, other_catalog, riscv);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.message().find("offers: linux/s390x, linux/"), std::string::npos) << none.message();
+}
+
 TEST_F(ArchiveLoad, HostileDockerArchives) {
   const std::string config = R"({"os":"linux","architecture":"amd64","rootfs":{"type":"layers","diff_ids":[")" +
                              Digest::of("x").to_string() + R"("]}})";

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "image/catalog_file.h"
 #include "image/fetch_table.h"
 #include "image/file_io.h"
 #include "tests/image/temp_dir.h"
@@ -65,6 +66,22 @@ TEST(BlobStore, StreamedInChunks) {
   }
   ASSERT_TRUE(w->commit());
   EXPECT_TRUE(store->verify(d));
+}
+
+// A download broken after N bytes resumes at bytes_written() on the same writer.
+TEST(BlobStore, ResumeAfterABrokenDownload) {
+  TempDir dir;
+  auto store = BlobStore::open(dir.path());
+  ASSERT_TRUE(store);
+  const std::string data = "0123456789abcdef";
+  const Digest d = Digest::of(data);
+  auto w = store->begin_write(d, data.size());
+  ASSERT_TRUE(w->write(data.substr(0, 7)));
+  // ... connection lost; retry with Range: bytes=<bytes_written()>-
+  ASSERT_EQ(w->bytes_written(), 7u);
+  ASSERT_TRUE(w->write(data.substr(w->bytes_written())));
+  ASSERT_TRUE(w->commit());
+  EXPECT_EQ(*store->read_verified(d, 100), data);
 }
 
 TEST(BlobStore, WrongDigestLeavesNothing) {
@@ -129,6 +146,50 @@ TEST(BlobStore, RotOnDiskIsDetected) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.message().find("pull it again"), std::string::npos);
   EXPECT_FALSE(store->read_verified(d, 3));  // bound on read
+}
+
+TEST(CatalogFile, SaveLoadAndPrune) {
+  TempDir dir;
+  auto store = BlobStore::open(dir / "store");
+  ASSERT_TRUE(store);
+  const std::string path = dir / "catalog";
+  auto empty = load_catalog(path);
+  ASSERT_TRUE(empty) << empty.message();
+  EXPECT_TRUE(empty->images().empty());
+
+  ImageCatalog catalog;
+  auto add = [&](const std::string& name, const std::string& shared, std::uint64_t used_ms) {
+    ImageRecord r;
+    const std::string manifest = "manifest " + name, config = "config " + name, own = "layer " + name;
+    for (const auto* b : {&manifest, &config, &own, &shared}) ASSERT_TRUE(store->put(Digest::of(*b), *b));
+    r.manifest = Digest::of(manifest);
+    r.manifest_size = manifest.size();
+    r.config = {Digest::of(config), config.size()};
+    r.layers = {{Digest::of(shared), shared.size()}, {Digest::of(own), own.size()}};
+    r.last_used_ms = used_ms;
+    catalog.add(r);
+    ASSERT_TRUE(catalog.tag("r.io/" + name + ":1", r.manifest));
+  };
+  add("old", "base", 1);
+  add("new", "base", 2);
+  ASSERT_TRUE(save_catalog(path, catalog));
+  auto back = load_catalog(path);
+  ASSERT_TRUE(back) << back.message();
+  EXPECT_EQ(*back, catalog);
+
+  const PrunePlan plan = plan_prune(catalog, {Digest::of("manifest new")}, 0);
+  ASSERT_TRUE(apply_prune(plan, path, catalog, *store));
+  EXPECT_FALSE(store->has(Digest::of("layer old")));
+  EXPECT_FALSE(store->has(Digest::of("manifest old")));
+  EXPECT_TRUE(store->has(Digest::of("base")));  // still used by "new"
+  EXPECT_TRUE(store->has(Digest::of("layer new")));
+  EXPECT_EQ(*load_catalog(path), catalog);
+  EXPECT_EQ(catalog.images().size(), 1u);
+
+  std::ofstream(path, std::ios::app) << "x";  // torn or edited
+  auto corrupt = load_catalog(path);
+  ASSERT_FALSE(corrupt);
+  EXPECT_NE(corrupt.message().find(path), std::string::npos);
 }
 
 TEST(FetchTable, DeduplicatesByDigest) {

@@ -1,6 +1,8 @@
 #include "image/layer_unpack.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -65,7 +67,7 @@ TEST_F(LayerUnpack, KeepsContentModesTimesLinksAndXattrs) {
   suid.uid = 1234;
   suid.gid = 5678;
   suid.mtime = 1'500'000'000;
-  suid.xattrs = {{"user.note", "hello"}, {"trusted.overlay.redirect", "/etc"}};
+  suid.xattrs = {{"user.note", "hello"}, {"trusted.overlay.redirect", "/etc"}, {"user.overlay.metacopy", ""}};
   TarEntry fifo = file("run/fifo", "");
   fifo.type = AE_IFIFO;
   TarEntry ro = dir("ro", 0555);
@@ -78,7 +80,7 @@ TEST_F(LayerUnpack, KeepsContentModesTimesLinksAndXattrs) {
   EXPECT_EQ(stats->entries, 10u);
   // trusted.overlay.* never comes from a layer. libarchive's pax writer stores each xattr
   // twice (LIBARCHIVE.xattr and SCHILY.xattr headers) and its reader returns both.
-  EXPECT_EQ(stats->dropped_xattrs, 2u);
+  EXPECT_EQ(stats->dropped_xattrs, 4u);
   const std::string t = target();
   EXPECT_EQ(slurp(t + "/usr/bin/tool"), "#!/bin/sh\n");
   struct stat st{};
@@ -272,6 +274,62 @@ TEST_F(LayerUnpack, EnsureUnpackedOnceWithMarker) {
   const BuiltLayer bad = write_layer(dir_ / "bad.blob", {file("../x", "")});
   EXPECT_FALSE(ensure_layer_unpacked(layers, bad.diff_id, bad.path, opts()));
   EXPECT_FALSE(exists(layers + "/" + bad.diff_id.hex()));
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.push_back(e->d_name);
+    }
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Law: whatever sequence of entries a layer holds (paths built from '..', '.', symlinks to
+// outside, hard links, whiteouts, absolute prefixes), unpacking it, successful or not, changes
+// nothing outside the target directory.
+RC_GTEST_PROP(LayerUnpackProperty, NothingEverLandsOutside, ()) {
+  TempDir tmp;
+  const std::string target = tmp / "target", outside = tmp / "outside";
+  RC_ASSERT(make_dirs(target).ok());
+  RC_ASSERT(make_dirs(outside).ok());
+  std::ofstream(outside + "/victim") << "intact";
+  // Weighted towards the dangerous shapes: a symlink "link" to outside, then paths through it.
+  const auto gen_comp = rc::gen::weightedElement<std::string>(
+      {{8, "link"}, {3, "a"}, {1, ".."}, {1, "."}, {1, ""}, {1, ".wh.a"}, {1, ".wh..wh..opq"}, {4, "victim"}});
+  const auto gen_path = rc::gen::apply(
+      [&](const std::string& prefix, const std::vector<std::string>& parts) {
+        std::string p = prefix;
+        for (std::size_t i = 0; i < parts.size(); ++i) p += (i ? "/" : "") + parts[i];
+        return p;
+      },
+      rc::gen::weightedElement<std::string>({{16, ""}, {1, "/"}, {1, outside + "/"}, {1, "./"}}),
+      rc::gen::resize(3, rc::gen::nonEmpty(rc::gen::container<std::vector<std::string>>(gen_comp))));
+  const auto gen_target = rc::gen::weightedElement<std::string>(
+      {{6, outside}, {2, outside + "/victim"}, {2, ".."}, {1, "../.."}, {1, "/"}, {1, "a"}, {1, "link/.."},
+       {2, "link/victim"}});
+  // Most runs start with a symlink "link" the later entries can try to write through.
+  std::vector<TarEntry> entries;
+  if (*rc::gen::weightedElement<int>({{4, 1}, {1, 0}})) entries.push_back(symlink("link", *gen_target));
+  const auto more = *rc::gen::resize(6, rc::gen::container<std::vector<TarEntry>>(rc::gen::apply(
+      [&](const std::string& path, int kind, const std::string& tgt) {
+        switch (kind) {
+          case 0: case 1: case 2: return file(path, "pwned");
+          case 3: return dir(path);
+          case 4: case 5: case 6: return symlink(path, tgt);
+          default: return hardlink(path, tgt);
+        }
+      },
+      gen_path, rc::gen::inRange(0, 8), gen_target)));
+  entries.insert(entries.end(), more.begin(), more.end());
+  const BuiltLayer l = write_layer(tmp / "layer.blob", entries, Filter::kNone);
+  (void)unpack_layer(l.path, target, l.diff_id, opts());
+  RC_ASSERT(names_in(outside) == std::vector<std::string>{"victim"});
+  RC_ASSERT(slurp(outside + "/victim") == "intact");
+  RC_ASSERT(names_in(tmp.path()) == (std::vector<std::string>{"layer.blob", "outside", "target"}));
 }
 
 }  // namespace
