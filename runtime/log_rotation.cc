@@ -94,11 +94,13 @@ Result<bool> rotate_log_if_needed(const std::string& path, const LogLimits& limi
     // still leaves at most max_bytes per generation.
     const std::uint64_t from = line_start_after(in, size - limits.max_bytes, size);
     copied = copy_range(in, out, from, size, path);
-    // Catch up with what the task wrote during the copy, then truncate at once.
+    // Catch up with what the task wrote during the copy, then truncate at once; within what is
+    // left of .1's max_bytes, so a generation never holds more than the cap.
     struct stat now {};
-    if (copied && ::fstat(in, &now) == 0 && static_cast<std::uint64_t>(now.st_size) > size)
-      copied = copy_range(in, out, size, std::min<std::uint64_t>(static_cast<std::uint64_t>(now.st_size),
-                                                                   size + limits.max_bytes), path);
+    const std::uint64_t room = limits.max_bytes - (size - from);
+    if (copied && room > 0 && ::fstat(in, &now) == 0 && static_cast<std::uint64_t>(now.st_size) > size)
+      copied = copy_range(in, out, size, std::min<std::uint64_t>(static_cast<std::uint64_t>(now.st_size), size + room),
+                          path);
     ::close(out);
   }
   ::close(in);
