@@ -2,12 +2,15 @@
 // The core (node/node_core.h) decides what to persist, send and sync; this file moves bytes.
 #include <cstdio>
 
+#include <unistd.h>
+
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
 #include "agent/join_hint.h"
 #include "agent/atomic_file.h"
 #include "agent/state_sync.h"
 #include "agent/user_message.h"
+#include "common/checksummed.h"
 #include "crdt/codec.h"
 
 namespace shoal {
@@ -15,6 +18,9 @@ namespace shoal {
 namespace {
 
 constexpr const char* kStateFile = "/state.bin";
+constexpr const char* kPreviousSuffix = ".prev";
+// state.bin's header (common/checksummed.h); the last byte is the format's version.
+constexpr Magic kStateMagic = {'S', 'H', 'O', 'A', 'L', 'S', 'T', 1};
 
 // Rounds of step() one drive() may take before it must have settled: each round is caused by
 // the previous one's outcome (persist -> ack -> reconcile -> task reports -> persist), a chain
@@ -44,15 +50,34 @@ Result<crdt::DesiredState> Agent::load_state() {
   std::string path = config_.data_dir + kStateFile;
   auto bytes = read_file(path);
   if (!bytes) return crdt::DesiredState{};  // first start: empty state
-  auto state = crdt::decode_state(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size());
-  if (!state) return make_error("state file " + path + " is unreadable (" + state.message() +
-                                "); move it aside to start empty and resync from peers");
+  auto refuse = [&](const std::string& why) -> Result<crdt::DesiredState> {
+    return make_error("state file " + path + " is unreadable (" + why + "); move it aside to start empty and " +
+                      "resync from peers, or rename " + path + kPreviousSuffix + " (the generation before) to " +
+                      path + " to start from that");
+  };
+  std::string_view payload = *bytes;
+  // A file without the header is the format before checksums: read it once, the next write
+  // migrates it.
+  if (has_magic(payload, kStateMagic)) {
+    auto checked = open_checksummed(kStateMagic, payload);
+    if (!checked) return refuse(checked.message());
+    payload = *checked;
+  }
+  auto state = crdt::decode_state(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
+  if (!state) return refuse(state.message());
   return std::move(*state);
 }
 
 Status Agent::write_state(const Bytes& bytes) {
-  return write_file_atomically(config_.data_dir + kStateFile,
-                               std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const std::string path = config_.data_dir + kStateFile;
+  // Keep the generation being replaced: a file that later fails its checksum (bad disk, an
+  // edit) leaves the operator one known-good step back. Hard link, then rename over the old
+  // .prev, so the current file exists at every instant.
+  const std::string prev = path + kPreviousSuffix, prev_tmp = prev + ".tmp";
+  (void)::unlink(prev_tmp.c_str());
+  if (::link(path.c_str(), prev_tmp.c_str()) == 0) (void)::rename(prev_tmp.c_str(), prev.c_str());
+  Bytes sealed = seal_checksummed(kStateMagic, bytes);
+  return write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()));
 }
 
 Status Agent::commit_write(node::WriteOp op) {

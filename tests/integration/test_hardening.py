@@ -342,6 +342,38 @@ def scenario_large_logs(c):
     assert after - before < 64 * 1024, (before, after)
 
 
+# 10. State on disk is verified before it is believed: a one-byte change in state.bin (an
+# argument 1000 -> 9000) was loaded silently and spread. Now the file carries a checksum: the
+# changed file is refused with a message naming the previous generation, which starts the agent
+# again; a file in the format before checksums (no header) is still read and migrated.
+def scenario_state_checksum(c):
+    c.start('n1')
+    c.cli('n1', 'service', 'create', '--detach', '--name', 'web', '--replicas', '0', '--', 'sleep', '1000')
+    c.cli('n1', 'service', 'scale', '--detach', 'web=0')  # a second write: state.bin.prev exists
+    path = os.path.join(c.dir, 'n1', 'state.bin')
+    c.kill('n1', signal.SIGTERM); c.agents['n1']['proc'].wait(30)
+    data = open(path, 'rb').read()
+    assert data[:8] == b'SHOALST\x01', data[:8]
+    assert os.path.exists(path + '.prev'), 'the previous generation is kept'
+    # The format before checksums: the same payload without the 16-byte header.
+    open(path, 'wb').write(data[16:])
+    c.restart('n1')
+    assert c.inspect('n1', 'web'), 'the unchecksummed file was read'
+    c.kill('n1', signal.SIGTERM); c.agents['n1']['proc'].wait(30)
+    data = open(path, 'rb').read()
+    assert data[:8] == b'SHOALST\x01', 'the next write migrated the file'
+    i = data.index(b'1000')
+    open(path, 'wb').write(data[:i] + b'9000' + data[i + 4:])
+    log_before = len(open(c.agents['n1']['log']).read())
+    a = c.agents['n1']
+    p = subprocess.run(a['cmd'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+    assert p.returncode != 0, 'an agent started from a state file that fails its checksum'
+    assert 'checksum mismatch' in p.stdout and 'state.bin.prev' in p.stdout, p.stdout
+    os.replace(path + '.prev', path)
+    c.restart('n1')
+    assert c.inspect('n1', 'web'), 'the previous generation holds the service'
+
+
 def main():
     shoal, scenario = sys.argv[1], sys.argv[2]
     c = WorkCluster(shoal)
