@@ -159,7 +159,7 @@ void Agent::on_user_payloads(const std::vector<membership::UserPayload>& payload
     if (msg->first == UserMessageKind::kKeyOp) {
       if (auto op = decode_key_op(msg->second); op.ok()) apply_key_op(*op);
     } else if (msg->first == UserMessageKind::kStateDelta) {
-      if (auto delta = crdt::decode_state(msg->second); delta.ok()) in.remote_deltas.push_back(std::move(*delta));
+      if (auto delta = crdt::decode_state(msg->second); delta.ok()) in.remote_deltas.push_back({p.from, std::move(*delta)});
     }
   }
   if (!in.remote_deltas.empty()) drive(std::move(in));

@@ -183,7 +183,7 @@ void Agent::sync_with(const NodeId& peer) {
       return;
     }
     node::NodeInput in;
-    in.remote_deltas.push_back(std::move(reply->delta));
+    in.remote_deltas.push_back({peer, std::move(reply->delta)});
     in.synced = true;
     drive(std::move(in));
     crdt::DesiredState lacking = core_->on_peer_digest(peer, reply->digest);
@@ -208,7 +208,7 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       return std::nullopt;
     }
     node::NodeInput in;
-    in.remote_deltas.push_back(std::move(*delta));
+    in.remote_deltas.push_back({NodeId{from}, std::move(*delta)});  // a push names no sender: its address
     in.synced = true;
     drive(std::move(in));
     return encode_sync_ack();

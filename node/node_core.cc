@@ -9,6 +9,9 @@ namespace shoal::node {
 
 namespace {
 
+// A node with a wrong clock sends deltas all the time: one log line per origin per minute.
+constexpr std::uint64_t kClockAheadLogIntervalMs = 60'000;
+
 bool expects_peers(const NodeId& self, const crdt::DesiredState& state, bool has_seeds) {
   if (has_seeds) return true;
   for (const auto& [runner, task] : state.all_tasks())
@@ -54,12 +57,7 @@ NodeOutput NodeCore::step(const Now& now, const std::vector<membership::Member>&
   NodeOutput out;
   for (const auto& p : input.persisted) on_persisted(now, p, out);
   for (const auto& e : input.member_events) on_member_event(now, e, out);
-  for (auto& delta : input.remote_deltas) {
-    if (delta.empty()) continue;
-    replica_.merge(delta);
-    if (!persist_due_ms_) persist_due_ms_ = now.mono_ms + config_.persist_debounce_ms;
-    request_reconcile(now);
-  }
+  for (const auto& remote : input.remote_deltas) merge_remote(now, remote, out);
   if (input.synced && !settle_.is_settled()) {
     settle_.on_synced();
     // Check the gate now, not at the next periodic round.
@@ -192,6 +190,28 @@ void NodeCore::start_next_commit(NodeOutput& out) {
 
 // Until a seed answers: a join now, then again after a doubling back-off. Once joined, never
 // again (a later partition heals through SWIM and anti-entropy, not by re-joining).
+// Remote input is validated and its timestamps bounded before it enters the replica
+// (crdt::Replica::merge_remote): an invalid delta is dropped, counted and never re-gossiped.
+void NodeCore::merge_remote(const Now& now, const RemoteDelta& remote, NodeOutput& out) {
+  if (remote.delta.empty()) return;
+  auto report = replica_.merge_remote(remote.delta, remote.origin, now.wall_ms);
+  if (!report) {
+    out.log.push_back(report.message());
+    return;
+  }
+  if (!report->clock_adopted) {
+    auto [it, first] = clock_ahead_logged_ms_.try_emplace(remote.origin.name, now.mono_ms);
+    if (first || now.mono_ms - it->second >= kClockAheadLogIntervalMs) {
+      it->second = now.mono_ms;
+      out.log.push_back("a delta from " + remote.origin.name + " is stamped " + std::to_string(report->ahead_ms) +
+                        " ms ahead of our clock, past max_clock_offset: merged, but our clock did not adopt it "
+                        "(its writes win over concurrent ones while its clock runs ahead; check its time)");
+    }
+  }
+  if (!persist_due_ms_) persist_due_ms_ = now.mono_ms + config_.persist_debounce_ms;
+  request_reconcile(now);
+}
+
 void NodeCore::run_join(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out) {
   if (!join_due_ms_ || *join_due_ms_ > now.mono_ms) return;
   if (alive_count(members) > 1) {  // someone answered

@@ -79,9 +79,16 @@ struct WriteAck {
   Status result;  // ok: durable here and on its way to the peers
 };
 
+// A delta another node sent (gossip, push, sync reply). `origin`: who sent it, for the error and
+// the log line when it is refused or its clock is too far ahead (crdt::Replica::merge_remote).
+struct RemoteDelta {
+  NodeId origin;
+  crdt::DesiredState delta;
+};
+
 struct NodeInput {
   std::vector<membership::Event> member_events;
-  std::vector<crdt::DesiredState> remote_deltas;  // gossip, pushes, sync replies
+  std::vector<RemoteDelta> remote_deltas;
   bool synced = false;  // a full anti-entropy exchange with a peer completed
   std::vector<LocalWrite> writes;
   std::vector<TaskReport> task_reports;
@@ -143,6 +150,7 @@ class NodeCore {
   void on_persisted(const Now& now, const PersistOutcome& p, NodeOutput& out);
   void queue_task_writes(const Now& now, NodeInput& input);
   void start_next_commit(NodeOutput& out);
+  void merge_remote(const Now& now, const RemoteDelta& remote, NodeOutput& out);
   void run_join(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out);
   void run_deadlines(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out);
   ReconcileDecision decide(const Now& now, const std::vector<membership::Member>& members,
@@ -165,6 +173,9 @@ class NodeCore {
   std::optional<std::uint64_t> reconcile_due_ms_;   // coalesced reconcile request
   std::uint64_t periodic_due_ms_ = 0;
   std::optional<std::uint64_t> join_due_ms_;  // --join given and no seed answered yet
+  // Origin -> when we last logged that its timestamps ran too far ahead (once a minute each:
+  // a node with a wrong clock sends deltas all the time).
+  std::map<std::string, std::uint64_t> clock_ahead_logged_ms_;
   std::uint64_t join_backoff_ms_ = 0;
   std::uint32_t join_attempts_ = 0;
   std::uint64_t join_sync_window_start_ms_ = 0;

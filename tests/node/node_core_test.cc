@@ -9,6 +9,7 @@
 #include <set>
 
 #include "crdt/codec.h"
+#include "crdt/service_ops.h"
 
 namespace shoal::node {
 namespace {
@@ -156,13 +157,53 @@ TEST(NodeCore, WritesArrivingDuringAPersistAreCommittedTogether) {
   EXPECT_NE(h.core.state().service("b"), nullptr);
 }
 
+// Remote deltas go through the replica's validation: an invalid one is not merged, and the
+// operator is told who sent it (issue 13: validate before merging, never re-gossip).
+TEST(NodeCore, InvalidRemoteDeltaIsDroppedAndLoggedWithItsOrigin) {
+  Harness h;
+  crdt::Replica other(NodeId{"n2"});
+  auto delta = other.create_service(h.now.wall_ms, "web", spec(1));
+  ASSERT_TRUE(delta.ok());
+  delta->services.entries.begin()->second.live.begin()->second.value.spec.replicas = crdt::kMaxReplicas + 1;
+  NodeInput in;
+  in.remote_deltas.push_back({NodeId{"n2"}, *delta});
+  NodeOutput out = h.step(std::move(in));
+  EXPECT_EQ(h.core.state().service("web"), nullptr);
+  ASSERT_EQ(out.log.size(), 1u);
+  EXPECT_NE(out.log[0].find("delta from n2 rejected"), std::string::npos) << out.log[0];
+  EXPECT_TRUE(out.persist.empty());
+}
+
+// A delta stamped far ahead merges, but the clock does not follow it; said once per minute.
+TEST(NodeCore, RemoteDeltaFarAheadMergesWithoutMovingTheClockAndIsLoggedOncePerMinute) {
+  Harness h;
+  crdt::Replica other(NodeId{"n2"});
+  const std::uint64_t year_ms = 365ull * 24 * 3600 * 1000;
+  auto d1 = other.create_service(h.now.wall_ms + year_ms, "web", spec(1));
+  auto d2 = other.create_service(h.now.wall_ms + year_ms, "db", spec(1));
+  ASSERT_TRUE(d1.ok() && d2.ok());
+  NodeInput in;
+  in.remote_deltas.push_back({NodeId{"n2"}, *d1});
+  NodeOutput out = h.step(std::move(in));
+  EXPECT_NE(h.core.state().service("web"), nullptr);
+  ASSERT_EQ(out.log.size(), 1u);
+  EXPECT_NE(out.log[0].find("from n2"), std::string::npos) << out.log[0];
+  EXPECT_NE(out.log[0].find("did not adopt"), std::string::npos) << out.log[0];
+  h.advance(1000);
+  NodeInput again;
+  again.remote_deltas.push_back({NodeId{"n2"}, *d2});
+  out = h.step(std::move(again));
+  EXPECT_NE(h.core.state().service("db"), nullptr);
+  EXPECT_TRUE(out.log.empty()) << "logged twice within a minute";
+}
+
 TEST(NodeCore, RemoteMergesArePersistedAfterTheDebounce) {
   Harness h;
   crdt::Replica other(NodeId{"n2"});
   auto delta = other.create_service(h.now.wall_ms, "web", spec(1));
   ASSERT_TRUE(delta.ok());
   NodeInput in;
-  in.remote_deltas.push_back(*delta);
+  in.remote_deltas.push_back({NodeId{"n2"}, *delta});
   const std::uint64_t t0 = h.now.mono_ms;
   NodeOutput out = h.step(std::move(in));
   EXPECT_TRUE(out.persist.empty());
