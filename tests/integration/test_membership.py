@@ -139,7 +139,15 @@ def skewed_env(faketime):
     """Environment that shifts only the agent's wall clock (its monotonic clock stays true)."""
     if not os.path.exists(FAKETIME_LIB):
         raise RuntimeError(f'{FAKETIME_LIB} missing: run scripts/deps.sh (package faketime)')
-    return dict(os.environ, LD_PRELOAD=FAKETIME_LIB, FAKETIME=faketime, FAKETIME_DONT_FAKE_MONOTONIC='1')
+    # libfaketime also rewrites timerfd_settime (Asio's timers); the passthrough, preloaded
+    # first, keeps timers on the true monotonic clock (tests/integration/faketime_timerfd_passthrough.c).
+    passthrough = os.environ.get('SHOAL_TIMERFD_PASSTHROUGH')
+    if not passthrough or not os.path.exists(passthrough):
+        raise RuntimeError('SHOAL_TIMERFD_PASSTHROUGH does not name the built passthrough module: run through meson')
+    # Under ASan the sanitizer's runtime must come first; these two preloads are not instrumented.
+    asan = ':'.join(x for x in (os.environ.get('ASAN_OPTIONS', ''), 'verify_asan_link_order=0') if x)
+    return dict(os.environ, LD_PRELOAD=f'{passthrough} {FAKETIME_LIB}', FAKETIME=faketime,
+                FAKETIME_DONT_FAKE_MONOTONIC='1', ASAN_OPTIONS=asan)
 
 def services(c, name):
     return {s['name'] for s in json.loads(c.run_cli('service', 'ls', '--format', 'json', api=c.agents[name]['api']))}
