@@ -17,6 +17,7 @@ namespace {
 using namespace agent_defaults;
 
 constexpr const char* kVersion = "0.1.0";
+constexpr const char* kPeersFile = "/peers";
 
 membership::Config profile_config(const std::string& profile) {
   if (profile == "wan") return membership::wan_config();
@@ -114,7 +115,9 @@ Status Agent::init() {
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   adopt_task_networks();
-  core_.emplace(*id, node::NodeConfig{}, random_u64(), now(), std::move(*state), !config_.joins.empty());
+  known_peers_ = load_known_peers();
+  core_.emplace(*id, node::NodeConfig{}, random_u64(), now(), std::move(*state),
+                node::JoinTargets{config_.joins, known_peers_.addrs()});
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,
                                        build_meta(), random_u64(), now().mono_ms,
                                        incarnation);
@@ -142,10 +145,32 @@ Status Agent::init() {
   return {};
 }
 
+KnownPeers Agent::load_known_peers() const {
+  const std::string path = config_.data_dir + kPeersFile;
+  auto text = read_file(path);
+  if (!text) return {};  // first start, or never saw a peer
+  std::size_t dropped = 0;
+  KnownPeers peers = KnownPeers::decode(*text, &dropped);
+  if (dropped > 0)
+    log_line(path + ": " + std::to_string(dropped) + " lines ignored (not host:port, or past the first " +
+             std::to_string(KnownPeers::kMaxPeers) + ")");
+  return peers;
+}
+
+void Agent::remember_peers(const std::vector<membership::Event>& events) {
+  bool changed = false;
+  for (const auto& e : events)
+    if (e.kind == membership::Event::kJoined && e.member.id.name != config_.name) changed |= known_peers_.saw(e.member.addr);
+  if (!changed) return;
+  if (auto s = write_file_atomically(config_.data_dir + kPeersFile, known_peers_.encode()); !s)
+    log_line("cannot remember peers (a restart without --join may not find the cluster): " + s.message());
+}
+
 void Agent::on_events(const std::vector<membership::Event>& events) {
   for (const auto& e : events) {
     log_line(membership::describe_event(e));  // clock-offset warnings name the peer and the offset
   }
+  remember_peers(events);
   node::NodeInput in;
   in.member_events = events;
   drive(std::move(in));

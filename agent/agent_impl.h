@@ -13,6 +13,7 @@
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
 #include "agent/flags.h"
+#include "agent/known_peers.h"
 #include "agent/user_message.h"
 #include "common/keyring.h"
 #include "crdt/desired_state.h"
@@ -68,6 +69,9 @@ class Agent {
   Status save_node_state();
   membership::NodeMeta build_meta() const;
   void on_events(const std::vector<membership::Event>& events);
+  // The peers file (agent/known_peers.h): read at start, rewritten when a new peer is seen.
+  KnownPeers load_known_peers() const;
+  void remember_peers(const std::vector<membership::Event>& events);
   void on_user_payloads(const std::vector<membership::UserPayload>& payloads);
   void apply_key_op(const KeyOpMessage& m);
   // Desired state: the node core's I/O -- persistence and sync (state.cc).
@@ -118,6 +122,7 @@ class Agent {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer leave_timer_;
   std::uint64_t leave_started_ms_ = 0;
+  KnownPeers known_peers_;
   std::vector<std::uint64_t> seen_key_ops_;  // bounded; dedupes a key op heard twice
   std::optional<node::NodeCore> core_;  // made in init(), once the state on disk is loaded
   boost::asio::steady_timer core_timer_;  // the core's next deadline

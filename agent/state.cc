@@ -126,9 +126,9 @@ void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
   for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
   for (const auto& delta : out.broadcast) broadcast_delta(delta);
   for (const auto& peer : out.sync_with) sync_with(peer);
-  if (out.join && leave_started_ms_ == 0) {
-    if (out.join_retry) log_line(join_hint(config_.joins, swim_->counters(), transport_->stream_stats()));
-    swim_->join(now().mono_ms, config_.joins);
+  if (!out.join.empty() && leave_started_ms_ == 0) {
+    if (out.join_retry) log_line(join_hint(out.join, swim_->counters(), transport_->stream_stats()));
+    swim_->join(now().mono_ms, out.join);
     transport_->pump();
   }
   if (out.decision) act_on(*out.decision, next);

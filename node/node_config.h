@@ -13,9 +13,14 @@ struct NodeConfig {
   // Anti-entropy interval, digest size, tombstone horizon (crdt/config.h).
   crdt::CrdtConfig crdt;
 
-  // --join retry: the first retry after join_backoff_first_ms, doubling up to the cap, until a
-  // seed answers. 30 s (serf's retry interval) keeps a node whose seeds are all down from
-  // hammering them, while the first retries come quickly for nodes started together.
+  // Joins to the --join seeds and to peers remembered on disk, sent whenever one of them is not
+  // in the alive view -- forever, not only until a first peer answers, so two sides of a
+  // partition that outlived the dead-member retention (24 h) still find each other again. The
+  // first retry after join_backoff_first_ms, doubling up to join_backoff_max_ms; a change of
+  // the alive view starts again from the first. 0.5 s: nodes started together (and a healed
+  // partition) meet within a second or two. 30 s (serf's retry interval): a seed that is gone
+  // for good costs one push-pull every 30 s, and a node whose seeds are all down does not
+  // hammer them; it is also the longest a healed partition waits before the retry finds it.
   std::uint64_t join_backoff_first_ms = 500;
   std::uint64_t join_backoff_max_ms = 30'000;
 

@@ -30,6 +30,32 @@ std::vector<NodeId> live_peers(const NodeId& self, const std::vector<membership:
   return out;
 }
 
+// A member counts as in the view while alive or suspect: suspicion is often transient, and a
+// join to a suspect member would only repeat what SWIM is already resolving.
+bool in_view(const membership::Member& m) { return alive_or_suspect(m); }
+
+// Order-independent fingerprint of the addresses in the view (FNV-1a of each, summed, with the
+// count mixed in). A collision only delays a back-off reset to the next capped retry.
+std::uint64_t view_fingerprint(const std::vector<membership::Member>& members) {
+  std::uint64_t sum = 0, count = 0;
+  for (const auto& m : members) {
+    if (!in_view(m)) continue;
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : m.addr) h = (h ^ c) * 1099511628211ull;
+    sum += h;
+    ++count;
+  }
+  return sum ^ (count * 0x9e3779b97f4a7c15ull);
+}
+
+std::vector<std::string> dedupe_targets(JoinTargets t) {
+  std::vector<std::string> out;
+  for (auto* list : {&t.seeds, &t.remembered})
+    for (auto& addr : *list)
+      if (!addr.empty() && std::find(out.begin(), out.end(), addr) == out.end()) out.push_back(std::move(addr));
+  return out;
+}
+
 std::size_t alive_count(const std::vector<membership::Member>& members) {
   return static_cast<std::size_t>(std::count_if(members.begin(), members.end(), [](const membership::Member& m) {
     return m.status == membership::MemberStatus::kAlive;
@@ -39,17 +65,18 @@ std::size_t alive_count(const std::vector<membership::Member>& members) {
 }  // namespace
 
 NodeCore::NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now& now, crdt::DesiredState state,
-                   bool has_seeds)
+                   JoinTargets join)
     : self_(self),
       config_(config),
       replica_(self),
       anti_entropy_(config.crdt, seed, now.mono_ms),
-      settle_(expects_peers(self, state, has_seeds), now.mono_ms, config.settle_timeout_ms),
+      settle_(expects_peers(self, state, !join.seeds.empty()), now.mono_ms, config.settle_timeout_ms),
       periodic_due_ms_(now.mono_ms),
+      join_targets_(dedupe_targets(std::move(join))),
       join_backoff_ms_(config.join_backoff_first_ms) {
   SHOAL_ASSERT(config_.reconcile_interval_ms > 0);
   SHOAL_ASSERT(config_.join_backoff_first_ms > 0 && config_.join_backoff_first_ms <= config_.join_backoff_max_ms);
-  if (has_seeds) join_due_ms_ = now.mono_ms;
+  if (!join_targets_.empty()) join_due_ms_ = now.mono_ms;
   replica_.restore(std::move(state));
 }
 
@@ -188,8 +215,6 @@ void NodeCore::start_next_commit(NodeOutput& out) {
   in_flight_ = std::move(commit);
 }
 
-// Until a seed answers: a join now, then again after a doubling back-off. Once joined, never
-// again (a later partition heals through SWIM and anti-entropy, not by re-joining).
 // Remote input is validated and its timestamps bounded before it enters the replica
 // (crdt::Replica::merge_remote): an invalid delta is dropped, counted and never re-gossiped.
 void NodeCore::merge_remote(const Now& now, const RemoteDelta& remote, NodeOutput& out) {
@@ -212,16 +237,34 @@ void NodeCore::merge_remote(const Now& now, const RemoteDelta& remote, NodeOutpu
   request_reconcile(now);
 }
 
+// Joins every target (seed or remembered peer) missing from the alive view, forever, with a
+// doubling back-off up to join_backoff_max_ms. Stopping once any peer answered was Serf's
+// failure (gravitational/gravity#2100): after a partition longer than the dead-member retention
+// each side has forgotten the other, and two multi-node sides never merge again. A change of
+// the view restarts the back-off, so a healed partition or a restarted seed is joined fast.
 void NodeCore::run_join(const Now& now, const std::vector<membership::Member>& members, NodeOutput& out) {
+  if (join_targets_.empty()) return;
+  if (const std::uint64_t view = view_fingerprint(members); view != join_view_) {
+    join_view_ = view;
+    join_backoff_ms_ = config_.join_backoff_first_ms;
+    const std::uint64_t soon = now.mono_ms + config_.join_backoff_first_ms;
+    if (!join_due_ms_ || *join_due_ms_ > soon) join_due_ms_ = soon;
+  }
   if (!join_due_ms_ || *join_due_ms_ > now.mono_ms) return;
-  if (alive_count(members) > 1) {  // someone answered
+  std::vector<std::string> missing;
+  for (const auto& addr : join_targets_)
+    if (std::none_of(members.begin(), members.end(),
+                     [&](const membership::Member& m) { return in_view(m) && m.addr == addr; }))
+      missing.push_back(addr);
+  if (missing.empty()) {  // every target is here; a later change of the view re-arms this
     join_due_ms_.reset();
     return;
   }
   // The shell words the retry (agent/join_hint.h): what to check depends on its transport's
-  // counters, which the core does not see.
-  if (join_attempts_++ > 0) out.join_retry = true;
-  out.join = true;
+  // counters, which the core does not see. Only while nobody answered: a seed that is down
+  // while the cluster is fine is retried quietly.
+  if (join_attempts_++ > 0 && alive_count(members) <= 1) out.join_retry = true;
+  out.join = std::move(missing);
   join_due_ms_ = now.mono_ms + join_backoff_ms_;
   join_backoff_ms_ = std::min(join_backoff_ms_ * 2, config_.join_backoff_max_ms);
 }

@@ -86,6 +86,14 @@ struct RemoteDelta {
   crdt::DesiredState delta;
 };
 
+// Where the core sends joins (run_join). Addresses are "host:port" and are compared as strings
+// with membership::Member::addr: give seeds as the peers advertise themselves, or a seed that is
+// a member is still retried (harmless, at the capped back-off).
+struct JoinTargets {
+  std::vector<std::string> seeds;       // --join
+  std::vector<std::string> remembered;  // peers seen alive before (the agent's peers file)
+};
+
 struct NodeInput {
   std::vector<membership::Event> member_events;
   std::vector<RemoteDelta> remote_deltas;
@@ -112,8 +120,9 @@ struct NodeOutput {
   std::vector<crdt::DesiredState> broadcast;  // durable local deltas for every peer
   std::vector<NodeId> sync_with;            // start an anti-entropy exchange with each
   std::vector<WriteAck> acks;
-  bool join = false;       // (re)send a join to the --join seeds: none answered yet
-  bool join_retry = false;  // ... and this is a retry: tell the operator what to check
+  // Send a join to each of these now: join targets not in the alive view (empty: none due).
+  std::vector<std::string> join;
+  bool join_retry = false;  // ... a retry while no peer is alive: tell the operator what to check
   bool reconcile = false;  // call step again with local_tasks
   std::optional<ReconcileDecision> decision;
   std::vector<std::string> log;  // lines for the operator
@@ -122,9 +131,10 @@ struct NodeOutput {
 
 class NodeCore {
  public:
-  // `state`: what was on disk (empty on a first start). `has_seeds`: --join was given.
+  // `state`: what was on disk (empty on a first start). `join`: whom to keep joining; a node
+  // with --join seeds waits for a peer before acting (node/settle_gate.h).
   NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now& now, crdt::DesiredState state,
-           bool has_seeds);
+           JoinTargets join);
 
   NodeOutput step(const Now& now, const std::vector<membership::Member>& members, NodeInput input);
 
@@ -172,7 +182,9 @@ class NodeCore {
   std::optional<std::uint64_t> persist_due_ms_;     // remote merges not yet on disk
   std::optional<std::uint64_t> reconcile_due_ms_;   // coalesced reconcile request
   std::uint64_t periodic_due_ms_ = 0;
-  std::optional<std::uint64_t> join_due_ms_;  // --join given and no seed answered yet
+  std::vector<std::string> join_targets_;     // seeds then remembered peers, deduplicated
+  std::optional<std::uint64_t> join_due_ms_;  // some target was missing from the alive view
+  std::uint64_t join_view_ = 0;               // fingerprint of the alive view at the last step
   // Origin -> when we last logged that its timestamps ran too far ahead (once a minute each:
   // a node with a wrong clock sends deltas all the time).
   std::map<std::string, std::uint64_t> clock_ahead_logged_ms_;

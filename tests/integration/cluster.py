@@ -33,8 +33,9 @@ class Cluster:
             raise RuntimeError(f'{" ".join(cmd)} exited {p.returncode}: {p.stderr.strip()}')
         return p.stdout if check else p
 
-    def start(self, name, join=None, key=None, extra=(), env=None):
-        port = free_port()
+    def start(self, name, join=None, key=None, extra=(), env=None, port=None):
+        """`port`: a gossip port chosen before (free_port()), e.g. one a seed address names."""
+        port = port or free_port()
         api = os.path.join(self.dir, f'{name}.sock')
         data = os.path.join(self.dir, name)
         log = open(os.path.join(self.dir, f'{name}.log'), 'a')

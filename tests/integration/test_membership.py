@@ -3,7 +3,7 @@
 Usage: test_membership.py SHOAL_BINARY SCENARIO"""
 import json, os, signal, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, wait_until
+from cluster import Cluster, free_port, wait_until
 
 def all_see(c, names, status_of):
     return all(all(c.status_map(n).get(m) == s for m, s in status_of.items()) for n in names)
@@ -51,6 +51,32 @@ def scenario_restart_rejoins(c):
     wait_until(lambda: all_see(c, ['n1', 'n2'], {'n3': 'failed'}), 60, 'n3 failed')
     c.restart('n3')
     wait_until(lambda: all_see(c, ['n1', 'n2', 'n3'], {'n3': 'alive'}), 60, 'n3 alive again')
+
+def scenario_groups_merge_through_late_seed(c):
+    # Issue 13 (Serf's gravitational/gravity#2100): join retries stopped once any peer was
+    # alive. Group B's only link to group A is b1's seed, a1's address, and a1 is down while B
+    # forms: B has a live peer long before a1 exists, yet must keep retrying a1 and merge.
+    a1_port = free_port()
+    c.start('b1', join=[f'127.0.0.1:{a1_port}'])
+    c.start('b2', join=['b1'])
+    wait_until(lambda: all_see(c, ['b1', 'b2'], {'b1': 'alive', 'b2': 'alive'}), 60, 'group B formed')
+    time.sleep(5)  # past the first retries: before the fix they had stopped by now
+    c.start('a1', port=a1_port)
+    c.start('a2', join=['a1'])
+    everyone = {n: 'alive' for n in ['a1', 'a2', 'b1', 'b2']}
+    wait_until(lambda: all_see(c, list(everyone), everyone), 60, 'one 4-node view')
+
+def scenario_remembered_peers_rejoin(c):
+    # Nodes restarted without --join find each other through the peers they remembered.
+    c.start('n1'); c.start('n2', join=['n1'])
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 60, 'n1 and n2 alive')
+    addr = {n: f'127.0.0.1:{c.agents[n]["port"]}' for n in ['n1', 'n2']}
+    peers = lambda n: open(os.path.join(c.dir, n, 'peers')).read().split()
+    wait_until(lambda: peers('n1') == [addr['n2']] and peers('n2') == [addr['n1']], 30, 'peers files')
+    for n in ['n1', 'n2']: c.kill(n)
+    c.restart('n1')  # started without --join
+    c.start('n2', port=c.agents['n2']['port'])  # now without --join too
+    wait_until(lambda: all_see(c, ['n1', 'n2'], {'n1': 'alive', 'n2': 'alive'}), 60, 'n1 and n2 together again')
 
 def scenario_wrong_key_cannot_join(c):
     c.start('n1'); c.start('n2', join=['n1'])

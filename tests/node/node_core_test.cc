@@ -20,7 +20,7 @@ using membership::MemberStatus;
 Member member(const std::string& name, MemberStatus status = MemberStatus::kAlive) {
   Member m;
   m.id = NodeId{name};
-  m.addr = "127.0.0.1:" + std::to_string(7000 + name.size());
+  m.addr = name + ":7946";  // join targets are compared with it: one address per name
   m.status = status;
   m.meta.cpu_millis = 4000;
   m.meta.memory_bytes = 8ull << 30;
@@ -40,8 +40,11 @@ WriteOp create(const std::string& name, std::uint32_t replicas, std::uint64_t wa
 
 // One node and a fake clock; `members` is what SWIM would report.
 struct Harness {
+  // `has_seeds`: --join n2 (its address).
   explicit Harness(bool has_seeds = false, std::uint64_t seed = 7, crdt::DesiredState state = {})
-      : core(NodeId{"n1"}, NodeConfig{}, seed, now, std::move(state), has_seeds) {}
+      : Harness(has_seeds ? JoinTargets{{"n2:7946"}, {}} : JoinTargets{}, seed, std::move(state)) {}
+  explicit Harness(JoinTargets join, std::uint64_t seed = 7, crdt::DesiredState state = {})
+      : core(NodeId{"n1"}, NodeConfig{}, seed, now, std::move(state), std::move(join)) {}
 
   NodeOutput step(NodeInput in = {}) { return core.step(now, members, std::move(in)); }
   void advance(std::uint64_t ms) {
@@ -310,7 +313,7 @@ TEST(NodeCore, JoinRetriesWithDoublingBackOffUntilASeedAnswers) {
   std::vector<std::uint64_t> joins_at;
   auto outs = h.run_until(h.now.mono_ms + 4'000);
   for (std::size_t i = 0; i < outs.size(); ++i)
-    if (outs[i].join) joins_at.push_back(h.step_times[i]);
+    if (!outs[i].join.empty()) joins_at.push_back(h.step_times[i]);
   const std::uint64_t t0 = joins_at.at(0);
   const NodeConfig c;
   // At once, then after 0.5, 1 and 2 s (the next one would be 4 s later).
@@ -319,12 +322,78 @@ TEST(NodeCore, JoinRetriesWithDoublingBackOffUntilASeedAnswers) {
   EXPECT_EQ(joins_at[2] - joins_at[1], 2 * c.join_backoff_first_ms);
   EXPECT_EQ(joins_at[3] - joins_at[2], 4 * c.join_backoff_first_ms);
   h.members.push_back(member("n2"));  // a seed answered
-  for (const auto& out : h.run_until(h.now.mono_ms + 120'000)) EXPECT_FALSE(out.join);
+  for (const auto& out : h.run_until(h.now.mono_ms + 120'000)) EXPECT_TRUE(out.join.empty());
 }
 
 TEST(NodeCore, NoSeedsNoJoin) {
   Harness h;
-  for (const auto& out : h.run_until(h.now.mono_ms + 10'000)) EXPECT_FALSE(out.join);
+  for (const auto& out : h.run_until(h.now.mono_ms + 10'000)) EXPECT_TRUE(out.join.empty());
+}
+
+// When each join was sent, and to whom, over `run_until(now + for_ms)`.
+std::vector<std::pair<std::uint64_t, std::vector<std::string>>> joins_during(Harness& h, std::uint64_t for_ms) {
+  std::vector<std::pair<std::uint64_t, std::vector<std::string>>> joins;
+  h.step_times.clear();  // step_times[i] is when outs[i] was made
+  auto outs = h.run_until(h.now.mono_ms + for_ms);
+  for (std::size_t i = 0; i < outs.size(); ++i)
+    if (!outs[i].join.empty()) joins.emplace_back(h.step_times[i], outs[i].join);
+  return joins;
+}
+
+// Serf's failure (gravitational/gravity#2100): retries stopped once any peer was alive, so two
+// sides that had forgotten each other never merged. A seed missing from the view is retried
+// although other peers are alive, and only the missing one is contacted.
+TEST(NodeCore, JoinRetriesAMissingSeedWhileOtherPeersAreAlive) {
+  Harness h(JoinTargets{{"n2:7946", "n3:7946"}, {}});
+  h.members.push_back(member("n3"));
+  h.members.push_back(member("n4"));
+  auto joins = joins_during(h, 10 * 60'000);
+  ASSERT_GE(joins.size(), 20u);  // forever: still going after 10 minutes at the 30 s cap
+  for (const auto& [at, to] : joins) EXPECT_EQ(to, std::vector<std::string>{"n2:7946"});
+  EXPECT_GE(joins.back().first, h.now.mono_ms - 60'000);
+}
+
+TEST(NodeCore, JoinStopsWhileEveryTargetIsAlive) {
+  Harness h(JoinTargets{{"n2:7946"}, {"n3:7946"}});
+  h.members.push_back(member("n2"));
+  h.members.push_back(member("n3"));
+  EXPECT_TRUE(joins_during(h, 10 * 60'000).empty());
+  // A target that fails is joined again, quickly (the view changed: the back-off restarts).
+  h.members[1].status = MemberStatus::kFailed;
+  auto joins = joins_during(h, 2'000);
+  ASSERT_FALSE(joins.empty());
+  EXPECT_EQ(joins[0].second, std::vector<std::string>{"n2:7946"});
+  EXPECT_LE(joins[0].first - h.step_times.front(), NodeConfig{}.join_backoff_first_ms);
+}
+
+TEST(NodeCore, JoinBackOffIsCappedAndRestartsWhenTheViewChanges) {
+  Harness h(true);
+  h.members.push_back(member("n3"));  // someone is alive, the seed is not
+  const NodeConfig c;
+  auto joins = joins_during(h, 30 * 60'000);
+  ASSERT_GE(joins.size(), 10u);
+  std::uint64_t longest = 0;
+  for (std::size_t i = 1; i < joins.size(); ++i) longest = std::max(longest, joins[i].first - joins[i - 1].first);
+  EXPECT_EQ(longest, c.join_backoff_max_ms);
+  EXPECT_EQ(joins.back().first - joins[joins.size() - 2].first, c.join_backoff_max_ms);
+  // The view changes (a member of the other side shows up): the next join comes fast again.
+  h.members.push_back(member("n4"));
+  auto after = joins_during(h, 5'000);
+  ASSERT_GE(after.size(), 2u);
+  EXPECT_LE(after[0].first - h.step_times.front(), c.join_backoff_first_ms);
+  EXPECT_EQ(after[1].first - after[0].first, c.join_backoff_first_ms);
+}
+
+// A node restarted without --join still rejoins the peers it remembered.
+TEST(NodeCore, RememberedPeerIsRetried) {
+  Harness h(JoinTargets{{}, {"n5:7946", "n6:7946"}});
+  auto joins = joins_during(h, 5'000);
+  ASSERT_GE(joins.size(), 3u);
+  EXPECT_EQ(joins[0].second, (std::vector<std::string>{"n5:7946", "n6:7946"}));
+  h.members.push_back(member("n5"));  // n5 answered; n6 is still missing
+  joins = joins_during(h, 5'000);
+  ASSERT_FALSE(joins.empty());
+  for (const auto& [at, to] : joins) EXPECT_EQ(to, std::vector<std::string>{"n6:7946"});
 }
 
 TEST(NodeCore, RetiringTaskDoesNotOverwriteTheNewVersionsStatus) {
