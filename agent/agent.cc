@@ -113,6 +113,7 @@ Status Agent::init() {
   if (!state) return state.error();
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
+  if (auto s = open_images(); !s) return s;
   adopt_task_networks();
   core_.emplace(*id, node::NodeConfig{}, random_u64(), now(), std::move(*state), !config_.joins.empty());
   auto swim = membership::Swim::create(profile_config(config_.profile), *id, config_.advertise,

@@ -81,4 +81,15 @@ Result<RemovePlan> plan_remove(const ImageCatalog& catalog, const std::string& n
   return plan;
 }
 
+std::vector<Digest> layers_freed(const ImageCatalog& catalog, const std::vector<Digest>& removed) {
+  std::set<Digest> gone(removed.begin(), removed.end());
+  std::set<Digest> kept, candidates;
+  for (const auto& [d, r] : catalog.images())
+    (gone.count(d) ? candidates : kept).insert(r.diff_ids.begin(), r.diff_ids.end());
+  std::vector<Digest> out;
+  for (const auto& d : candidates)
+    if (!kept.count(d)) out.push_back(d);
+  return out;
+}
+
 }  // namespace shoal::image

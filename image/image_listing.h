@@ -41,4 +41,8 @@ struct RemovePlan {
 Result<RemovePlan> plan_remove(const ImageCatalog& catalog, const std::string& name_or_digest,
                                const ImageUsers& users);
 
+// The diff_ids of unpacked layers that no image is left to use once `removed` are gone from
+// `catalog` (the layer dirs to delete after a prune or rm), sorted.
+std::vector<Digest> layers_freed(const ImageCatalog& catalog, const std::vector<Digest>& removed);
+
 }  // namespace shoal::image

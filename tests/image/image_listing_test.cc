@@ -77,5 +77,12 @@ TEST_F(ListingTest, RemoveByDigestAndUnknownNames) {
   EXPECT_NE(missing.message().find("no image named r:5000/nope:1"), std::string::npos);
 }
 
+TEST_F(ListingTest, LayersFreedAreThoseNoRemainingImageUses) {
+  EXPECT_EQ(layers_freed(catalog, {one.manifest}), std::vector<Digest>{Digest::of("dapp")});
+  EXPECT_TRUE(layers_freed(catalog, {two.manifest}).empty());
+  auto both = layers_freed(catalog, {one.manifest, two.manifest});
+  EXPECT_EQ(both.size(), 2u);
+}
+
 }  // namespace
 }  // namespace shoal::image
