@@ -5,7 +5,7 @@ umoci and pushed by skopeo (the tools the image library's own registry tests use
 Usage: test_image.py SHOAL_BINARY SCENARIO
 
 Every registry and agent started here is stopped at exit; no assert is on elapsed time."""
-import json, os, shutil, subprocess, sys, time
+import json, os, shutil, signal, socket, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster, free_port, wait_until
 
@@ -36,10 +36,13 @@ class Registry:
         log = open(os.path.join(self.dir, 'log'), 'a')
         self.proc = subprocess.Popen(['docker-registry', 'serve', os.path.join(self.dir, 'config.yml')],
                                      stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: subprocess.run(['busybox', 'nc', '-z', '127.0.0.1', str(self.port)]).returncode == 0
-                   or self.proc.poll() is not None, 30, 'docker-registry listening')
+        wait_until(lambda: self.listening() or self.proc.poll() is not None, 30, 'docker-registry listening')
         if self.proc.poll() is not None:
             raise RuntimeError('docker-registry exited: ' + open(os.path.join(self.dir, 'log')).read()[-2000:])
+
+    def listening(self):
+        with socket.socket() as s:
+            return s.connect_ex(('127.0.0.1', self.port)) == 0
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -57,7 +60,14 @@ def build_busybox(base, tag='1'):
     run('umoci', 'init', '--layout', layout)
     img = f'{layout}:{tag}'
     run('umoci', 'new', '--image', img)
-    run('umoci', 'insert', '--image', img, '/bin/busybox', '/bin/busybox')
+    # unpack + copy + repack, not `umoci insert`: umoci 0.4.7's insert writes a layer tar that
+    # ends right after the file's data (no padding, no end-of-archive blocks), which GNU tar and
+    # libarchive both call truncated.
+    bundle = os.path.join(base, 'bundle-' + tag)
+    run('umoci', 'unpack', '--image', img, bundle)
+    os.makedirs(os.path.join(bundle, 'rootfs', 'bin'), exist_ok=True)
+    shutil.copy2('/bin/busybox', os.path.join(bundle, 'rootfs', 'bin', 'busybox'))
+    run('umoci', 'repack', '--image', img, bundle)
     run('umoci', 'config', '--image', img, '--os', 'linux', '--config.cmd', '/bin/busybox',
         '--config.cmd', 'sh', '--config.workingdir', '/tmp')
     return img
@@ -119,7 +129,7 @@ def scenario_pull_ls_inspect_rm(c):
         assert p.returncode != 0 and 'image pull' in p.stderr, p.stderr
         # A restart keeps the catalog: pull, restart, still listed.
         c.run_cli('image', 'pull', 'busybox:1', api=api)
-        c.kill('n1', __import__('signal').SIGTERM)
+        c.kill('n1', signal.SIGTERM)
         c.agents['n1']['proc'].wait(30)
         c.restart('n1')
         assert [r['digest'] for r in image_ls(c, 'n1')] == [digest]
@@ -142,7 +152,9 @@ def scenario_load_offline(c):
     rows = image_ls(c, 'n1')
     assert len(rows) == 1 and rows[0]['tag'] == 'v2' and rows[0]['repository'].endswith('/busybox'), rows
     assert rows[0]['digest'] in out, out
-    info = json.loads(c.run_cli('image', 'inspect', 'busybox:v2', api=api))
+    # skopeo writes RepoTags normalised ("docker.io/library/busybox:v2"): ask by the listed name.
+    name = rows[0]['repository'] + ':v2'
+    info = json.loads(c.run_cli('image', 'inspect', name, api=api))
     assert info['config']['cmd'] == ['/bin/busybox', 'sh'], info
     layer = os.path.join(c.dir, 'n1', 'images', 'layers', info['layers'][0]['diff_id'].split(':')[1])
     assert os.path.isfile(os.path.join(layer, 'fs', 'bin', 'busybox'))
