@@ -169,11 +169,25 @@ def scenario_stopped_registry(c):
     reg.stop()
     c.start('n1', extra=['--registry-mirror', reg.host, '--insecure-registry', reg.host])
     api = c.agents['n1']['api']
+    # A registry that accepts connections and never answers holds a pull on its worker for as
+    # long as the listener is open: the agent must keep answering meanwhile.
+    hung = socket.socket()
+    hung.bind(('127.0.0.1', 0))
+    hung.listen(16)
+    hung_host = '127.0.0.1:%d' % hung.getsockname()[1]
+    held = subprocess.Popen([c.shoal, '--api', api, 'image', 'pull', f'{hung_host}/busybox:1'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: held.poll() is not None or len(os.listdir(f'/proc/{held.pid}/fd')) >= 4, 30,
+               'the CLI connected')
+    time.sleep(0.5)  # the request reaches the agent, whose worker connects to the hung registry
+    assert c.ping('n1') and image_ls(c, 'n1') == []
+    assert held.poll() is None, 'the held pull ended while its registry was still silent'
+    hung.close()  # the queued connections are reset: the pull fails now
+    _, err = held.communicate(timeout=120)
+    assert held.returncode != 0 and hung_host in err, err
     pull = subprocess.Popen([c.shoal, '--api', api, 'image', 'pull', 'busybox:1'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # While the pull retries on its worker, the agent keeps answering.
     assert c.ping('n1')
-    assert image_ls(c, 'n1') == []
     _, err = pull.communicate(timeout=120)
     assert pull.returncode != 0, 'pull from a stopped registry succeeded'
     assert reg.host in err, f'error does not name the registry: {err}'
