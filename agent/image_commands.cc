@@ -12,6 +12,7 @@
 // first's answer.
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <unistd.h>
@@ -62,6 +63,13 @@ struct ImageState {
   std::map<image::FetchTable::WaiterId, ApiServer::Respond> waiters;  // io thread only
   image::FetchTable::WaiterId next_waiter = 1;
   std::mutex unpack_mu;
+  // Blob fetches in flight on the workers (FetchTable under blob_mu): pulls of two references
+  // that share a layer fetch it once, and two writers never share one `<blob>.partial` file
+  // (the client resumes from it, so a second writer would corrupt the first's download).
+  std::mutex blob_mu;
+  std::condition_variable blob_cv;
+  image::FetchTable blob_fetches;
+  image::FetchTable::WaiterId next_blob_waiter = 1;
   // Last member: destroyed first, so its destructor joins the workers while everything they
   // use still exists.
   boost::asio::thread_pool workers{kWorkers};
@@ -90,6 +98,36 @@ Status unpack_layers(ImageState& s, const image::ImageRecord& r) {
   return {};
 }
 
+// Worker: `blob` into the store unless it is there; if another worker is fetching it, waits
+// for that fetch and, should it have failed, fetches it itself.
+Status fetch_blob_once(ImageState& s, const image::Reference& ref, const image::Descriptor& blob) {
+  for (;;) {
+    {
+      std::unique_lock lock(s.blob_mu);
+      if (s.store.has(blob.digest)) return {};
+      switch (s.blob_fetches.request(blob.digest, s.next_blob_waiter++)) {
+        case image::FetchTable::Decision::kBusy:
+          return make_error("too many blob fetches in progress here; try again shortly");
+        case image::FetchTable::Decision::kJoin:
+          s.blob_cv.wait(lock, [&] { return !s.blob_fetches.in_flight(blob.digest); });
+          continue;
+        case image::FetchTable::Decision::kStart:
+          break;
+      }
+    }
+    // The client writes <path>.partial and renames only a verified blob into place, which is
+    // the store's own rule for what may appear at a blob's path.
+    auto st = s.client->fetch_blob(ref, blob, s.store.path(blob.digest));
+    {
+      std::lock_guard lock(s.blob_mu);
+      s.blob_fetches.finish(blob.digest);
+    }
+    s.blob_cv.notify_all();
+    if (!st) return st.error().to_error();
+    return {};
+  }
+}
+
 // Worker: manifest (through an index to this node's platform), the missing blobs, the config,
 // then the layers unpacked. Every blob is verified by the client before it reaches its path.
 Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::uint64_t now_ms) {
@@ -111,12 +149,8 @@ Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::
   std::set<image::Digest> held;
   for (const auto& d : image::blobs_to_fetch(manifest, {}))
     if (s.store.has(d.digest)) held.insert(d.digest);
-  for (const auto& blob : image::blobs_to_fetch(manifest, held)) {
-    // The client writes <path>.partial and renames only a verified blob into place, which is
-    // the store's own rule for what may appear at a blob's path.
-    auto st = s.client->fetch_blob(ref, blob, s.store.path(blob.digest));
-    if (!st) return st.error().to_error();
-  }
+  for (const auto& blob : image::blobs_to_fetch(manifest, held))
+    if (auto st = fetch_blob_once(s, ref, blob); !st) return st.error();
   if (auto p = s.store.put(fetched->descriptor.digest, fetched->bytes); !p) return p.error();
   auto config_bytes = s.store.read_verified(manifest.config.digest, ImageState::kMaxConfigBytes);
   if (!config_bytes) return config_bytes.error();

@@ -26,7 +26,7 @@ class Registry:
         self.port = free_port()
         self.host = f'127.0.0.1:{self.port}'
         with open(os.path.join(self.dir, 'config.yml'), 'w') as f:
-            f.write('version: 0.1\nlog:\n  level: warn\n'
+            f.write('version: 0.1\nlog:\n  level: info\n'
                     f'storage:\n  filesystem:\n    rootdirectory: {self.dir}/data\n'
                     f'http:\n  addr: {self.host}\n')
         self.proc = None
@@ -39,6 +39,9 @@ class Registry:
         wait_until(lambda: self.listening() or self.proc.poll() is not None, 30, 'docker-registry listening')
         if self.proc.poll() is not None:
             raise RuntimeError('docker-registry exited: ' + open(os.path.join(self.dir, 'log')).read()[-2000:])
+
+    def log(self):
+        return open(os.path.join(self.dir, 'log')).read()
 
     def listening(self):
         with socket.socket() as s:
@@ -119,6 +122,20 @@ def scenario_pull_ls_inspect_rm(c):
         for p in procs:
             out, _ = p.communicate(timeout=60)
             assert p.returncode == 0 and digest in out, out
+        # Two references to one image (so sharing every blob) pulled at once: each blob is
+        # fetched once on this node, and both names end up listed.
+        assert push(img, reg, 'busybox:2') == digest
+        c.run_cli('image', 'rm', 'busybox:1', api=api)
+        procs = [subprocess.Popen([c.shoal, '--api', api, 'image', 'pull', f'busybox:{t}'],
+                                  stdout=subprocess.PIPE, text=True) for t in ('1', '2')]
+        for p in procs:
+            out, _ = p.communicate(timeout=60)
+            assert p.returncode == 0 and digest in out, out
+        assert sorted(r['tag'] for r in image_ls(c, 'n1')) == ['1', '2']
+        layer_gets = reg.log().count(f'"GET /v2/busybox/blobs/{info["layers"][0]["digest"]} ')
+        assert layer_gets == 2, f'layer fetched {layer_gets} times, want 2 (once per pull after an rm)'
+        out = c.run_cli('image', 'rm', 'busybox:2', api=api)
+        assert out == f'untagged: {reg.host}/busybox:2\n', out  # busybox:1 still names it
         out = c.run_cli('image', 'rm', 'busybox:1', api=api)
         assert 'deleted: ' + digest in out, out
         assert image_ls(c, 'n1') == []
