@@ -272,6 +272,10 @@ ApiResponse image_inspect(ImageState& s, const image::ImageUsers& users, const s
   auto f = parse_flags("image inspect", args, {{"--format"}, {}});
   if (!f) return fail(f.message(), 2);
   if (f->positional.size() != 1) return fail("image inspect: give one image REF", 2);
+  // The answer is always JSON (as `docker image inspect`); --format json is accepted for
+  // symmetry with the other verbs, anything else is an error rather than ignored.
+  if (auto json = want_json(*f); !json || (f->has("--format") && !*json))
+    return fail("image inspect: --format: only json is supported", 2);
   auto d = find_image(s, f->positional[0], default_registry);
   if (!d) return fail("image inspect: " + d.message());
   const image::ImageRecord* r = s.catalog.find(*d);
