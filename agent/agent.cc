@@ -114,6 +114,7 @@ Status Agent::init() {
   if (!state) return state.error();
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
+  if (auto s = open_images(); !s) return s;
   adopt_task_networks();
   known_peers_ = load_known_peers();
   core_.emplace(*id, node::NodeConfig{}, random_u64(), now(), std::move(*state),

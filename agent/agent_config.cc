@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/units.h"
+#include "image/reference.h"
 
 namespace shoal {
 
@@ -50,6 +51,9 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const
     else if (flag == "--data-dir") c.data_dir = val;
     else if (flag == "--network") c.network = val;
     else if (flag == "--lb") c.lb = val;
+    else if (flag == "--registry-mirror") c.registry_mirror = val;
+    else if (flag == "--registry-auth-file") c.registry_auth_file = val;
+    else if (flag == "--insecure-registry") c.insecure_registries.push_back(val);
     else if (flag == "--label") {
       auto eq = val.find('=');
       if (eq == std::string::npos || eq == 0)
@@ -101,6 +105,10 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const
       return make_error("--api " + c.api + " is a TCP address: it needs --api-token-file FILE");
   }
   if (auto l = runtime::validate(c.log_limits); !l) return make_error("--log-max-size/--log-max-files: " + l.message());
+  if (!c.registry_mirror.empty())
+    if (auto r = image::validate_registry(c.registry_mirror); !r) return make_error("--registry-mirror: " + r.message());
+  for (const auto& r : c.insecure_registries)
+    if (auto v = image::validate_registry(r); !v) return make_error("--insecure-registry: " + v.message());
   if (c.data_dir.empty()) c.data_dir = "/var/lib/shoal/" + c.name;
   return c;
 }

@@ -44,6 +44,16 @@ struct AgentConfig {
   // and stderr are rotated at the size and N files are kept, so a task uses at most
   // 2 * N * SIZE of disk (60 MiB by default). Defaults and why: runtime/log_rotation.h.
   runtime::LogLimits log_limits;
+  // Images (issue 12). --registry-mirror HOST[:PORT]: the registry of image names that carry
+  // none (`busybox:1` -> HOST/busybox:1). Default none: an edge site cannot assume docker.io is
+  // reachable, so such names are refused with a hint until one is configured.
+  std::string registry_mirror;
+  // --registry-auth-file FILE: registry credentials in Docker's config.json `auths` format.
+  // Default none: anonymous pulls. Read at start; a malformed file stops the agent.
+  std::string registry_auth_file;
+  // --insecure-registry HOST[:PORT], repeatable: for that registry try HTTPS without verifying
+  // the certificate, then plain HTTP (Docker's insecure-registries). Default none: HTTPS, verified.
+  std::vector<std::string> insecure_registries;
 };
 
 // `env_key`: the value of $SHOAL_KEY ("" when unset), used when no key flag is given.

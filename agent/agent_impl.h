@@ -27,6 +27,9 @@
 
 namespace shoal {
 
+struct ImageState;   // image_commands.cc
+struct PulledImage;  // image_commands.cc
+
 // One line on the agent's log (stderr), prefixed "shoal: ".
 void log_line(const std::string& line);
 
@@ -52,6 +55,11 @@ class Agent {
   ApiResponse service_ps(const ParsedFlags& flags);
   ApiResponse service_progress(const ParsedFlags& flags);
   placement::Assignment current_assignment() const;
+
+  // Images (image_commands.cc): `shoal image ...`. pull and load run on a worker thread and
+  // answer later through `respond`; the rest answer at once.
+  ApiResponse cmd_image(const std::vector<std::string>& args);
+  void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
 
   const AgentConfig& config() const { return config_; }
   // The time of the event being handled: the agent's only reading of the clocks.
@@ -109,6 +117,10 @@ class Agent {
   bool stopping() const { return stop_started_ms_ != 0 || leave_started_ms_ != 0; }
   void wait_for_tasks_then_leave();
 
+  // Opens <data-dir>/images (blob store, catalog) and the registry client (image_commands.cc).
+  Status open_images();
+  void finish_pull(const std::string& key, Result<std::vector<PulledImage>> outcome, const std::string& verb);
+
   void begin_leave();
   void wait_for_leave();
 
@@ -141,6 +153,10 @@ class Agent {
   boost::asio::steady_timer runtime_timer_;
   boost::asio::signal_set sigchld_;
   std::uint64_t stop_started_ms_ = 0;  // graceful stop began: reconcile no longer starts tasks
+  // The image store and its pull workers (image_commands.cc). A shared_ptr only because the
+  // type is private to that file; the agent is its one owner. Declared after io_, so it is
+  // destroyed (joining its workers) while io_ still exists for the results they post.
+  std::shared_ptr<ImageState> images_;
 };
 
 }  // namespace shoal

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,15 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
         [--profile lan|wan|local] [--api ADDR] [--api-token-file FILE] [--data-dir DIR]
         [--require-isolation] [--network host|overlay] [--lb auto|ipvs|nftables]
         [--log-max-size SIZE (10MiB)] [--log-max-files N (3)]   per task stream
+        [--registry-mirror HOST[:PORT]] [--registry-auth-file FILE]
+        [--insecure-registry HOST[:PORT]]...
   agent info                       counters, dropped packets by reason
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key
   keys list|install KEY|use KEY|remove KEY
   service create|ls|inspect|ps|scale|update|rollback|rm ...
   service logs NAME [--tail N] [--follow]
+  image pull REF | ls [--format json] | inspect REF | rm REF... | prune | load FILE
   node ls | node update --availability active|pause|drain NODE
   state dump --format json
 
@@ -73,10 +77,26 @@ int follow_logs(const std::string& api, std::vector<std::string> argv) {
   }
 }
 
+// `image pull` and `image load` answer when the image is stored, which can take as long as the
+// download: an hour bounds a multi-GiB pull on a slow edge link (the agent's transfer has its
+// own stall timeout). Every other command answers within the default 10 s.
+constexpr unsigned kImageTransferTimeoutMs = 3'600'000;
+
+bool is_image_transfer(const std::vector<std::string>& argv) {
+  return argv.size() >= 2 && argv[0] == "image" && (argv[1] == "pull" || argv[1] == "load");
+}
+
 int forward(const std::string& api, std::vector<std::string> argv) {
   const char* token = std::getenv("SHOAL_TOKEN");
+  // The agent reads `image load FILE` itself, from its own working directory: make it absolute.
+  if (argv.size() == 3 && argv[0] == "image" && argv[1] == "load" && !argv[2].empty() && argv[2][0] != '-') {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(argv[2], ec);
+    if (!ec) argv[2] = abs.string();
+  }
+  const bool long_call = is_image_transfer(argv);
   shoal::ApiRequest req{token ? token : "", std::move(argv)};
-  auto resp = shoal::call_agent(api, req);
+  auto resp = long_call ? shoal::call_agent(api, req, kImageTransferTimeoutMs) : shoal::call_agent(api, req);
   if (!resp) {
     std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
     return 1;

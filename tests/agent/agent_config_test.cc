@@ -74,3 +74,28 @@ TEST(AgentConfigLogs, LogLimitsFromFlags) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(AgentConfig, RegistryFlags) {
+  auto c = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--registry-mirror",
+                             "127.0.0.1:5000", "--registry-auth-file", "/etc/shoal/auth.json",
+                             "--insecure-registry", "127.0.0.1:5000", "--insecure-registry", "r.lan"});
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->registry_mirror, "127.0.0.1:5000");
+  EXPECT_EQ(c->registry_auth_file, "/etc/shoal/auth.json");
+  EXPECT_EQ(c->insecure_registries, (std::vector<std::string>{"127.0.0.1:5000", "r.lan"}));
+  auto none = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->registry_mirror.empty());  // no internet default
+  auto bad = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--registry-mirror", "a b"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("--registry-mirror"), std::string::npos) << bad.message();
+  auto bad2 = parse_agent_args({"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k", "--insecure-registry", "x:99999"});
+  ASSERT_FALSE(bad2.ok());
+  EXPECT_NE(bad2.message().find("--insecure-registry"), std::string::npos) << bad2.message();
+}
+
+}  // namespace
+}  // namespace shoal
