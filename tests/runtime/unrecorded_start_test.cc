@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -41,6 +42,12 @@ class UnwritableRecords {
     } else {
       EXPECT_EQ(::chmod(dir_.c_str(), 0500), 0);
     }
+  }
+  // One page back: room for one record file, not for the temp file that replaces it.
+  void free_one_page() {
+    ASSERT_TRUE(mounted_);
+    const std::string filler = dir_ + "/filler";
+    ASSERT_EQ(::truncate(filler.c_str(), static_cast<off_t>(std::filesystem::file_size(filler)) - 4096), 0);
   }
   // Space (or permission) back.
   void release() {
@@ -95,6 +102,43 @@ TEST_F(UnrecordedStartTest, NoRecordNoStartAndTheReasonIsTheStartError) {
   ASSERT_TRUE(wait_state("web.1.1", S::kShutdown));
   for (const auto& t : rt_->list()) (void)rt_->forget(t.id, true);
   rt_.reset();  // before the tmpfs goes: TearDown has nothing left to write there
+}
+
+
+// Processes on the host whose command line contains `token`.
+int processes_with(const std::string& token) {
+  int n = 0;
+  auto pids = list_dir("/proc");
+  if (!pids) return -1;
+  for (const auto& pid : *pids) {
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmd = read_file("/proc/" + pid + "/cmdline", 4096);
+    if (!cmd) continue;
+    std::replace(cmd->begin(), cmd->end(), '\0', ' ');
+    if (cmd->find(token) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+// The disk fills between the record written before the start and the one with the pid: the
+// process that did start is killed, not left running without a usable record.
+TEST_F(UnrecordedStartTest, RecordThatCannotBeCompletedKillsTheStartedProcess) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs of exact size";
+  open_runtime();
+  const std::string records = config_.state_dir + "/tasks";
+  UnwritableRecords full(records);
+  full.free_one_page();
+  const std::string token = "unrecorded-" + std::to_string(::getpid());
+  auto s = rt_->start(spec("web.1.1", {"/bin/sh", "-c", "sleep 100; echo " + token}), now_ms());
+  ASSERT_FALSE(s.ok()) << "a task without a complete record kept running";
+  EXPECT_NE(s.message().find("cannot write its record after start"), std::string::npos) << s.message();
+  EXPECT_FALSE(rt_->status("web.1.1").has_value());
+  EXPECT_FALSE(std::filesystem::exists(records + "/web.1.1.task")) << "the pid-less record was left";
+  ASSERT_TRUE(wait_until([&] {
+    rt_->poll(now_ms());  // reaps the killed process
+    return processes_with(token) == 0;
+  })) << "the started process is still running";
+  rt_.reset();
 }
 
 }  // namespace
