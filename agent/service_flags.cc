@@ -164,7 +164,8 @@ Status apply_task_flags(crdt::ServiceSpec& s, const ParsedFlags& f) {
   if (f.has("--health-cmd")) s.health.command = f.get("--health-cmd");
   const std::pair<const char*, std::uint64_t*> health_durations[] = {
       {"--health-interval", &s.health.interval_ms}, {"--health-timeout", &s.health.timeout_ms},
-      {"--health-start-period", &s.health.start_period_ms}, {"--restart-delay", &s.restart.delay_ms}};
+      {"--health-start-period", &s.health.start_period_ms}, {"--restart-delay", &s.restart.delay_ms},
+      {"--restart-window", &s.restart.window_ms}};
   for (auto [flag, field] : health_durations) {
     if (!f.has(flag)) continue;
     auto v = duration(flag, f.get(flag));
@@ -203,7 +204,8 @@ FlagSpec service_flag_spec() {
   spec.with_value = {"--name", "--replicas", "--mode", "--cpu", "--memory", "--constraint", "--spread",
                      "--publish", "--env", "--rootfs", "--health-cmd", "--health-interval",
                      "--health-timeout", "--health-retries", "--health-start-period",
-                     "--restart-condition", "--restart-delay", "--restart-max-attempts", "--format"};
+                     "--restart-condition", "--restart-delay", "--restart-max-attempts", "--restart-window",
+                     "--format"};
   for (const char* p : {"--update", "--rollback"})
     for (const char* k : {"-parallelism", "-delay", "-monitor", "-failure-action", "-max-failure-ratio", "-order"})
       spec.with_value.insert(std::string(p) + k);

@@ -84,6 +84,7 @@ runtime::TaskSpec Agent::build_task_spec(const crdt::Service& svc, std::uint32_t
   // The backoff cap must not be below the delay asked for (the runtime refuses such a spec).
   t.restart.max_delay_ms = std::max(t.restart.max_delay_ms, t.restart.delay_ms);
   t.restart.max_attempts = spec.restart.max_attempts;
+  t.restart.window_ms = static_cast<std::int64_t>(spec.restart.window_ms);
   return t;
 }
 

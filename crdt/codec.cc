@@ -80,10 +80,14 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
   pk.pack(s.health.timeout_ms);
   pk.pack(s.health.retries);
   pk.pack(s.health.start_period_ms);
-  pk.pack_array(3);
+  // The window is written only when set: a spec without one keeps the 3-field form of agents
+  // before --restart-window, so those agents still decode it during a rolling upgrade.
+  const bool has_window = s.restart.window_ms != 0;
+  pk.pack_array(has_window ? 4 : 3);
   pk.pack(static_cast<std::uint8_t>(s.restart.condition));
   pk.pack(s.restart.delay_ms);
   pk.pack(s.restart.max_attempts);
+  if (has_window) pk.pack(s.restart.window_ms);
 }
 
 void pack_service(Packer& pk, const Service& s) {
@@ -344,10 +348,20 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
   SHOAL_TRY(get_uint(h[3], "health retries", &s->health.retries));
   SHOAL_TRY(get_u64(h[4], "health start period", &s->health.start_period_ms));
   const Obj* rp = nullptr;
-  SHOAL_TRY(get_array(f[10], "restart policy", 3, &rp));
+  // 3 fields without a window (older agents, or no window set), 4 with one.
+  SHOAL_TRY(get_array(f[10], "restart policy", SIZE_MAX, &rp));
+  const std::size_t n = f[10].via.array.size;
+  if (n != 3 && n != 4) return bad("restart policy", "expected 3 or 4 fields");
   SHOAL_TRY(get_enum(rp[0], "restart condition", RestartCondition::kNone, &s->restart.condition));
   SHOAL_TRY(get_u64(rp[1], "restart delay", &s->restart.delay_ms));
-  return get_uint(rp[2], "restart max attempts", &s->restart.max_attempts);
+  SHOAL_TRY(get_uint(rp[2], "restart max attempts", &s->restart.max_attempts));
+  s->restart.window_ms = 0;
+  if (n == 4) {
+    SHOAL_TRY(get_u64(rp[3], "restart window", &s->restart.window_ms));
+    // Canonical form: a zero window is always written as 3 fields, so equal specs encode equal.
+    if (s->restart.window_ms == 0) return bad("restart window", "0 must be encoded without the field");
+  }
+  return {};
 }
 
 Status get_service(const Obj& o, Service* s) {

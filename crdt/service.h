@@ -87,6 +87,11 @@ struct RestartPolicy {
   RestartCondition condition = RestartCondition::kAny;  // swarm default any
   std::uint64_t delay_ms = 5000;                        // swarm default 5 s
   std::uint32_t max_attempts = 0;                       // 0 = unlimited (swarm default)
+  // Swarm's --restart-window: only the restarts of the last window_ms count against
+  // max_attempts, so a task that crashes now and then keeps running while a crash loop stops.
+  // 0 = no window, every restart counts (swarm default; also what a spec written before this
+  // field existed decodes to, crdt/codec.cc).
+  std::uint64_t window_ms = 0;
 
   auto operator<=>(const RestartPolicy&) const = default;
 };

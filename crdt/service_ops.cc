@@ -1,6 +1,9 @@
 #include "crdt/service_ops.h"
 
 #include <cmath>
+#include <utility>
+
+#include "common/units.h"
 
 namespace shoal::crdt {
 namespace {
@@ -67,6 +70,24 @@ Status validate_ports(const ServiceSpec& spec) {
   return {};
 }
 
+// Durations come from parse_duration_ms (capped) on the command line, but a remote delta is only
+// bounded by its encoding: the same cap keeps `now + duration` from overflowing where the
+// agent converts them to signed milliseconds (agent/workload.cc).
+Status validate_durations(const ServiceSpec& spec) {
+  const std::pair<const char*, std::uint64_t> durations[] = {
+      {"update delay", spec.update.delay_ms},        {"update monitor", spec.update.monitor_ms},
+      {"rollback delay", spec.rollback.delay_ms},    {"rollback monitor", spec.rollback.monitor_ms},
+      {"health interval", spec.health.interval_ms},  {"health timeout", spec.health.timeout_ms},
+      {"health start period", spec.health.start_period_ms},
+      {"restart delay", spec.restart.delay_ms},      {"restart window", spec.restart.window_ms}};
+  for (auto [what, ms] : durations) {
+    if (ms > kMaxDurationMs) {
+      return make_error(std::string(what) + " must be at most " + format_duration(kMaxDurationMs));
+    }
+  }
+  return {};
+}
+
 Result<Service> bump(const Service& current, ServiceSpec next) {
   if (auto s = validate_spec(next); !s) return s.error();
   Service out = current;
@@ -107,6 +128,7 @@ Status validate_spec(const ServiceSpec& spec) {
   if (auto s = validate_ports(spec); !s) return s;
   if (auto s = validate_update("update", spec.update); !s) return s;
   if (auto s = validate_update("rollback", spec.rollback); !s) return s;
+  if (auto s = validate_durations(spec); !s) return s;
   return check_string("health command", spec.health.command);
 }
 

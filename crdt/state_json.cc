@@ -72,7 +72,8 @@ void write_spec_json(JsonWriter& w, const ServiceSpec& s) {
   w.key("restart").begin_object();
   w.key("condition").value(to_string(s.restart.condition));
   w.key("delay_ms").value(s.restart.delay_ms);
-  w.key("max_attempts").value(std::uint64_t{s.restart.max_attempts}).end_object();
+  w.key("max_attempts").value(std::uint64_t{s.restart.max_attempts});
+  w.key("window_ms").value(s.restart.window_ms).end_object();
   w.end_object();
 }
 

@@ -210,8 +210,23 @@ Status Runtime::launch(Task& t, std::int64_t now_ms) {
   t.status.exit.reset();
   t.status.error.clear();
   t.status.finished = false;
+  // The record is durable before the process exists: a task the agent cannot record is one a
+  // restarted agent could not adopt (it would kill it as an orphan, or lose track of it without
+  // cgroups), so it is not started and the write error is the start error (`service ps`).
+  // This first record has no pid yet; an agent that dies before the second write finds the
+  // task not alive and reports it failed, and the reconciler starts it again.
+  if (auto s = save_record(t, "before start"); !s) return s;
   Status s = t.is_oci() ? launch_oci(t) : launch_process(t);
-  if (!s) return s;
+  if (!s) {
+    (void)store_.remove(t.spec.id);
+    return s;
+  }
+  // The pid and start time are known only now. If this write fails (the disk filled up in
+  // between), the process is killed rather than left running without a usable record.
+  if (auto rec = save_record(t, "after start"); !rec) {
+    abort_unrecorded(t);
+    return rec;
+  }
   t.restart.on_start(now_ms);
   t.status.pid = t.pid;
   set_state(t, TaskState::kStarting, now_ms);
@@ -549,8 +564,7 @@ void Runtime::set_state(Task& t, TaskState state, std::int64_t now_ms, std::stri
   changes_.push_back(t.status);
 }
 
-void Runtime::persist(const Task& t) {
-  if (!t.live()) return;
+TaskRecord Runtime::record_of(const Task& t) const {
   TaskRecord r;
   r.spec = t.spec;
   r.pid = t.pid;
@@ -561,7 +575,36 @@ void Runtime::persist(const Task& t) {
   r.bundle_dir = t.bundle_dir;
   r.state = t.status.state == TaskState::kHealthy ? TaskState::kHealthy : TaskState::kRunning;
   r.restarts = t.status.restarts;
-  if (auto s = store_.save(r); !s) notices_.push_back("cannot record task " + t.spec.id + ": " + s.message());
+  return r;
+}
+
+// Later writes (a state change of a running task) only refresh what adoption already has.
+void Runtime::persist(const Task& t) {
+  if (!t.live()) return;
+  if (auto s = store_.save(record_of(t)); !s) notices_.push_back("cannot record task " + t.spec.id + ": " + s.message());
+}
+
+Status Runtime::save_record(const Task& t, const char* when) {
+  if (auto s = store_.save(record_of(t)); !s)
+    return make_error("task " + t.spec.id + " not started: cannot write its record " + when +
+                      " (an agent restart could not adopt it; free space in " + store_.dir() + "): " + s.message());
+  return {};
+}
+
+// The process started but its record could not be completed: kill it and everything it
+// spawned now, while we still know its pid; the exit is reaped in poll() like a probe's.
+void Runtime::abort_unrecorded(Task& t) {
+  if (t.cgroup) t.cgroup->kill_all();
+  signal_task(t, SIGKILL);
+  if (t.our_child) helpers_.push_back(t.pid);
+  t.pid = 0;
+  t.start_time = 0;
+  if (t.cgroup) {
+    if (t.is_oci()) remove_foreign_cgroups(t.spec.id);
+    if (!t.cgroup->remove()) dead_cgroups_.push_back(*t.cgroup);  // members still exiting
+    t.cgroup.reset();
+  }
+  (void)store_.remove(t.spec.id);
 }
 
 std::int64_t Runtime::next_deadline_ms() const {

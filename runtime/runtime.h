@@ -140,6 +140,9 @@ class Runtime {
   void remove_foreign_cgroups(const std::string& id);
   void set_state(Task& t, TaskState state, std::int64_t now_ms, std::string error = {});
   void persist(const Task& t);
+  TaskRecord record_of(const Task& t) const;
+  Status save_record(const Task& t, const char* when);
+  void abort_unrecorded(Task& t);
   void reap_helpers();
   void kill_probe(Task& t);
 

@@ -63,3 +63,22 @@ TEST(ServiceFlags, GlobalRejectsReplicas) {
 }
 
 }  // namespace shoal
+
+namespace shoal {
+
+TEST(ServiceFlags, RestartWindowOnCreateAndUpdate) {
+  auto s = apply({"--restart-max-attempts", "2", "--restart-window", "2s", "--", "false"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->restart.window_ms, 2000u);
+  EXPECT_EQ(s->restart.max_attempts, 2u);
+  auto next = apply({"--restart-window", "1m30s"}, *s, false);
+  ASSERT_TRUE(next.ok()) << next.message();
+  EXPECT_EQ(next->restart.window_ms, 90'000u);
+  EXPECT_EQ(next->restart.max_attempts, 2u);
+  EXPECT_EQ(apply({"--env", "A=1"}, *next, false)->restart.window_ms, 90'000u) << "kept when not named";
+  EXPECT_EQ(apply({"--", "false"})->restart.window_ms, 0u) << "default: no window (swarm)";
+  EXPECT_NE(apply({"--restart-window", "soon", "--", "a"}).message().find("--restart-window"), std::string::npos);
+  EXPECT_NE(apply({"--restart-window", "9999d", "--", "a"}).message().find("--restart-window"), std::string::npos);
+}
+
+}  // namespace shoal

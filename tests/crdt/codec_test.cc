@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+
+#include "common/units.h"
 #include "crdt/digest.h"
 #include "random_history.h"
 
@@ -58,6 +61,76 @@ RC_GTEST_PROP(Codec, RandomStatesRoundTrip, ()) {
     RC_ASSERT(back.ok());
     RC_ASSERT(*back == s);
   }
+}
+
+// encode_state of one service "web" (command /bin/false, restart on-failure, delay 100 ms,
+// max attempts 2) by the encoder before --restart-window: its restart policy is the 3-field
+// array 93 00 64 02. Such state files and deltas must still decode, with no window.
+const char kStateBeforeRestartWindow[] =
+    "\x94\x92\x91\x92\xa2\x6e\x30\x01\x90\x91\x93\xa3\x77\x65\x62\x91\x93\x96\xa3\x77\x65\x62\x9b"
+    "\x95\x00\xaa\x2f\x62\x69\x6e\x2f\x66\x61\x6c\x73\x65\x90\x80\xa0\x00\x01\x92\x00\x00\x90\xa0"
+    "\x96\x01\x00\xcd\x13\x88\x00\x00\x00\x96\x01\x00\xcd\x13\x88\x00\x00\x00\x90\x95\xa0\xcd\x75"
+    "\x30\xcd\x75\x30\x03\x00\x93\x00\x64\x02\x01\xc0\xa9\x31\x30\x2e\x39\x36\x2e\x30\x2e\x37\xcd"
+    "\x03\xe8\x92\xcd\x03\xe8\x00\x92\xa2\x6e\x30\x01\x90\x90\x90";
+
+Bytes old_state_bytes() {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(kStateBeforeRestartWindow);
+  return Bytes(p, p + sizeof(kStateBeforeRestartWindow) - 1);
+}
+
+TEST(Codec, StateBeforeRestartWindowDecodesWithNoWindow) {
+  Bytes old = old_state_bytes();
+  ASSERT_EQ(old.size(), 107u);
+  auto back = decode_state(old);
+  ASSERT_TRUE(back.ok()) << back.message();
+  const Service* web = back->service("web");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->spec.task.command, "/bin/false");
+  EXPECT_EQ(web->spec.restart.condition, RestartCondition::kOnFailure);
+  EXPECT_EQ(web->spec.restart.delay_ms, 100u);
+  EXPECT_EQ(web->spec.restart.max_attempts, 2u);
+  EXPECT_EQ(web->spec.restart.window_ms, 0u);
+  // Without a window the encoding is byte-for-byte the old one, so older agents read it.
+  EXPECT_EQ(encode_state(*back), old);
+}
+
+TEST(Codec, RestartWindowIsEncodedAndAZeroInTheFieldIsRejected) {
+  auto back = decode_state(old_state_bytes());
+  ASSERT_TRUE(back.ok());
+  Replica r(node(0));
+  ServiceSpec spec = back->service("web")->spec;
+  spec.restart.window_ms = 2000;
+  ASSERT_TRUE(r.create_service(1000, "web", spec, "10.96.0.7").ok());
+  Bytes wire = encode_state(r.state());
+  auto with = decode_state(wire);
+  ASSERT_TRUE(with.ok()) << with.message();
+  EXPECT_EQ(with->service("web")->spec.restart.window_ms, 2000u);
+  // Same state with the 4-field policy [0, 100, 2, 2000] patched to carry window 0: not
+  // canonical (equal specs must encode equal), so refused rather than silently accepted.
+  const std::uint8_t four[] = {0x94, 0x00, 0x64, 0x02, 0xcd, 0x07, 0xd0};
+  auto it = std::search(wire.begin(), wire.end(), std::begin(four), std::end(four));
+  ASSERT_NE(it, wire.end());
+  it[4] = 0x00;  // positive fixint 0, then drop the 2 bytes of the old uint16
+  wire.erase(it + 5, it + 7);
+  auto zero = decode_state(wire);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.message().find("restart window"), std::string::npos) << zero.message();
+}
+
+RC_GTEST_PROP(Codec, RestartPolicyRoundTrips, ()) {
+  ServiceSpec spec = full_spec();
+  spec.restart.condition = *rc::gen::element(RestartCondition::kOnFailure, RestartCondition::kAny,
+                                             RestartCondition::kNone);
+  spec.restart.delay_ms = *rc::gen::inRange<std::uint64_t>(0, kMaxDurationMs + 1);
+  spec.restart.max_attempts = *rc::gen::arbitrary<std::uint32_t>();
+  spec.restart.window_ms = *rc::gen::oneOf(rc::gen::just<std::uint64_t>(0),
+                                           rc::gen::inRange<std::uint64_t>(0, kMaxDurationMs + 1));
+  Replica r(node(0));
+  RC_ASSERT(r.create_service(1000, "web", spec, "").ok());
+  auto back = decode_state(encode_state(r.state()));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(*back == r.state());
+  RC_ASSERT(back->service("web")->spec.restart == spec.restart);
 }
 
 TEST(Codec, DigestRoundTrips) {

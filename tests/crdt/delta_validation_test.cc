@@ -57,6 +57,17 @@ TEST(DeltaValidation, ServiceNameThatIsNotADnsLabel) {
   expect_rejected(d, "may only use a-z, 0-9 and '-'");
 }
 
+TEST(DeltaValidation, DurationsBeyondTheCap) {
+  // The CLI caps durations when parsing; a crafted delta is bounded here instead. A restart
+  // window of 2^64-1 ms would wrap negative in the runtime's int64 milliseconds.
+  DesiredState d = web_delta();
+  only_write(d).value.spec.restart.window_ms = UINT64_MAX;
+  expect_rejected(d, "restart window must be at most");
+  d = web_delta();
+  only_write(d).value.spec.restart.delay_ms = UINT64_MAX;
+  expect_rejected(d, "restart delay must be at most");
+}
+
 TEST(DeltaValidation, EntryHoldingAnotherServicesValue) {
   DesiredState d = web_delta();
   only_write(d).value.name = "db";

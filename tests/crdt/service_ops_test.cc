@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/units.h"
+
 namespace shoal::crdt {
 namespace {
 
@@ -80,6 +82,22 @@ TEST(ServiceOps, RollbackIsAnOrdinaryWriteOfThePreviousSpec) {
   EXPECT_EQ(v3.previous_spec, changed);
   Service v4 = rollback_service(&v3, "web").value();
   EXPECT_EQ(v4.spec, changed) << "a second rollback undoes the first";
+}
+
+TEST(ServiceOps, DurationsBeyondTheCapAreRejected) {
+  ServiceSpec s = spec(1);
+  s.restart.window_ms = kMaxDurationMs;
+  EXPECT_TRUE(create_service(nullptr, "web", s).ok()) << "the cap itself is allowed";
+  s.restart.window_ms = kMaxDurationMs + 1;
+  auto r = create_service(nullptr, "web", s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("restart window must be at most"), std::string::npos) << r.message();
+  s = spec(1);
+  s.restart.delay_ms = UINT64_MAX;  // would wrap to a negative delay in the runtime's int64
+  EXPECT_FALSE(create_service(nullptr, "web", s).ok());
+  s = spec(1);
+  s.health.interval_ms = UINT64_MAX;
+  EXPECT_FALSE(create_service(nullptr, "web", s).ok());
 }
 
 }  // namespace

@@ -62,6 +62,34 @@ def scenario_restart_policy(c):
         assert rows and all(r['state'] == 'failed' for r in rows), (name, rows)
 
 
+# 1b. --restart-window: with max attempts 2 in a 2 s window, a task that fails twice at once is
+# restarted twice, and once its next failure comes after the window, again; the same task
+# without a window gives up after 2 restarts (3 starts). The first two runs exit at once, the
+# third runs 2.5 s, so its failure falls outside the window of the first two restarts.
+def scenario_restart_window(c):
+    c.start('n1')
+    for name, window in (('win', ['--restart-window', '2s']), ('nowin', [])):
+        log = os.path.join(c.dir, name + '.starts')
+        script = (f'n=$(cat {log} 2>/dev/null | wc -l); date +%s.%N >> {log}; '
+                  f'if [ "$n" -ge 2 ]; then sleep 2.5; fi; exit 3')
+        c.cli('n1', 'service', 'create', '--name', name, '--detach', '--restart-condition', 'on-failure',
+              '--restart-max-attempts', '2', '--restart-delay', '100ms', *window, '--', 'sh', '-c', script)
+    restart = c.inspect('n1', 'win')['spec']['restart']
+    assert restart['window_ms'] == 2000 and restart['max_attempts'] == 2, restart
+    assert c.inspect('n1', 'nowin')['spec']['restart']['window_ms'] == 0
+    win_log = os.path.join(c.dir, 'win.starts')
+    wait_until(lambda: starts(win_log) >= 4, 30, 'win restarted after its window passed')
+    t = [float(x) for x in open(win_log).read().split()]
+    print('win start offsets (s):', [round(x - t[0], 2) for x in t])
+    assert t[2] - t[0] < 2.0, 'the first two restarts came within the first window'
+    assert t[3] - t[1] >= 2.0, 'the third restart came only after the window passed'
+    time.sleep(2)  # nowin's third run (2.5 s) has ended and its exit was decided by now
+    got = starts(os.path.join(c.dir, 'nowin.starts'))
+    assert got == 3, f'without a window the task gives up after 2 restarts, started {got} times'
+    rows = c.ps('n1', 'nowin')
+    assert rows and all(r['state'] == 'failed' for r in rows), rows
+
+
 # 2. Nothing after `--` is the CLI's: `--api` there belongs to the task.
 def scenario_cli_dashdash(c):
     c.start('n1')
