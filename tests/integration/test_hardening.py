@@ -8,7 +8,7 @@ Every scenario reproduces a bug seen on the code before the fix and fails there.
 import json, os, resource, signal, socket, struct, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import free_port, wait_until
-from test_workload import WorkCluster, Skip, SKIP
+from test_workload import Skip, run_scenario
 
 
 def rss_kb(pid):
@@ -403,23 +403,7 @@ def scenario_state_checksum(c):
 
 
 def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
-    c = WorkCluster(shoal)
-    status = 0
-    try:
-        globals()['scenario_' + scenario](c)
-        print(f'ok {scenario}')
-    except Skip as s:
-        print(f'skip {scenario}: {s}')
-        status = SKIP
-    except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
-        for n, a in c.agents.items():
-            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
-        raise
-    finally:
-        c.stop()
-    sys.exit(status)
+    run_scenario(globals(), sys.argv)
 
 
 if __name__ == '__main__':

@@ -518,24 +518,31 @@ def scenario_service_cli_errors(c):
     assert c.ls('n1')['web']['replicas'] == 0
 
 
-def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
+def run_scenario(scenarios, argv):
+    """Runs scenario_<argv[2]> from `scenarios` (a module's globals) on a fresh WorkCluster of
+    the binary argv[1]: prints ok/skip/FAILED (first: CI shows the head of the output), then the
+    agents' logs on failure. The entry point of every WorkCluster-based scenario file."""
+    shoal, scenario = argv[1], argv[2]
     c = WorkCluster(shoal)
     status = 0
     try:
-        globals()['scenario_' + scenario](c)
+        scenarios['scenario_' + scenario](c)
         print(f'ok {scenario}')
     except Skip as s:
         print(f'skip {scenario}: {s}')
         status = SKIP
     except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)  # first: CI shows the head
+        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
         for n, a in c.agents.items():
             print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
         raise
     finally:
         c.stop()
     sys.exit(status)
+
+
+def main():
+    run_scenario(globals(), sys.argv)
 
 
 if __name__ == '__main__':
