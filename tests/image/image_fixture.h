@@ -16,13 +16,15 @@ namespace shoal::image::testing {
 
 class RealImage {
  public:
-  // Empty when the image cannot be built here; skip_reason() says why.
+  // ok() false when the image cannot be built here: skip_reason() says why (not root), or
+  // missing() does (a tool scripts/deps.sh installs is absent: a failure, not a skip).
   static const RealImage& get() {
     static RealImage image;
     return image;
   }
-  bool ok() const { return skip_reason_.empty(); }
+  bool ok() const { return skip_reason_.empty() && missing_.empty(); }
   const std::string& skip_reason() const { return skip_reason_; }
+  const std::string& missing() const { return missing_; }
   std::string oci_dir() const { return dir_ / "oci"; }              // OCI layout dir, tag v2
   std::string oci_archive() const { return dir_ / "oci.tar"; }      // oci-archive, ref.name test/app:v2
   std::string docker_archive() const { return dir_ / "docker.tar"; }  // docker save, test/app:v2
@@ -31,7 +33,7 @@ class RealImage {
   RealImage() {
     if (::geteuid() != 0) { skip_reason_ = "building the test image with umoci needs root"; return; }
     if (std::system("command -v umoci >/dev/null && command -v skopeo >/dev/null") != 0) {
-      skip_reason_ = "umoci and skopeo are not installed (scripts/deps.sh installs them)";
+      missing_ = "umoci and skopeo are not installed (scripts/deps.sh installs them)";
       return;
     }
     const char* script = std::getenv("SHOAL_MAKE_TEST_IMAGE");
@@ -43,13 +45,14 @@ class RealImage {
   }
   TempDir dir_;
   std::string skip_reason_;
+  std::string missing_;
 };
 
 #define SHOAL_REQUIRE_REAL_IMAGE()                                         \
   do {                                                                    \
-    if (!::shoal::image::testing::RealImage::get().ok()) {                \
-      GTEST_SKIP() << ::shoal::image::testing::RealImage::get().skip_reason(); \
-    }                                                                     \
+    const auto& real_image = ::shoal::image::testing::RealImage::get();   \
+    if (!real_image.missing().empty()) FAIL() << real_image.missing();     \
+    if (!real_image.ok()) GTEST_SKIP() << real_image.skip_reason();       \
   } while (0)
 
 }  // namespace shoal::image::testing
