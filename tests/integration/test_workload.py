@@ -188,9 +188,9 @@ def scenario_demo_flow(c):
     w = threading.Thread(target=watch)
     w.start()
     try:
-        # 2 s between waves: the watcher must see the update (> 10 polls) even when each poll
-        # is slow (ASan on a loaded machine managed 9 with 1 s).
-        c.cli('n1', 'service', 'update', 'web', '--update-parallelism', '1', '--update-delay', '2s',
+        # 4 s between waves: the watcher must see the update (> 10 polls) even when each poll
+        # is slow (ASan on a loaded machine managed 9 with 1 s, and 9 again with 2 s).
+        c.cli('n1', 'service', 'update', 'web', '--update-parallelism', '1', '--update-delay', '4s',
               '--', 'sleep', '2000')
     finally:
         done.set()
