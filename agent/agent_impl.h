@@ -13,6 +13,7 @@
 #include "agent/agent_defaults.h"
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
+#include "agent/blob_exchange.h"
 #include "agent/flags.h"
 #include "agent/known_peers.h"
 #include "agent/user_message.h"
@@ -132,6 +133,10 @@ class Agent {
   ImagePreparation prepare_image_task(const crdt::ServiceSpec& spec, runtime::TaskSpec& t);
   void request_image(const image::Reference& ref);
   std::string task_rootfs_dir(const std::string& task_id) const;
+  // Blob exchange with peers (peer_blobs.cc): the blocking ask a pull worker makes, and the
+  // answer to a peer's request.
+  std::optional<BlobChunkReply> ask_peer_for_blob(const std::string& addr, const BlobChunkRequest& request);
+  std::optional<Bytes> serve_blob_request(const Envelope& env);
   void release_task_rootfs(const std::string& task_id);
   // The spec a slot's task runs: the current one, or the one before it mid-update.
   static const crdt::ServiceSpec& spec_for_version(const crdt::Service& svc, std::uint64_t version);

@@ -32,6 +32,7 @@
 #include "image/layer_unpack.h"
 #include "image/pull_plan.h"
 #include "agent/image_state.h"
+#include "agent/blob_exchange.h"
 
 namespace shoal {
 
@@ -60,7 +61,8 @@ Status unpack_layers(ImageState& s, const image::ImageRecord& r) {
 
 // Worker: `blob` into the store unless it is there; if another worker is fetching it, waits
 // for that fetch and, should it have failed, fetches it itself.
-Status fetch_blob_once(ImageState& s, const image::Reference& ref, const image::Descriptor& blob) {
+Status fetch_blob_once(ImageState& s, const image::Reference& ref, const image::Descriptor& blob,
+                       const PeerBlobSource& peers) {
   for (;;) {
     {
       std::unique_lock lock(s.blob_mu);
@@ -75,24 +77,47 @@ Status fetch_blob_once(ImageState& s, const image::Reference& ref, const image::
           break;
       }
     }
-    // The client writes <path>.partial and renames only a verified blob into place, which is
-    // the store's own rule for what may appear at a blob's path.
-    auto st = s.client->fetch_blob(ref, blob, s.store.path(blob.digest));
+    // Peers first, the registry last. Both write through a temp file and rename only a
+    // verified blob into place, which is the store's own rule for what may appear at its path.
+    auto from_peer = fetch_from_peers(s.store, peers, blob.digest, blob.size, blob.size);
+    if (!from_peer) log_line("image: " + from_peer.message() + "; trying the registry");
+    Status st;
+    if (!from_peer || !*from_peer) {
+      auto got = s.client->fetch_blob(ref, blob, s.store.path(blob.digest));
+      if (!got) st = got.error().to_error();
+    }
     {
       std::lock_guard lock(s.blob_mu);
       s.blob_fetches.finish(blob.digest);
     }
     s.blob_cv.notify_all();
-    if (!st) return st.error().to_error();
-    return {};
+    return st;
   }
+}
+
+// Worker: the manifest `ref` names. Pinned and held here or by a peer: from there, so a node
+// never asks a registry for a digest its side of the cluster holds. Otherwise the registry;
+// what it sends is kept in the store (peers may ask for it, an index included).
+Result<image::FetchedManifest> fetch_manifest_via(ImageState& s, const image::Reference& ref, const PeerBlobSource& peers) {
+  if (ref.digest) {
+    if (!s.store.has(*ref.digest)) (void)fetch_from_peers(s.store, peers, *ref.digest, 0, image::kMaxManifestBytes);
+    if (s.store.has(*ref.digest)) {
+      auto bytes = s.store.read_verified(*ref.digest, image::kMaxManifestBytes);
+      if (bytes) return image::FetchedManifest{image::Descriptor{"", *ref.digest, bytes->size(), std::nullopt}, std::move(*bytes)};
+    }
+  }
+  auto fetched = s.client->fetch_manifest(ref);
+  if (!fetched) return fetched.error().to_error();
+  if (auto p = s.store.put(fetched->descriptor.digest, fetched->bytes); !p) return p.error();
+  return std::move(*fetched);
 }
 
 // Worker: manifest (through an index to this node's platform), the missing blobs, the config,
 // then the layers unpacked. Every blob is verified by the client before it reaches its path.
-Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::uint64_t now_ms) {
-  auto fetched = s.client->fetch_manifest(ref);
-  if (!fetched) return fetched.error().to_error();
+Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::uint64_t now_ms,
+                               const PeerBlobSource& peers) {
+  auto fetched = fetch_manifest_via(s, ref, peers);
+  if (!fetched) return fetched.error();
   auto parsed = image::parse_manifest(fetched->bytes, fetched->descriptor.media_type);
   if (!parsed) return make_error("manifest of " + ref.canonical_string() + ": " + parsed.message());
   std::optional<image::Digest> index_digest;
@@ -100,8 +125,8 @@ Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::
     index_digest = fetched->descriptor.digest;
     auto chosen = image::select_manifest(*index, image::host_platform());
     if (!chosen) return make_error(ref.canonical_string() + ": " + chosen.message());
-    fetched = s.client->fetch_manifest(ref.with_digest(chosen->digest));
-    if (!fetched) return fetched.error().to_error();
+    fetched = fetch_manifest_via(s, ref.with_digest(chosen->digest), peers);
+    if (!fetched) return fetched.error();
     parsed = image::parse_manifest(fetched->bytes, fetched->descriptor.media_type);
     if (!parsed) return make_error("manifest of " + ref.canonical_string() + ": " + parsed.message());
     if (!std::holds_alternative<image::ImageManifest>(*parsed))
@@ -112,8 +137,7 @@ Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::
   for (const auto& d : image::blobs_to_fetch(manifest, {}))
     if (s.store.has(d.digest)) held.insert(d.digest);
   for (const auto& blob : image::blobs_to_fetch(manifest, held))
-    if (auto st = fetch_blob_once(s, ref, blob); !st) return st.error();
-  if (auto p = s.store.put(fetched->descriptor.digest, fetched->bytes); !p) return p.error();
+    if (auto st = fetch_blob_once(s, ref, blob, peers); !st) return st.error();
   auto config_bytes = s.store.read_verified(manifest.config.digest, ImageState::kMaxConfigBytes);
   if (!config_bytes) return config_bytes.error();
   auto config = image::parse_image_config(*config_bytes);
@@ -375,8 +399,12 @@ void Agent::image_async(const std::vector<std::string>& args, ApiServer::Respond
     auto ref = image::parse_reference(arg, config_.registry_mirror);
     if (!ref) return respond(fail(verb + ": " + ref.message(), 2));
     key = "pull " + ref->canonical_string();
-    work = [s, ref = *ref, now_ms]() -> Result<std::vector<PulledImage>> {
-      auto p = pull_image(*s, ref, now_ms);
+    PeerBlobSource peers;
+    for (const NodeId& id : live_peers())
+      if (auto m = swim_->member(id)) peers.addrs.push_back(m->addr);
+    peers.ask = [this](const std::string& addr, const BlobChunkRequest& r) { return ask_peer_for_blob(addr, r); };
+    work = [s, ref = *ref, now_ms, peers]() -> Result<std::vector<PulledImage>> {
+      auto p = pull_image(*s, ref, now_ms, peers);
       if (!p) return p.error();
       return std::vector<PulledImage>{std::move(*p)};
     };

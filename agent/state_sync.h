@@ -21,6 +21,8 @@ enum class SyncType : std::uint32_t {
   kSyncAck = membership::kFirstAppStreamType + 3,
   kLogsRequest = membership::kFirstAppStreamType + 4,  // {service, tail}: `shoal service logs`
   kLogsReply = membership::kFirstAppStreamType + 5,    // text, or [error] when it cannot answer
+  kBlobRequest = membership::kFirstAppStreamType + 6,  // a chunk of an image blob (agent/blob_exchange.h)
+  kBlobReply = membership::kFirstAppStreamType + 7,
 };
 
 struct LogsRequest {
