@@ -76,7 +76,7 @@ RegistryStatus check_head(const Transfer& t) {
     if (ec == std::errc() && n > t.request->max_body_bytes) return too_large(t);
   }
   if (t.on_head != nullptr && *t.on_head) return (*t.on_head)(t.response);
-  return Unit{};
+  return {};
 }
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
@@ -150,9 +150,9 @@ const std::string* HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? nullptr : &it->second;
 }
 
-RegistryResult<HttpResponse> http_fetch(const HttpTransportOptions& options,
-                                        const HttpRequest& request, const BodySink& sink,
-                                        const ErrorSite& site, const HeadHook& on_head) {
+Result<HttpResponse, RegistryError> http_fetch(const HttpTransportOptions& options,
+                                               const HttpRequest& request, const BodySink& sink,
+                                               const ErrorSite& site, const HeadHook& on_head) {
   global_init_once();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   SHOAL_ASSERT(curl != nullptr);
@@ -234,7 +234,7 @@ std::string url_escape(std::string_view text) {
 BodySink string_sink(std::string* out) {
   return [out](const char* data, std::size_t len) -> RegistryStatus {
     out->append(data, len);
-    return Unit{};
+    return {};
   };
 }
 

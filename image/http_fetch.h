@@ -68,9 +68,9 @@ struct HttpResponse {
 inline constexpr std::size_t kMaxErrorBodyBytes = 4096;
 
 // Sends `request`; a 2xx body goes to `sink` (nullptr: discarded). `site` names the failure.
-RegistryResult<HttpResponse> http_fetch(const HttpTransportOptions& options,
-                                        const HttpRequest& request, const BodySink& sink,
-                                        const ErrorSite& site, const HeadHook& on_head = {});
+Result<HttpResponse, RegistryError> http_fetch(const HttpTransportOptions& options,
+                                               const HttpRequest& request, const BodySink& sink,
+                                               const ErrorSite& site, const HeadHook& on_head = {});
 
 // Percent-encodes a query parameter value.
 std::string url_escape(std::string_view text);

@@ -158,9 +158,10 @@ HttpTransportOptions HttpRegistryClient::transport_for(const std::string& regist
 }
 
 template <typename T>
-RegistryResult<T> HttpRegistryClient::with_retries(const std::function<RegistryResult<T>()>& attempt) {
+Result<T, RegistryError> HttpRegistryClient::with_retries(
+    const std::function<Result<T, RegistryError>()>& attempt) {
   for (std::uint32_t n = 1;; ++n) {
-    RegistryResult<T> r = attempt();
+    Result<T, RegistryError> r = attempt();
     {
       std::lock_guard lock(mu_);
       ++counters_.attempts;
@@ -194,11 +195,11 @@ std::optional<std::string> HttpRegistryClient::authorization(const Reference& re
   return "Authorization: Bearer " + *token;
 }
 
-RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo,
-                                                           const ErrorSite& site,
-                                                           HttpRequest request,
-                                                           const BodySink& sink,
-                                                           const HeadHook& on_head) {
+Result<HttpResponse, RegistryError> HttpRegistryClient::send_once(const Reference& repo,
+                                                                  const ErrorSite& site,
+                                                                  HttpRequest request,
+                                                                  const BodySink& sink,
+                                                                  const HeadHook& on_head) {
   bool insecure = false;
   if (auto it = config_.registries.find(repo.registry); it != config_.registries.end()) {
     insecure = it->second.insecure;
@@ -218,7 +219,7 @@ RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo
   bool body_started = false;
   HeadHook watched = [&](const HttpResponse& head) -> RegistryStatus {
     body_started = true;
-    return on_head ? on_head(head) : RegistryStatus(Unit{});
+    return on_head ? on_head(head) : RegistryStatus();
   };
   auto r = http_fetch(transport_for(repo.registry, true), request, sink, site, watched);
   if (r.ok() && !plain && !tls_seen) {
@@ -241,10 +242,11 @@ RegistryResult<HttpResponse> HttpRegistryClient::send_once(const Reference& repo
   return plain_r;
 }
 
-RegistryResult<HttpResponse> HttpRegistryClient::send(const Reference& repo,
-                                                      const ErrorSite& site, HttpRequest request,
-                                                      const BodySink& sink,
-                                                      const HeadHook& on_head) {
+Result<HttpResponse, RegistryError> HttpRegistryClient::send(const Reference& repo,
+                                                             const ErrorSite& site,
+                                                             HttpRequest request,
+                                                             const BodySink& sink,
+                                                             const HeadHook& on_head) {
   auto r = send_once(repo, site, request, sink, on_head);
   if (!r.ok() || r->status != 401) return r;
   auto st = authenticate(repo, site, *r);
@@ -282,7 +284,7 @@ RegistryStatus HttpRegistryClient::authenticate(const Reference& repo, const Err
     if (!st) return st;
     std::lock_guard lock(mu_);
     auth_hints_.insert_or_assign(repo.registry, std::move(hint));
-    return Unit{};
+    return {};
   }
   if (find_challenge(*challenges, "basic")) {
     if (!config_.credentials.find(repo.registry)) {
@@ -291,7 +293,7 @@ RegistryStatus HttpRegistryClient::authenticate(const Reference& repo, const Err
     }
     std::lock_guard lock(mu_);
     auth_hints_.insert_or_assign(repo.registry, AuthHint{"basic", "", ""});
-    return Unit{};
+    return {};
   }
   return fail("the registry asks for an auth scheme shoal does not support (only Basic and Bearer)");
 }
@@ -331,10 +333,11 @@ RegistryStatus HttpRegistryClient::fetch_token(const Reference& repo, const Erro
   std::lock_guard lock(mu_);
   tokens_.put(TokenCache::key(hint.realm, hint.service, scope_for(repo)), std::move(*token));
   ++counters_.tokens_fetched;
-  return Unit{};
+  return {};
 }
 
-RegistryResult<std::optional<Descriptor>> HttpRegistryClient::head_manifest(const Reference& ref) {
+Result<std::optional<Descriptor>, RegistryError> HttpRegistryClient::head_manifest(
+    const Reference& ref) {
   ErrorSite site{ref.registry, ref.path, "manifest " + manifest_ref(ref)};
   HttpRequest req;
   req.method = "HEAD";
@@ -366,7 +369,7 @@ RegistryResult<std::optional<Descriptor>> HttpRegistryClient::head_manifest(cons
   return std::optional<Descriptor>(std::move(d));
 }
 
-RegistryResult<Descriptor> HttpRegistryClient::resolve(const Reference& ref) {
+Result<Descriptor, RegistryError> HttpRegistryClient::resolve(const Reference& ref) {
   auto head = with_retries<std::optional<Descriptor>>([&] { return head_manifest(ref); });
   if (!head) return head.error();
   if (head.value()) return *head.value();
@@ -376,9 +379,9 @@ RegistryResult<Descriptor> HttpRegistryClient::resolve(const Reference& ref) {
   return fetched->descriptor;
 }
 
-RegistryResult<FetchedManifest> HttpRegistryClient::fetch_manifest(const Reference& ref) {
+Result<FetchedManifest, RegistryError> HttpRegistryClient::fetch_manifest(const Reference& ref) {
   ErrorSite site{ref.registry, ref.path, "manifest " + manifest_ref(ref)};
-  return with_retries<FetchedManifest>([&]() -> RegistryResult<FetchedManifest> {
+  return with_retries<FetchedManifest>([&]() -> Result<FetchedManifest, RegistryError> {
     HttpRequest req;
     req.url = manifest_url_path(ref);
     req.headers.push_back(accept_header());
@@ -408,9 +411,9 @@ RegistryResult<FetchedManifest> HttpRegistryClient::fetch_manifest(const Referen
   });
 }
 
-RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob(const Reference& ref,
-                                                              const Descriptor& blob,
-                                                              const std::string& dest_path) {
+Result<BlobFetchStats, RegistryError> HttpRegistryClient::fetch_blob(const Reference& ref,
+                                                                     const Descriptor& blob,
+                                                                     const std::string& dest_path) {
   ErrorSite site{ref.registry, ref.path, "blob " + blob.digest.to_string()};
   const std::string partial = dest_path + ".partial";
   BlobFetchStats stats;
@@ -424,10 +427,9 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob(const Reference& r
   return stats;
 }
 
-RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Reference& repo,
-                                                                   const Descriptor& blob,
-                                                                   const std::string& partial,
-                                                                   BlobFetchStats& stats) {
+Result<BlobFetchStats, RegistryError> HttpRegistryClient::fetch_blob_once(
+    const Reference& repo, const Descriptor& blob, const std::string& partial,
+    BlobFetchStats& stats) {
   const std::uint64_t size = blob.size;
   ErrorSite site{repo.registry, repo.path, "blob " + blob.digest.to_string()};
   BlobRequestPlan plan = plan_blob_request(file_size_or_zero(partial), size);
@@ -453,7 +455,7 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Referen
     auto decision = accept_blob_response(
         plan.range_from, head.status,
         cr ? std::optional<std::string_view>(*cr) : std::nullopt);
-    if (decision.action == BlobResponseAction::kAppend) return Unit{};
+    if (decision.action == BlobResponseAction::kAppend) return {};
     if (::ftruncate(fd.fd, 0) != 0) return local_io_error(site, "cannot truncate", partial);
     if (decision.action == BlobResponseAction::kRangeRejected) {
       return make_registry_error(RegistryErrorKind::kServerError, site, head.status,
@@ -462,7 +464,7 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Referen
     }
     hasher = Sha256Hasher();
     offset = 0;
-    return Unit{};
+    return {};
   };
   BodySink sink = [&](const char* data, std::size_t len) -> RegistryStatus {
     if (offset + len > size) {
@@ -476,7 +478,7 @@ RegistryResult<BlobFetchStats> HttpRegistryClient::fetch_blob_once(const Referen
     hasher.update(data, len);
     offset += len;
     stats.bytes_received += len;
-    return Unit{};
+    return {};
   };
   auto r = send(repo, site, req, sink, on_head);
   if (!r) {

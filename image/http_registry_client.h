@@ -63,10 +63,10 @@ class HttpRegistryClient final : public RegistryClient {
 
   RegistryClientCounters counters() const;
 
-  RegistryResult<Descriptor> resolve(const Reference& ref) override;
-  RegistryResult<FetchedManifest> fetch_manifest(const Reference& ref) override;
-  RegistryResult<BlobFetchStats> fetch_blob(const Reference& ref, const Descriptor& blob,
-                                            const std::string& dest_path) override;
+  Result<Descriptor, RegistryError> resolve(const Reference& ref) override;
+  Result<FetchedManifest, RegistryError> fetch_manifest(const Reference& ref) override;
+  Result<BlobFetchStats, RegistryError> fetch_blob(const Reference& ref, const Descriptor& blob,
+                                                   const std::string& dest_path) override;
 
  private:
   // How the last 401 of a registry asked to authenticate (so later requests send it at once).
@@ -78,13 +78,13 @@ class HttpRegistryClient final : public RegistryClient {
 
   // One request with the auth dance; transport errors come back as errors, HTTP statuses as
   // responses (the caller classifies non-2xx).
-  RegistryResult<HttpResponse> send(const Reference& repo, const ErrorSite& site,
-                                    HttpRequest request, const BodySink& sink,
-                                    const HeadHook& on_head);
+  Result<HttpResponse, RegistryError> send(const Reference& repo, const ErrorSite& site,
+                                           HttpRequest request, const BodySink& sink,
+                                           const HeadHook& on_head);
   // One attempt over the registry's scheme(s): https, or for `insecure` https then http.
-  RegistryResult<HttpResponse> send_once(const Reference& repo, const ErrorSite& site,
-                                         HttpRequest request, const BodySink& sink,
-                                         const HeadHook& on_head);
+  Result<HttpResponse, RegistryError> send_once(const Reference& repo, const ErrorSite& site,
+                                                HttpRequest request, const BodySink& sink,
+                                                const HeadHook& on_head);
   // The Authorization header for this registry and repository, if one is known.
   std::optional<std::string> authorization(const Reference& repo);
   RegistryStatus authenticate(const Reference& repo, const ErrorSite& site,
@@ -93,13 +93,14 @@ class HttpRegistryClient final : public RegistryClient {
                              const AuthHint& hint, const std::string& scope);
 
   template <typename T>
-  RegistryResult<T> with_retries(const std::function<RegistryResult<T>()>& attempt);
+  Result<T, RegistryError> with_retries(const std::function<Result<T, RegistryError>()>& attempt);
 
   // nullopt: the registry sent no Docker-Content-Digest.
-  RegistryResult<std::optional<Descriptor>> head_manifest(const Reference& ref);
-  RegistryResult<BlobFetchStats> fetch_blob_once(const Reference& repo, const Descriptor& blob,
-                                                 const std::string& partial_path,
-                                                 BlobFetchStats& stats);
+  Result<std::optional<Descriptor>, RegistryError> head_manifest(const Reference& ref);
+  Result<BlobFetchStats, RegistryError> fetch_blob_once(const Reference& repo,
+                                                        const Descriptor& blob,
+                                                        const std::string& partial_path,
+                                                        BlobFetchStats& stats);
 
   HttpTransportOptions transport_for(const std::string& registry, bool verify) const;
   static std::string scope_for(const Reference& repo);

@@ -2,12 +2,37 @@
 
 #include <algorithm>
 
+#include "common/checksummed.h"
 #include "image/json_limits.h"
 
 namespace shoal::image {
 namespace {
 
 using nlohmann::json;
+
+// The catalog file's header (common/checksummed.h); the last byte is the format's version.
+constexpr Magic kCatalogMagic = {'S', 'H', 'O', 'A', 'L', 'I', 'C', 1};
+
+// The format before common/checksummed.h: "<sha256 hex of the JSON>\n<JSON>". Still read, so a
+// node upgraded in place keeps its images; the next save writes the checksummed format.
+Result<std::string_view> open_legacy(std::string_view text) {
+  const auto nl = text.find('\n');
+  if (nl == std::string_view::npos) return make_error("not a catalog file (no header)");
+  auto sum = Digest::parse_hex(text.substr(0, nl));
+  const std::string_view body = text.substr(nl + 1);
+  if (!sum || Digest::of(body) != *sum) {
+    return make_error("checksum mismatch (torn or edited file)");
+  }
+  return body;
+}
+
+// The JSON of a catalog file in either format, its checksum verified.
+Result<std::string_view> open_catalog(std::string_view text) {
+  auto body = has_magic(text, kCatalogMagic) ? open_checksummed(kCatalogMagic, text)
+                                              : open_legacy(text);
+  if (!body) return make_error("image catalog: " + body.message());
+  return body;
+}
 
 json blob_json(const BlobRef& b) { return json{{"digest", b.digest.to_string()}, {"size", b.size}}; }
 
@@ -142,21 +167,17 @@ std::string ImageCatalog::encode() const {
   json names = json::object();
   for (const auto& [name, d] : names_) names[name] = d.to_string();
   const std::string body = json{{"version", 1}, {"images", images}, {"names", names}}.dump();
-  return Digest::of(body).hex() + "\n" + body;
+  const Bytes sealed = seal_checksummed(kCatalogMagic, Bytes(body.begin(), body.end()));
+  return std::string(sealed.begin(), sealed.end());
 }
 
 Result<ImageCatalog> ImageCatalog::decode(std::string_view text) {
-  const auto nl = text.find('\n');
-  if (nl == std::string_view::npos) return make_error("image catalog: no checksum line");
-  auto sum = Digest::parse_hex(text.substr(0, nl));
-  const std::string_view body = text.substr(nl + 1);
-  if (!sum || Digest::of(body) != *sum) {
-    return make_error("image catalog: checksum mismatch (torn or edited file)");
-  }
+  auto body = open_catalog(text);
+  if (!body) return body.error();
   JsonLimits limits;
   limits.max_bytes = kMaxEncodedBytes;
   limits.max_elements = kMaxNames;
-  auto doc = parse_bounded_json(body, "image catalog", limits);
+  auto doc = parse_bounded_json(*body, "image catalog", limits);
   if (!doc) return doc.error();
   auto version = json_uint(*doc, "version", true);
   if (!version || *version != 1) return make_error("image catalog: unknown version");

@@ -1,7 +1,8 @@
 // The images a node holds: which manifest each name:tag points at, and per manifest the blobs
 // it needs (config, layers) with their sizes and when it was last used. Pure data with a
-// checksummed encoding; the shell saves it with write_file_atomic after every change, so a
-// crash leaves the previous catalog or the new one, and a torn or edited file is detected.
+// checksummed encoding (common/checksummed.h, as the agent's state.bin); the shell saves it
+// with write_file_atomic after every change, so a crash leaves the previous catalog or the new
+// one, and a torn or edited file is detected.
 //
 // Names are canonical reference strings without digest ("r:5000/team/web:1"). Blobs are
 // shared between images; sizes are counted once per distinct blob.
@@ -66,7 +67,9 @@ class ImageCatalog {
   // Distinct blobs referenced by any image (what must stay in the blob store).
   std::set<Digest> referenced_blobs() const;
 
-  // "<sha256 hex of the JSON>\n<JSON>"; decode checks the checksum, then every field.
+  // The JSON sealed by common/checksummed.h. decode checks the checksum, then every field; it
+  // also reads the format before that ("<sha256 hex of the JSON>\n<JSON>"), so a catalog
+  // written by an older shoal loads and is rewritten in the current format on its next save.
   std::string encode() const;
   static Result<ImageCatalog> decode(std::string_view text);
 

@@ -51,17 +51,18 @@ class RegistryClient {
   // The manifest `ref` names (its digest if pinned, else its tag) -> its descriptor (HEAD, or
   // GET when the registry omits Docker-Content-Digest). A pinned reference is checked against
   // what the registry announces.
-  virtual RegistryResult<Descriptor> resolve(const Reference& ref) = 0;
+  virtual Result<Descriptor, RegistryError> resolve(const Reference& ref) = 0;
 
   // The manifest's bytes, verified against their digest (and against ref.digest if pinned);
   // bounded by kMaxManifestBytes.
-  virtual RegistryResult<FetchedManifest> fetch_manifest(const Reference& ref) = 0;
+  virtual Result<FetchedManifest, RegistryError> fetch_manifest(const Reference& ref) = 0;
 
   // Blob `blob` (digest + size) of repository ref.registry/ref.path into `dest_path`, via
   // `dest_path + ".partial"` (resumed when that file exists). On success `dest_path` holds
   // exactly the verified blob; on failure it does not exist.
-  virtual RegistryResult<BlobFetchStats> fetch_blob(const Reference& ref, const Descriptor& blob,
-                                                    const std::string& dest_path) = 0;
+  virtual Result<BlobFetchStats, RegistryError> fetch_blob(const Reference& ref,
+                                                           const Descriptor& blob,
+                                                           const std::string& dest_path) = 0;
 };
 
 }  // namespace shoal::image

@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 
 #include "common/result.h"
 
@@ -41,36 +40,8 @@ struct RegistryError {
   Error to_error() const { return Error{message}; }
 };
 
-// Result<T> whose error carries a RegistryError (kind + status + message).
-template <typename T>
-class [[nodiscard]] RegistryResult {
- public:
-  RegistryResult(T value) : data_(std::move(value)) {}              // NOLINT: implicit by design
-  RegistryResult(RegistryError error) : data_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return data_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(data_); }
-  const T& value() const& { return std::get<0>(data_); }
-  T&& value() && { return std::get<0>(std::move(data_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const RegistryError& error() const { return std::get<1>(data_); }
-  const std::string& message() const { return error().message; }
-  // Plain Result for callers that only show the message.
-  Result<T> to_result() && {
-    if (ok()) return std::move(*this).value();
-    return error().to_error();
-  }
-
- private:
-  std::variant<T, RegistryError> data_;
-};
-
-struct Unit {};
-using RegistryStatus = RegistryResult<Unit>;
+// A registry operation's result is Result<T, RegistryError>; this is its Status.
+using RegistryStatus = Result<void, RegistryError>;
 
 // Where an error happened; each field is optional (empty = not applicable).
 struct ErrorSite {

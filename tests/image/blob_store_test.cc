@@ -10,6 +10,7 @@
 #include "image/catalog_file.h"
 #include "image/fetch_table.h"
 #include "image/file_io.h"
+#include "tests/image/catalog_formats.h"
 #include "tests/image/temp_dir.h"
 
 namespace shoal::image {
@@ -190,6 +191,26 @@ TEST(CatalogFile, SaveLoadAndPrune) {
   auto corrupt = load_catalog(path);
   ASSERT_FALSE(corrupt);
   EXPECT_NE(corrupt.message().find(path), std::string::npos);
+}
+
+// Migration: a catalog file in the format before common/checksummed.h loads, and the next save
+// rewrites it in the current format.
+TEST(CatalogFile, OldFormatLoadsAndIsRewrittenOnSave) {
+  TempDir dir;
+  const std::string path = dir / "catalog";
+  ASSERT_TRUE(write_file_atomic(path, testing::kLegacyCatalog, 0600));
+  auto old = load_catalog(path);
+  ASSERT_TRUE(old) << old.message();
+  EXPECT_EQ(*old, testing::legacy_catalog_contents());
+
+  old->touch(old->images().begin()->first, 9);
+  ASSERT_TRUE(save_catalog(path, *old));
+  auto bytes = read_file_bounded(path, ImageCatalog::kMaxEncodedBytes);
+  ASSERT_TRUE(bytes) << bytes.message();
+  EXPECT_TRUE(testing::in_current_format(*bytes));
+  auto back = load_catalog(path);
+  ASSERT_TRUE(back) << back.message();
+  EXPECT_EQ(*back, *old);
 }
 
 TEST(FetchTable, DeduplicatesByDigest) {

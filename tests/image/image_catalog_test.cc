@@ -3,8 +3,14 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/image/catalog_formats.h"
+
 namespace shoal::image {
 namespace {
+
+using testing::in_current_format;
+using testing::kCatalogMagic;
+using testing::kLegacyCatalog;
 
 BlobRef blob(const std::string& name, std::uint64_t size) { return {Digest::of(name), size}; }
 
@@ -52,20 +58,44 @@ TEST(ImageCatalog, EncodeDecodeAndChecksum) {
   c.add(image("a", {blob("l1", 10), blob("l2", 20)}, 5));
   ASSERT_TRUE(c.tag("r:5000/a:1", Digest::of("manifest a")));
   const std::string text = c.encode();
+  EXPECT_TRUE(in_current_format(text));
   auto back = ImageCatalog::decode(text);
   ASSERT_TRUE(back) << back.message();
   EXPECT_EQ(*back, c);
   std::string torn = text.substr(0, text.size() - 3);
   EXPECT_NE(ImageCatalog::decode(torn).message().find("checksum mismatch"), std::string::npos);
+  EXPECT_FALSE(ImageCatalog::decode(text.substr(0, 12)));  // torn inside the header
   std::string edited = text;
   edited[edited.find("\"size\":10")] = ' ';
-  EXPECT_FALSE(ImageCatalog::decode(edited));
+  EXPECT_NE(ImageCatalog::decode(edited).message().find("checksum mismatch"), std::string::npos);
+  std::string header_edited = text;
+  header_edited[kCatalogMagic.size()] ^= 1;  // a bit of the stored checksum
+  EXPECT_FALSE(ImageCatalog::decode(header_edited));
   EXPECT_FALSE(ImageCatalog::decode(""));
   // A well-checksummed body that is wrong inside is still refused field by field.
   const std::string body = R"({"version":1,"images":[],"names":{"x":"sha256:00"}})";
-  auto bad = ImageCatalog::decode(Digest::of(body).hex() + "\n" + body);
+  const Bytes sealed = seal_checksummed(kCatalogMagic, Bytes(body.begin(), body.end()));
+  auto bad = ImageCatalog::decode(std::string(sealed.begin(), sealed.end()));
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.message().find("name x"), std::string::npos) << bad.message();
+}
+
+// A catalog written before the checksummed.h format still loads, and is checked as it was.
+TEST(ImageCatalog, DecodesTheFormatBeforeChecksummed) {
+  auto old = ImageCatalog::decode(kLegacyCatalog);
+  ASSERT_TRUE(old) << old.message();
+  EXPECT_EQ(*old, testing::legacy_catalog_contents());
+  EXPECT_TRUE(in_current_format(old->encode()));
+
+  const std::string torn = kLegacyCatalog.substr(0, kLegacyCatalog.size() - 3);
+  EXPECT_NE(ImageCatalog::decode(torn).message().find("checksum mismatch"), std::string::npos);
+  std::string edited = kLegacyCatalog;
+  edited[edited.find("\"size\":3")] = ' ';
+  EXPECT_NE(ImageCatalog::decode(edited).message().find("checksum mismatch"), std::string::npos);
+  std::string sum_edited = kLegacyCatalog;
+  sum_edited[0] = sum_edited[0] == '0' ? '1' : '0';
+  EXPECT_NE(ImageCatalog::decode(sum_edited).message().find("checksum mismatch"), std::string::npos);
+  EXPECT_FALSE(ImageCatalog::decode(kLegacyCatalog.substr(0, 40)));  // torn inside the checksum line
 }
 
 TEST(PrunePlan, LeastRecentlyUsedUnusedFirst) {

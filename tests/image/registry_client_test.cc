@@ -603,7 +603,7 @@ TEST(RegistryClientFaults, RegistryKilledMidPullResumesAfterRestart) {
   const Descriptor layer = largest(blobs_of(*m));
   TempDir out;
   std::string dest = out.path() + "/layer";
-  RegistryResult<BlobFetchStats> result = RegistryError{};
+  Result<BlobFetchStats, RegistryError> result = RegistryError{};
   std::thread pull([&] { result = client.fetch_blob(ref(registry.host(), "x", "t"), layer, dest); });
   // Kill once a few MiB are on disk, restart at once on the same port and storage.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
