@@ -857,6 +857,7 @@ void Swim::count_drop(DropReason reason) {
   if (reason < DropReason::kCount) ++state_->counters.dropped[static_cast<std::size_t>(reason)];
 }
 int Swim::health_score() const { return state_->awareness.score(); }
+std::size_t Swim::broadcast_queue_depth() const { return state_->queue.size(); }
 
 void Swim::bootstrap_members(std::uint64_t now_ms, const std::vector<BootstrapEntry>& entries) {
   State& s = *state_;

@@ -187,6 +187,7 @@ class Swim {
   const Counters& counters() const;
   void count_drop(DropReason reason);  // the shell's drops (seal, replay) in the same counters
   int health_score() const;            // Lifeguard local health, 0..awareness_max_multiplier-1
+  std::size_t broadcast_queue_depth() const;  // messages waiting to be piggybacked (gossip backlog)
 
   // Inserts members as known without gossiping about them: restoring a persisted view, and the
   // simulator building a converged cluster of thousands without running N joins (the infos are
