@@ -16,12 +16,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-bool is_loopback_host(const std::string& host) {
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  return !ec && addr.is_loopback();
-}
-
 struct MetricsServer::Impl : std::enable_shared_from_this<MetricsServer::Impl> {
   asio::io_context& io;
   Render render;

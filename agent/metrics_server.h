@@ -44,8 +44,6 @@ struct MetricsServerLimits {
   std::uint32_t accept_backoff_ms = 100;
 };
 
-bool is_loopback_host(const std::string& host);
-
 class MetricsServer {
  public:
   using Render = std::function<std::string()>;
