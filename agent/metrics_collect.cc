@@ -86,7 +86,7 @@ void gossip(TextWriter& w, const MetricsInputs& in) {
 
 void desired_state(TextWriter& w, const MetricsInputs& in) {
   const ShellMetrics& s = *in.shell;
-  counter(w, "shoal_anti_entropy_rounds_total", "Anti-entropy rounds this node started (digest to one live peer).",
+  counter(w, "shoal_anti_entropy_rounds_total", "Periodic anti-entropy rounds this node started (a digest to one random live peer).",
           in.sync_rounds);
   directed(w, "shoal_anti_entropy_bytes_total", "Anti-entropy stream bytes (digests, replies, pushes).",
            s.sync_bytes_sent, s.sync_bytes_received);

@@ -57,7 +57,20 @@ def scenario_promtool_lints_real_output(c):
         assert status == 200 and ctype.startswith('text/plain; version=0.0.4'), (status, ctype)
         promtool_check(text)
     wait_until(lambda: 'shoal_api_requests_total{verb="service create"} 1' in
-               get(f'http://{targets["n1"]["addr"]}/metrics')[2], 10, 'api verb counted')
+               get(f'http://{targets["n1"]["addr"]}/metrics')[2].splitlines(), 10, 'api verb counted')
+    # The shell's wiring: the two replicas' starts, their state in every view, the placement
+    # timing and the state file size all reach the document.
+    def value(name, series):
+        t = targets[name]
+        for line in get(f'http://{t["addr"]}/metrics', t['token'])[2].splitlines():
+            if line.startswith(series + ' '): return float(line.split(' ')[1])
+        return None
+    wait_until(lambda: sum(value(n, 'shoal_task_starts_total') for n in targets) == 2 and
+               all(value(n, 'shoal_tasks{state="healthy"}') == 2 for n in targets), 60, 'two tasks started, healthy in every view')
+    for n in targets:
+        assert value(n, 'shoal_services{mode="replicated"}') == 1
+        assert value(n, 'shoal_placement_duration_seconds_count') > 0
+        assert value(n, 'shoal_state_size_bytes') > 0
     # Off loopback the token is required; on loopback it is not asked.
     assert status_of(f'http://{targets["n3"]["addr"]}/metrics') == 401
     assert status_of(f'http://{targets["n3"]["addr"]}/metrics', 'wrong') == 401
