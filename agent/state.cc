@@ -66,6 +66,7 @@ Result<crdt::DesiredState> Agent::load_state() {
   }
   auto state = crdt::decode_state(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
   if (!state) return refuse(state.message());
+  shell_metrics_.state_bytes = payload.size();
   return std::move(*state);
 }
 
