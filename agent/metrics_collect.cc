@@ -55,6 +55,9 @@ void failure_detection(TextWriter& w, const membership::Counters& c) {
   counter(w, "shoal_refutations_total",
           "Times this node was suspected or declared dead and refuted it (a false suspicion of us).",
           c.refutations);
+  counter(w, "shoal_false_death_refutations_total",
+          "Of the refutations, times this node was declared failed while alive (a false death).",
+          c.death_refutations);
   counter(w, "shoal_failures_declared_total", "Members this node moved from suspect to failed.",
           c.failures_declared);
   directed(w, "shoal_push_pulls_total", "Full membership state exchanges over TCP.", c.push_pulls_sent,

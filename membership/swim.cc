@@ -387,7 +387,9 @@ struct Swim::State {
     }
     if (r.status == MemberStatus::kFailed && !leaving) return;
     if (*idx == 0) {
-      if (!left) refute(incarnation);
+      if (left) return;
+      refute(incarnation);
+      if (!leaving) ++counters.death_refutations;  // a leave in our name is a past life, not a death
       return;
     }
     r.incarnation = incarnation;

@@ -115,6 +115,7 @@ struct Counters {
   std::uint64_t nacks_sent = 0;
   std::uint64_t suspicions_raised = 0;  // by our own failed probes
   std::uint64_t refutations = 0;        // we were suspected/declared dead and answered
+  std::uint64_t death_refutations = 0;  // ... of them, declared dead while alive (a false death)
   std::uint64_t failures_declared = 0;  // members we moved to failed
   std::uint64_t push_pulls_sent = 0;
   std::uint64_t push_pulls_received = 0;

@@ -45,6 +45,7 @@ struct Fixture {
   Fixture() {
     swim.probes_sent = 7;
     swim.refutations = 2;
+    swim.death_refutations = 1;
     swim.dropped[static_cast<std::size_t>(DropReason::kBadMac)] = 5;
     EXPECT_TRUE(replica.create_service(1000, "web", spec(ServiceMode::kReplicated)).ok());
     EXPECT_TRUE(replica.create_service(1000, "db", spec(ServiceMode::kReplicated)).ok());
@@ -83,7 +84,7 @@ TEST(MetricsCollect, CountsWhatTheCoresReport) {
            "shoal_build_info{version=\"0.1.0\",node=\"a\"} 1",
            "shoal_members{status=\"alive\"} 2", "shoal_members{status=\"suspect\"} 1",
            "shoal_members{status=\"failed\"} 0", "shoal_members{status=\"left\"} 1",
-           "shoal_probes_total 7", "shoal_refutations_total 2",
+           "shoal_probes_total 7", "shoal_refutations_total 2", "shoal_false_death_refutations_total 1",
            "shoal_gossip_packets_dropped_total{reason=\"bad_mac\"} 5",
            "shoal_gossip_queue_depth 4", "shoal_anti_entropy_rounds_total 9",
            "shoal_services{mode=\"replicated\"} 2", "shoal_services{mode=\"global\"} 1",

@@ -299,6 +299,8 @@ TEST(Swim, DeathAboutSelfIsRefuted) {
   Bytes d = packet(Dead{"b", 7, "x"});
   b.handle_packet(c.now, "addr-x", d.data(), d.size());
   EXPECT_EQ(b.incarnation(), 8u);
+  EXPECT_EQ(b.counters().refutations, 1u);
+  EXPECT_EQ(b.counters().death_refutations, 1u);  // metrics: a false death, not just a suspicion
 }
 
 TEST(Swim, FalselySuspectedNodeRefutesAndStaysAliveEverywhere) {
