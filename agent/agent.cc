@@ -140,10 +140,10 @@ Status Agent::init() {
     if (token.empty()) return make_error("--api-token-file " + config_.api_token_file + " is empty");
   }
   api_ = std::make_unique<ApiServer>(io_, [this](const ApiRequest& r, ApiServer::Respond respond) {
-    handle_async(r, std::move(respond));
+    handle_timed(r, std::move(respond));
   });
   if (auto a = api_->listen(config_.api, token); !a) return a;
-  return {};
+  return open_metrics(token);
 }
 
 KnownPeers Agent::load_known_peers() const {
@@ -239,6 +239,7 @@ void Agent::wait_for_leave() {
   if (swim_->leave_broadcast_done() || waited >= kLeaveMaxWaitMs || swim_->num_alive() == 0) {
     transport_->stop();
     api_->close();
+    if (metrics_) metrics_->close();
     io_.stop();
     return;
   }

@@ -54,6 +54,10 @@ struct AgentConfig {
   // --insecure-registry HOST[:PORT], repeatable: for that registry try HTTPS without verifying
   // the certificate, then plain HTTP (Docker's insecure-registries). Default none: HTTPS, verified.
   std::vector<std::string> insecure_registries;
+  // --metrics-addr IP:PORT: serve Prometheus metrics at http://IP:PORT/metrics (agent/metrics_server.h).
+  // Default off: an agent opens no port the operator did not ask for. A loopback address needs no
+  // token; any other needs --api-token-file (scrapers send `Authorization: Bearer TOKEN`).
+  std::string metrics_addr;
 };
 
 // `env_key`: the value of $SHOAL_KEY ("" when unset), used when no key flag is given.

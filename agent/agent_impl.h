@@ -16,6 +16,8 @@
 #include "agent/blob_exchange.h"
 #include "agent/flags.h"
 #include "agent/known_peers.h"
+#include "agent/metrics_server.h"
+#include "agent/shell_metrics.h"
 #include "agent/user_message.h"
 #include "common/keyring.h"
 #include "crdt/desired_state.h"
@@ -144,9 +146,15 @@ class Agent {
   // Opens <data-dir>/images (blob store, catalog) and the registry client (image_commands.cc).
   Status open_images();
   void finish_pull(const std::string& key, Result<std::vector<PulledImage>> outcome, const std::string& verb);
+  std::optional<image::RegistryClientCounters> registry_counters() const;  // none if no client
 
   void begin_leave();
   void wait_for_leave();
+
+  // Metrics (metrics_agent.cc): the endpoint, the document it serves, API timing.
+  Status open_metrics(const std::string& token);
+  std::string render_metrics_text() const;
+  void handle_timed(const ApiRequest& request, ApiServer::Respond respond);
 
   AgentConfig config_;
   SystemClock clock_;  // before every member that reads the time when constructed
@@ -183,6 +191,8 @@ class Agent {
   std::shared_ptr<ImageState> images_;
   std::set<std::string> image_pulls_;                     // canonical refs being pulled for tasks
   std::map<std::string, std::string> image_pull_errors_;  // the last failed pull's error, per ref
+  ShellMetrics shell_metrics_;  // what only the shell measures (agent/shell_metrics.h)
+  std::unique_ptr<MetricsServer> metrics_;  // null without --metrics-addr
 };
 
 }  // namespace shoal

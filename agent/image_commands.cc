@@ -453,12 +453,18 @@ void Agent::finish_pull(const std::string& key, Result<std::vector<PulledImage>>
     if (auto saved = image::save_catalog(s.catalog_path(), s.catalog); !saved && recorded) recorded = saved;
     answer = recorded ? ok(text) : fail(verb + ": " + recorded.message());
   }
+  ++(answer.exit_code == 0 ? shell_metrics_.image_pulls : shell_metrics_.image_pulls_failed);
   for (auto id : s.jobs.finish(image::Digest::of(key))) {
     auto it = s.waiters.find(id);
     SHOAL_ASSERT(it != s.waiters.end());
     it->second(answer);
     s.waiters.erase(it);
   }
+}
+
+std::optional<image::RegistryClientCounters> Agent::registry_counters() const {
+  if (!images_ || !images_->client) return std::nullopt;
+  return images_->client->counters();
 }
 
 }  // namespace shoal

@@ -1,5 +1,6 @@
 // The node core's I/O: the state file in --data-dir, gossip of deltas, anti-entropy over TCP.
 // The core (node/node_core.h) decides what to persist, send and sync; this file moves bytes.
+#include <chrono>
 #include <cstdio>
 
 #include <unistd.h>
@@ -65,6 +66,7 @@ Result<crdt::DesiredState> Agent::load_state() {
   }
   auto state = crdt::decode_state(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
   if (!state) return refuse(state.message());
+  shell_metrics_.state_bytes = payload.size();
   return std::move(*state);
 }
 
@@ -77,7 +79,9 @@ Status Agent::write_state(const Bytes& bytes) {
   (void)::unlink(prev_tmp.c_str());
   if (::link(path.c_str(), prev_tmp.c_str()) == 0) (void)::rename(prev_tmp.c_str(), prev.c_str());
   Bytes sealed = seal_checksummed(kStateMagic, bytes);
-  return write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()));
+  Status written = write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()));
+  if (written) shell_metrics_.state_bytes = bytes.size();
+  return written;
 }
 
 Status Agent::commit_write(node::WriteOp op) {
@@ -104,7 +108,12 @@ void Agent::drive(node::NodeInput input) {
   int rounds = 0;
   for (bool more = true; more;) {
     SHOAL_ASSERT(++rounds <= kMaxDriveRounds);
+    const bool deciding = input.local_tasks.has_value();  // this step places (metrics: its duration)
+    const auto step_start = std::chrono::steady_clock::now();
     node::NodeOutput out = core_->step(now(), swim_->members(), std::move(input));
+    if (deciding && out.decision)
+      shell_metrics_.placement_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count());
     input = {};
     carry_out(out, input);
     deadline = out.next_deadline_ms;
@@ -175,8 +184,10 @@ void Agent::sync_with(const NodeId& peer) {
   if (!member) return;
   Bytes request = encode_sync_digest({NodeId{config_.name}, core_->digest()});
   std::string addr = member->addr;
+  shell_metrics_.sync_bytes_sent += request.size();
   transport_->send_app_stream(addr, std::move(request), [this, peer, addr](std::optional<Envelope> env) {
     if (!env) return;
+    shell_metrics_.sync_bytes_received += env->body.size();
     auto reply = decode_sync_reply(*env);
     if (!reply) {
       swim_->count_drop(DropReason::kMalformed);
@@ -187,7 +198,10 @@ void Agent::sync_with(const NodeId& peer) {
     in.synced = true;
     drive(std::move(in));
     crdt::DesiredState lacking = core_->on_peer_digest(peer, reply->digest);
-    if (!lacking.empty()) transport_->send_app_stream(addr, encode_sync_push(lacking), nullptr);
+    if (lacking.empty()) return;
+    Bytes push = encode_sync_push(lacking);
+    shell_metrics_.sync_bytes_sent += push.size();
+    transport_->send_app_stream(addr, std::move(push), nullptr);
   });
 }
 
@@ -199,7 +213,10 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       return std::nullopt;
     }
     crdt::DesiredState delta = core_->on_peer_digest(digest->from, digest->digest);
-    return encode_sync_reply({std::move(delta), core_->digest()});
+    Bytes reply = encode_sync_reply({std::move(delta), core_->digest()});
+    shell_metrics_.sync_bytes_received += env.body.size();
+    shell_metrics_.sync_bytes_sent += reply.size();
+    return reply;
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kSyncPush)) {
     auto delta = decode_sync_push(env);
@@ -207,6 +224,7 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       swim_->count_drop(DropReason::kMalformed);
       return std::nullopt;
     }
+    shell_metrics_.sync_bytes_received += env.body.size();
     node::NodeInput in;
     in.remote_deltas.push_back({NodeId{from}, std::move(*delta)});  // a push names no sender: its address
     in.synced = true;

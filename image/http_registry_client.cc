@@ -419,6 +419,10 @@ Result<BlobFetchStats, RegistryError> HttpRegistryClient::fetch_blob(const Refer
   BlobFetchStats stats;
   auto r = with_retries<BlobFetchStats>(
       [&] { return fetch_blob_once(ref, blob, partial, stats); });
+  {
+    std::lock_guard lock(mu_);
+    counters_.blob_bytes_received += stats.bytes_received;  // failed attempts' bytes too: they crossed the link
+  }
   if (!r) return r;
   if (::rename(partial.c_str(), dest_path.c_str()) != 0) {
     return local_io_error(site, "cannot rename the verified blob to", dest_path);

@@ -53,6 +53,7 @@ struct RegistryClientCounters {
   std::uint64_t attempts = 0;                                  // request attempts, auth excluded
   std::uint64_t retries = 0;                                   // attempts after a failure
   std::uint64_t tokens_fetched = 0;                            // bearer tokens from a realm
+  std::uint64_t blob_bytes_received = 0;                       // blob body bytes from registries
   std::array<std::uint64_t, kRegistryErrorKinds> failed = {};  // by RegistryErrorKind
   std::uint64_t failed_of(RegistryErrorKind k) const { return failed[static_cast<std::size_t>(k)]; }
 };

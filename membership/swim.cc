@@ -387,7 +387,9 @@ struct Swim::State {
     }
     if (r.status == MemberStatus::kFailed && !leaving) return;
     if (*idx == 0) {
-      if (!left) refute(incarnation);
+      if (left) return;
+      refute(incarnation);
+      if (!leaving) ++counters.death_refutations;  // a leave in our name is a past life, not a death
       return;
     }
     r.incarnation = incarnation;
@@ -857,6 +859,7 @@ void Swim::count_drop(DropReason reason) {
   if (reason < DropReason::kCount) ++state_->counters.dropped[static_cast<std::size_t>(reason)];
 }
 int Swim::health_score() const { return state_->awareness.score(); }
+std::size_t Swim::broadcast_queue_depth() const { return state_->queue.size(); }
 
 void Swim::bootstrap_members(std::uint64_t now_ms, const std::vector<BootstrapEntry>& entries) {
   State& s = *state_;

@@ -115,6 +115,7 @@ struct Counters {
   std::uint64_t nacks_sent = 0;
   std::uint64_t suspicions_raised = 0;  // by our own failed probes
   std::uint64_t refutations = 0;        // we were suspected/declared dead and answered
+  std::uint64_t death_refutations = 0;  // ... of them, declared dead while alive (a false death)
   std::uint64_t failures_declared = 0;  // members we moved to failed
   std::uint64_t push_pulls_sent = 0;
   std::uint64_t push_pulls_received = 0;
@@ -187,6 +188,7 @@ class Swim {
   const Counters& counters() const;
   void count_drop(DropReason reason);  // the shell's drops (seal, replay) in the same counters
   int health_score() const;            // Lifeguard local health, 0..awareness_max_multiplier-1
+  std::size_t broadcast_queue_depth() const;  // messages waiting to be piggybacked (gossip backlog)
 
   // Inserts members as known without gossiping about them: restoring a persisted view, and the
   // simulator building a converged cluster of thousands without running N joins (the infos are

@@ -281,6 +281,7 @@ void NodeCore::run_deadlines(const Now& now, const std::vector<membership::Membe
     // Tombstone ages are HLC (wall) stamps: the horizon is wall time on purpose.
     (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, now.wall_ms);
     out.sync_with.push_back(request->peer);
+    ++sync_rounds_;
   }
   if (persist_due_ms_ && *persist_due_ms_ <= now.mono_ms && !in_flight_ && !background_ticket_) {
     persist_due_ms_.reset();

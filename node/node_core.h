@@ -148,6 +148,8 @@ class NodeCore {
   // Reconcile rounds decided since start while settled: tests wait on it for "nothing changed".
   std::uint64_t reconcile_rounds() const { return reconcile_rounds_; }
   std::uint64_t persist_failures() const { return persist_failures_; }
+  // Anti-entropy rounds this node started (a digest sent to one live peer), for metrics.
+  std::uint64_t sync_rounds() const { return sync_rounds_; }
 
  private:
   struct InFlight {
@@ -194,6 +196,7 @@ class NodeCore {
   std::uint32_t join_syncs_in_window_ = 0;
   std::uint64_t reconcile_rounds_ = 0;
   std::uint64_t persist_failures_ = 0;
+  std::uint64_t sync_rounds_ = 0;
 };
 
 }  // namespace shoal::node

@@ -228,6 +228,7 @@ Status Runtime::launch(Task& t, std::int64_t now_ms) {
     return rec;
   }
   t.restart.on_start(now_ms);
+  ++counters_.starts;
   t.status.pid = t.pid;
   set_state(t, TaskState::kStarting, now_ms);
   if (!t.is_oci()) {
@@ -386,6 +387,7 @@ void Runtime::step(Task& t, std::int64_t now_ms) {
   if (!t.live() && now_ms >= t.restart_at_ms) {
     t.restart_at_ms = kNever;
     ++t.status.restarts;
+    ++counters_.restarts;
     if (auto s = launch(t, now_ms); !s) set_state(t, TaskState::kFailed, now_ms, "restart failed: " + s.message());
   }
 }
@@ -428,6 +430,7 @@ void Runtime::on_exited(Task& t, ExitInfo exit, std::int64_t now_ms) {
   t.container_pid = 0;
   t.kill_at_ms = t.hard_kill_at_ms = kNever;
   t.status.exit = exit;
+  if (exit.oom_killed) ++counters_.oom_kills;
   cleanup_cgroup(t);
   if (t.is_oci() && path_exists(join_path(runc_root(config_), t.spec.id))) {
     // runc was killed before it could delete the container: let it clean up now.
@@ -502,6 +505,7 @@ void Runtime::step_health(Task& t, std::int64_t now_ms) {
     persist(t);
   } else if (h == Health::kUnhealthy) {
     t.unhealthy = true;
+    ++counters_.health_check_failures;
     begin_stop(t, config_.default_stop_grace_ms, now_ms);
   }
 }

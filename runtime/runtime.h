@@ -73,6 +73,15 @@ struct LogPaths {
   std::string stderr_path;
 };
 
+// What the runtime did since it opened, for metrics (the agent's shell reads them). A restart
+// is a start the restart policy made; an OOM kill or a health-check failure ends a task.
+struct RuntimeCounters {
+  std::uint64_t starts = 0;                 // processes/containers started (restarts included)
+  std::uint64_t restarts = 0;               // starts by the restart policy after an exit
+  std::uint64_t oom_kills = 0;              // exits the kernel's OOM killer caused
+  std::uint64_t health_check_failures = 0;  // tasks declared unhealthy (retries exhausted)
+};
+
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> open(RuntimeConfig config, std::int64_t now_ms);
@@ -113,6 +122,7 @@ class Runtime {
   // records. The agent logs them at start.
   const std::vector<std::string>& notices() const { return notices_; }
   bool isolation() const { return isolation_; }
+  const RuntimeCounters& counters() const { return counters_; }
   const CgroupLayout& cgroup_layout() const { return layout_; }
 
  private:
@@ -158,6 +168,7 @@ class Runtime {
   std::vector<TaskCgroup> dead_cgroups_;  // orphans still busy when we tried to remove them
   std::vector<std::string> notices_;
   std::int64_t last_poll_ms_ = 0;
+  RuntimeCounters counters_;
   bool rotated_last_poll_ = false;  // poll again after log_check_fast_ms
 };
 

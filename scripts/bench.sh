@@ -11,6 +11,8 @@ section "dissemination (sim): one broadcast to 99.9% of N"
 "$B/bench/dissemination/bench_dissemination"
 section "load balancer: nftables programming (throwaway netns) and IPVS message build"
 "$B/bench/lb/bench_lb"
+section "metrics: one /metrics scrape at 1,000 services x 3 tasks"
+"$B/bench/metrics/bench_metrics"
 for n in 16 48; do
   section "membership vs serf, N=$n, 5 runs (lan vs lan)"
   python3 bench/membership/bench_membership.py "$B/cli/shoal" "$n" 5 lan lan

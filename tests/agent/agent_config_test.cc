@@ -31,6 +31,17 @@ TEST(AgentConfig, ClearErrors) {
   EXPECT_FALSE(parse_agent_args({"--frob", "1"}).ok());
 }
 
+TEST(AgentConfig, MetricsAddrIsOffByDefaultAndMustBeIpPort) {
+  auto off = parse_agent_args({"--name", "a", "--bind", "127.0.0.1:1", "--key", "k"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->metrics_addr, "");
+  auto on = parse_agent_args({"--name", "a", "--bind", "127.0.0.1:1", "--key", "k", "--metrics-addr", "127.0.0.1:9946"});
+  ASSERT_TRUE(on.ok()) << on.message();
+  EXPECT_EQ(on->metrics_addr, "127.0.0.1:9946");
+  EXPECT_NE(parse_agent_args({"--name", "a", "--bind", "127.0.0.1:1", "--key", "k", "--metrics-addr", "9946"})
+                .message().find("--metrics-addr"), std::string::npos);
+}
+
 TEST(AgentConfig, ApiKinds) {
   EXPECT_TRUE(api_is_tcp("127.0.0.1:9000"));
   EXPECT_FALSE(api_is_tcp("/run/shoal/agent.sock"));

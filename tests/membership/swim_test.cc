@@ -299,6 +299,8 @@ TEST(Swim, DeathAboutSelfIsRefuted) {
   Bytes d = packet(Dead{"b", 7, "x"});
   b.handle_packet(c.now, "addr-x", d.data(), d.size());
   EXPECT_EQ(b.incarnation(), 8u);
+  EXPECT_EQ(b.counters().refutations, 1u);
+  EXPECT_EQ(b.counters().death_refutations, 1u);  // metrics: a false death, not just a suspicion
 }
 
 TEST(Swim, FalselySuspectedNodeRefutesAndStaysAliveEverywhere) {
@@ -510,8 +512,11 @@ TEST(Swim, UserBroadcastIsDeliveredOnceEverywhere) {
   for (const char* n : {"b", "c", "d"}) c.add(n).join(c.now, {"addr-a"});
   c.deliver_all();
   c.advance_to(c.now + 1'000);
+  const std::size_t depth_before = c.at("a").broadcast_queue_depth();
   ASSERT_TRUE(c.at("a").broadcast_user(Bytes{1, 2, 3}).ok());
+  EXPECT_EQ(c.at("a").broadcast_queue_depth(), depth_before + 1);  // queued until its retransmits are done
   c.advance_to(c.now + 5'000);
+  EXPECT_EQ(c.at("a").broadcast_queue_depth(), 0u);
   EXPECT_TRUE(c.payloads["addr-a"].empty());  // not delivered to its origin
   for (const char* n : {"b", "c", "d"}) {
     const auto& got = c.payloads["addr-" + std::string(n)];

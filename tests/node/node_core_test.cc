@@ -293,6 +293,18 @@ TEST(NodeCore, SettleGateOpensAfterTheTimeoutWhenCutOff) {
   EXPECT_TRUE(h.step(std::move(in2)).decision->settled);
 }
 
+TEST(NodeCore, PeriodicAntiEntropyRoundsAreCounted) {
+  Harness h;
+  h.members.push_back(member("n2"));
+  h.step();
+  EXPECT_EQ(h.core.sync_rounds(), 0u);  // the first round is due one interval after start
+  std::size_t synced = 0;
+  for (const auto& out : h.run_until(h.now.mono_ms + 3 * crdt::CrdtConfig{}.anti_entropy_interval_ms))
+    synced += out.sync_with.size();
+  EXPECT_EQ(h.core.sync_rounds(), 3u);
+  EXPECT_EQ(synced, 3u);  // one digest to the one live peer per round
+}
+
 TEST(NodeCore, JoinSyncsAreRateLimited) {
   Harness h;
   NodeInput in;

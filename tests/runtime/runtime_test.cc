@@ -143,6 +143,8 @@ TEST_F(RuntimeTest, MemoryLimitOomKillsTheTask) {
   ASSERT_TRUE(rt_->start(fits, now_ms()).ok());
   ASSERT_TRUE(wait_state("hog.2.1", S::kShutdown));
   EXPECT_FALSE(rt_->status("hog.2.1")->exit->oom_killed);
+  EXPECT_EQ(rt_->counters().oom_kills, 1u);  // the hog, not the control
+  EXPECT_EQ(rt_->counters().starts, 2u);
 }
 
 TEST_F(RuntimeTest, CpuAndPidsLimitsReachTheCgroup) {
@@ -225,6 +227,11 @@ TEST_F(RuntimeTest, FailingHealthCheckStopsAndRestartsThenGivesUp) {
   EXPECT_NE(st.error.find("health check failed 2 times"), std::string::npos) << st.error;
   EXPECT_EQ(states_of("sick.1.1"), (std::vector<S>{S::kStarting, S::kRunning, S::kFailed, S::kStarting,
                                                   S::kRunning, S::kFailed}));
+  // Metrics: two runs declared unhealthy, one start by the policy, two starts in all.
+  EXPECT_EQ(rt_->counters().health_check_failures, 2u);
+  EXPECT_EQ(rt_->counters().restarts, 1u);
+  EXPECT_EQ(rt_->counters().starts, 2u);
+  EXPECT_EQ(rt_->counters().oom_kills, 0u);
 }
 
 TEST_F(RuntimeTest, RestartPolicyRestartsWithBackoffUpToMaxAttempts) {
@@ -238,6 +245,9 @@ TEST_F(RuntimeTest, RestartPolicyRestartsWithBackoffUpToMaxAttempts) {
   ASSERT_TRUE(wait_until([&] { return rt_->status("crash.1.1")->error.find("gave up") != std::string::npos; }));
   EXPECT_EQ(rt_->status("crash.1.1")->restarts, 3u);
   EXPECT_EQ(file_text(dir_ + "/runs"), "run\nrun\nrun\nrun\n");
+  EXPECT_EQ(rt_->counters().starts, 4u);
+  EXPECT_EQ(rt_->counters().restarts, 3u);
+  EXPECT_EQ(rt_->counters().health_check_failures, 0u);
 }
 
 // `finished` is what tells the agent's reconcile not to start a slot again: set for an exit the
