@@ -18,7 +18,7 @@
 #include "sim/cluster.h"
 #include "sim/invariants.h"
 #include "sim/write_log.h"
-#include "tests/sim/cluster_writes.h"
+#include "sim/random_writes.h"
 #include "tests/sim/sim_harness.h"
 
 namespace shoal::sim {
@@ -72,7 +72,7 @@ Outcome run_scenario(std::uint64_t seed, Shape shape) {
 
   // Before the split: a few services every side knows, so both sides scale and remove them.
   for (int i = 0; i < 6; ++i) {
-    (void)testing::random_write(cluster, static_cast<NodeIndex>(params.below(out.n)), params);
+    (void)random_write(cluster, static_cast<NodeIndex>(params.below(out.n)), params);
     cluster.run_for_ms(200);
   }
   cluster.run_for_ms(3'000);
@@ -84,7 +84,7 @@ Outcome run_scenario(std::uint64_t seed, Shape shape) {
   const std::uint64_t heal_at = cluster.now_ms() + partition_ms;
   for (std::size_t k = 0; cluster.now_ms() < heal_at; ++k) {  // alternate sides
     const auto& side = k % 2 == 0 ? a : b;
-    (void)testing::random_write(cluster, side[params.below(side.size())], params);
+    (void)random_write(cluster, side[params.below(side.size())], params);
     cluster.run_for_ms(100 + params.below(600));
   }
   cluster.run_until_ms(heal_at);

@@ -10,7 +10,7 @@
 #include "common/rng.h"
 #include "sim/cluster.h"
 
-namespace shoal::sim::testing {
+namespace shoal::sim {
 
 inline const std::array<const char*, 4> kServiceNames = {"web", "db", "cache", "api"};
 
@@ -50,6 +50,5 @@ inline Status random_write(Cluster& c, NodeIndex node, Rng& rng, bool availabili
   });
 }
 
-inline bool random_write_ok(Cluster& c, NodeIndex node, Rng& rng) { return random_write(c, node, rng).ok(); }
 
-}  // namespace shoal::sim::testing
+}  // namespace shoal::sim
