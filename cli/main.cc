@@ -17,6 +17,7 @@
 #include "cli/api_client.h"
 #include "cli/wait.h"
 #include "common/keyring.h"
+#include "sim/sim_command.h"
 
 namespace {
 
@@ -41,6 +42,8 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
   image pull REF | ls [--format json] | inspect REF | rm REF... | prune | load FILE
   node ls | node update --availability active|pause|drain NODE
   state dump --format json
+  sim [--seed N] [--seeds K] [--nodes N|MIN-MAX] [--chaos-ms MS]
+                                   simulate whole nodes under faults (no agent needed)
 
 The agent is found at --api ADDR, else $SHOAL_API, else /run/shoal/agent.sock.
 A TCP --api needs the token in $SHOAL_TOKEN.
@@ -120,6 +123,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", shoal::key_to_base64(shoal::generate_key()).c_str());
     return 0;
   }
+  if (args[0] == "sim") return shoal::sim::run_sim_command({args.begin() + 1, args.end()});
   if (args[0] == "agent" && (args.size() < 2 || args[1] != "info")) {
     const char* env_key = std::getenv("SHOAL_KEY");
     auto config = shoal::parse_agent_args({args.begin() + 1, args.end()}, env_key ? env_key : "");

@@ -1,6 +1,7 @@
 #include "node/node_core.h"
 
 #include <algorithm>
+#include <set>
 
 #include "crdt/codec.h"
 #include "placement/place.h"
@@ -53,6 +54,30 @@ std::vector<std::string> dedupe_targets(JoinTargets t) {
   for (auto* list : {&t.seeds, &t.remembered})
     for (auto& addr : *list)
       if (!addr.empty() && std::find(out.begin(), out.end(), addr) == out.end()) out.push_back(std::move(addr));
+  return out;
+}
+
+// Whose digests must show a tombstone's event before it is collected: every member that has not
+// left (a failed one may be cut off and come back), and every node that ever wrote and that our
+// SWIM view does not list at all. A restarted node's view lacks members that were down while
+// it rejoined (push-pull does not teach failed members), and such a member may still hold a
+// write deleted meanwhile: collecting the tombstone without it brought the write back when it
+// returned (found by the whole-node simulator, tests/sim/whole_cluster_test.cc). The price: a
+// writer that left and was reaped from the view (dead_member_retention_ms) keeps tombstones
+// until the horizon (crdt/config.h) instead of until every live peer saw them.
+std::vector<NodeId> gc_peers_of(const NodeId& self, const std::vector<membership::Member>& members,
+                                const crdt::DesiredState& state) {
+  std::vector<NodeId> out;
+  std::set<NodeId> listed;
+  for (const auto& m : members) {
+    listed.insert(m.id);
+    if (m.id != self && m.status != membership::MemberStatus::kLeft) out.push_back(m.id);
+  }
+  auto add_writer = [&](const NodeId& w) {
+    if (w != self && listed.insert(w).second) out.push_back(w);
+  };
+  for (const auto& [writer, counter] : state.seen.vv()) add_writer(writer);
+  for (const auto& dot : state.seen.cloud()) add_writer(dot.writer);
   return out;
 }
 
@@ -275,9 +300,7 @@ void NodeCore::run_deadlines(const Now& now, const std::vector<membership::Membe
   if (auto request = anti_entropy_.poll(now.mono_ms, replica_.state(), peers)) {
     // Every member that has not left must have seen a tombstone before it goes (a failed
     // member may be cut off and come back); the horizon in crdt/config.h bounds the wait.
-    std::vector<NodeId> gc_peers;
-    for (const auto& m : members)
-      if (m.id != self_ && m.status != membership::MemberStatus::kLeft) gc_peers.push_back(m.id);
+    std::vector<NodeId> gc_peers = gc_peers_of(self_, members, replica_.state());
     // Tombstone ages are HLC (wall) stamps: the horizon is wall time on purpose.
     (void)anti_entropy_.collect_garbage(replica_.state_for_gc(), gc_peers, now.wall_ms);
     out.sync_with.push_back(request->peer);

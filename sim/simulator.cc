@@ -126,6 +126,71 @@ void Simulator::crash(NodeIndex node) {
   nodes_[node].swim.reset();
   nodes_[node].guard.reset();
   nodes_[node].scheduled_tick_us = UINT64_MAX;
+  nodes_[node].scheduled_app_us = UINT64_MAX;
+  ++nodes_[node].life;
+}
+
+std::optional<NodeIndex> Simulator::node_at(const std::string& addr) const {
+  auto it = by_addr_.find(addr);
+  if (it == by_addr_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Simulator::set_faults(const Faults& faults) {
+  auto ok = validate(faults);
+  SHOAL_ASSERT(ok.ok());
+  options_.faults = faults;
+}
+
+void Simulator::set_app_deadline(NodeIndex node, std::uint64_t at_ms) {
+  if (!up(node)) return;
+  const std::uint64_t at_us = std::max(at_ms * 1000, now_us_);
+  nodes_[node].scheduled_app_us = at_us;
+  push(at_us, Kind::kAppTimer, node, node, {});
+}
+
+void Simulator::send_app_stream(NodeIndex from, NodeIndex to, Bytes request, AppReply on_reply) {
+  const std::uint64_t id = next_app_id_++;
+  replies_.emplace(id, PendingReply{from, nodes_[from].life, std::move(on_reply)});
+  // A request that cannot get through fails like a refused connection, one latency later.
+  const bool cut = blocked(from, to) || !up(to);
+  if (cut) ++net_.dropped_partition;
+  if (cut) push(now_us_ + latency_us(), Kind::kAppReply, from, to, {}, id, true);
+  else push(now_us_ + latency_us(), Kind::kApp, to, from, std::move(request), id);
+}
+
+// Application streams and timers: the layer above the membership core.
+void Simulator::step_app(Pending& e) {
+  if (e.kind == Kind::kAppTimer) {
+    Node& n = nodes_[e.to];
+    if (!n.swim || e.time_us != n.scheduled_app_us) return;  // stale
+    n.scheduled_app_us = UINT64_MAX;
+    if (on_app_deadline) on_app_deadline(e.to);
+    return;
+  }
+  if (e.kind == Kind::kApp) {
+    std::optional<Bytes> answer;
+    const bool through = up(e.to) && !blocked(e.from, e.to);
+    if (through) {
+      record_trace(e);
+      ++net_.reliable_delivered;
+      if (on_app_stream) answer = on_app_stream(e.to, e.from, e.payload);
+    } else {
+      ++(up(e.to) ? net_.dropped_partition : net_.dropped_down);
+    }
+    const bool failed = !answer;
+    push(now_us_ + latency_us(), Kind::kAppReply, e.from, e.to, answer ? std::move(*answer) : Bytes{}, e.app_id, failed);
+    return;
+  }
+  // kAppReply
+  auto it = replies_.find(e.app_id);
+  if (it == replies_.end()) return;
+  PendingReply waiting = std::move(it->second);
+  replies_.erase(it);
+  if (!up(waiting.node) || nodes_[waiting.node].life != waiting.life) return;  // the asker crashed
+  const bool failed = e.failed || blocked(e.from, e.to);
+  if (!failed) record_trace(e);
+  if (waiting.on_reply) waiting.on_reply(failed ? std::nullopt : std::optional<Bytes>(std::move(e.payload)));
 }
 
 void Simulator::restart(NodeIndex node, const std::vector<NodeIndex>& seeds) {
@@ -156,8 +221,9 @@ shoal::Status Simulator::broadcast_user(NodeIndex node, Bytes payload) {
   return s;
 }
 
-void Simulator::push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload) {
-  queue_.push_back(Pending{time_us, next_seq_++, kind, to, from, std::move(payload)});
+void Simulator::push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload,
+                     std::uint64_t app_id, bool failed) {
+  queue_.push_back(Pending{time_us, next_seq_++, kind, to, from, std::move(payload), app_id, failed});
   std::push_heap(queue_.begin(), queue_.end(), Later{});
 }
 
@@ -188,6 +254,7 @@ void Simulator::record_trace(const Pending& e) {
 }
 
 void Simulator::step(Pending& e) {
+  if (e.kind == Kind::kAppTimer || e.kind == Kind::kApp || e.kind == Kind::kAppReply) return step_app(e);
   Node& n = nodes_[e.to];
   if (e.kind == Kind::kTick) {
     if (!n.swim || e.time_us != n.scheduled_tick_us) return;  // stale
@@ -229,7 +296,7 @@ void Simulator::step(Pending& e) {
       ++net_.reliable_delivered;
       (void)n.swim->handle_stream(now_ms(), addr(e.from), e.payload.data(), e.payload.size());
       break;
-    case Kind::kTick:
+    default:
       break;
   }
   after_input(e.to, false);

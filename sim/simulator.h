@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,28 @@ class Simulator {
   // node's next scheduled tick).
   shoal::Status broadcast_user(NodeIndex node, Bytes payload);
 
+  // An application stream (the agent's TCP state sync: membership/transport_asio.h
+  // send_app_stream) from `from` to `to`: delivered after a latency to on_app_stream, whose
+  // answer comes back after another. `on_reply` gets the answer, or nothing if the request or
+  // the answer was cut by a partition, the peer is down or did not answer (as a TCP error or
+  // timeout); never once `from` crashed. Reliable otherwise: no loss fault applies.
+  using AppReply = std::function<void(std::optional<Bytes>)>;
+  void send_app_stream(NodeIndex from, NodeIndex to, Bytes request, AppReply on_reply);
+  std::function<std::optional<Bytes>(NodeIndex to, NodeIndex from, const Bytes& request)> on_app_stream;
+
+  // One timer per node for the layer above the membership core (the node core and its runtime):
+  // on_app_deadline(node) runs at the latest time set; a later call replaces an earlier one.
+  // Cleared by crash().
+  void set_app_deadline(NodeIndex node, std::uint64_t at_ms);
+  std::function<void(NodeIndex node)> on_app_deadline;
+
+  // The node at a simulated address ("a<index>"), if any.
+  std::optional<NodeIndex> node_at(const std::string& addr) const;
+
+  // Faults may change during a run (a liveness phase turns them off); limits as in validate().
+  void set_faults(const Faults& faults);
+  const Faults& faults() const { return options_.faults; }
+
   // False while a partition separates a and b (any message between them is dropped).
   bool reachable(NodeIndex a, NodeIndex b) const { return !blocked(a, b); }
 
@@ -118,8 +141,15 @@ class Simulator {
     std::uint32_t group = 0;
     std::int64_t skew_ms = 0;
     std::unique_ptr<membership::PacketGuard> guard;  // options.sealed only; new epoch per restart
+    std::uint64_t scheduled_app_us = UINT64_MAX;
+    std::uint64_t life = 0;  // bumped by crash(): replies to an earlier life are not delivered
   };
-  enum class Kind : std::uint8_t { kTick, kUdp, kStream, kStreamReply };
+  enum class Kind : std::uint8_t { kTick, kUdp, kStream, kStreamReply, kAppTimer, kApp, kAppReply };
+  struct PendingReply {
+    NodeIndex node;
+    std::uint64_t life;
+    AppReply on_reply;
+  };
   struct Pending {
     std::uint64_t time_us;
     std::uint64_t seq;
@@ -127,6 +157,8 @@ class Simulator {
     NodeIndex to;
     NodeIndex from;
     Bytes payload;
+    std::uint64_t app_id = 0;  // kApp, kAppReply: the request's key in replies_
+    bool failed = false;       // kAppReply: the request did not get through
   };
   struct Later {
     bool operator()(const Pending& a, const Pending& b) const {
@@ -135,7 +167,9 @@ class Simulator {
   };
 
   std::unique_ptr<membership::Swim> make_core(NodeIndex node, membership::NodeMeta meta, std::uint64_t incarnation);
-  void push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload);
+  void push(std::uint64_t time_us, Kind kind, NodeIndex to, NodeIndex from, Bytes payload, std::uint64_t app_id = 0,
+            bool failed = false);
+  void step_app(Pending& e);
   void step(Pending& e);
   void after_input(NodeIndex node, bool ticked);
   void send(NodeIndex from, membership::Outgoing out);
@@ -157,6 +191,8 @@ class Simulator {
   std::uint64_t trace_hash_ = 0;
   NetStats net_;
   std::unique_ptr<Keyring> keyring_;  // options.sealed only; key derived from the seed
+  std::map<std::uint64_t, PendingReply> replies_;  // app streams waiting for their answer
+  std::uint64_t next_app_id_ = 1;
 };
 
 }  // namespace shoal::sim
