@@ -54,6 +54,10 @@ struct AgentConfig {
   // --insecure-registry HOST[:PORT], repeatable: for that registry try HTTPS without verifying
   // the certificate, then plain HTTP (Docker's insecure-registries). Default none: HTTPS, verified.
   std::vector<std::string> insecure_registries;
+  // --docker-api unix:///PATH | tcp://IP:PORT: also serve the Docker Engine API subset
+  // (docs/docker-api.md) so the docker CLI and SDKs can drive this node. Default off: an extra
+  // listening socket is opt-in. TCP needs --api-token-file (bearer token on every request).
+  std::string docker_api;
 };
 
 // `env_key`: the value of $SHOAL_KEY ("" when unset), used when no key flag is given.

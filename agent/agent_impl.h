@@ -12,6 +12,7 @@
 #include "agent/agent_defaults.h"
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
+#include "agent/docker_api_server.h"
 #include "agent/flags.h"
 #include "agent/known_peers.h"
 #include "agent/user_message.h"
@@ -131,6 +132,7 @@ class Agent {
   std::optional<membership::Swim> swim_;
   std::unique_ptr<membership::Transport> transport_;
   std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<DockerApiServer> docker_api_;  // --docker-api (agent/docker_api_routes.h); null when off
   boost::asio::signal_set signals_;
   boost::asio::steady_timer leave_timer_;
   std::uint64_t leave_started_ms_ = 0;

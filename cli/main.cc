@@ -30,6 +30,7 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
         [--log-max-size SIZE (10MiB)] [--log-max-files N (3)]   per task stream
         [--registry-mirror HOST[:PORT]] [--registry-auth-file FILE]
         [--insecure-registry HOST[:PORT]]...
+        [--docker-api unix:///PATH|tcp://IP:PORT]   Docker Engine API (docs/docker-api.md)
   agent info                       counters, dropped packets by reason
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key
