@@ -6,7 +6,8 @@ core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx
       libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2
       busybox-static iputils-ping runc bc
       libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev docker-registry skopeo umoci
-      apache2-utils python3-jwt python3-cryptography faketime)
+      apache2-utils python3-jwt python3-cryptography faketime
+      docker.io python3-docker)
 bench=(serf bc)
 fuzz=(clang)
 # make test-ipvs: qemu boots Debian's kernel (downloaded by scripts/test-ipvs.sh, not installed);
