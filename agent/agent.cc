@@ -145,7 +145,7 @@ Status Agent::init() {
   });
   if (auto a = api_->listen(config_.api, token); !a) return a;
   if (!config_.docker_api.empty()) {
-    docker_api_ = std::make_unique<DockerApiServer>(io_, [this](const DockerRequest& r) { return route_docker_request(*this, r); });
+    docker_api_ = std::make_unique<DockerApiServer>(io_, [this](const DockerRequest& r, DockerApiServer::Respond respond) { route_docker_request(*this, r, std::move(respond)); });
     if (auto d = docker_api_->listen(config_.docker_api, token); !d) return d;
   }
   return {};

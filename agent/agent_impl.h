@@ -2,9 +2,11 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <functional>
 #include <memory>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "agent/user_message.h"
 #include "common/keyring.h"
 #include "crdt/desired_state.h"
+#include "image/reference.h"
 #include "membership/swim.h"
 #include "membership/system_clock.h"
 #include "membership/transport_asio.h"
@@ -30,6 +33,12 @@ namespace shoal {
 
 struct ImageState;   // image_commands.cc
 struct PulledImage;  // image_commands.cc
+
+// What a task of an image needs before it can start (task_images.cc).
+struct ImagePreparation {
+  enum Kind { kReady, kWaiting, kFailed } kind = kReady;
+  std::string reason;  // kWaiting: why (pulling, or the last pull's error); kFailed: the error
+};
 
 // One line on the agent's log (stderr), prefixed "shoal: ".
 void log_line(const std::string& line);
@@ -61,6 +70,13 @@ class Agent {
   // answer later through `respond`; the rest answer at once.
   ApiResponse cmd_image(const std::vector<std::string>& args);
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
+  // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
+  void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
+  // Pins the image `text` names to its digest (the canonical "registry/path:tag@sha256:..."),
+  // asking the registry on a worker; `done` runs on the io thread. `no_resolve`: canonical tag,
+  // unpinned. `what` prefixes the log line when the held digest stands in for the registry's.
+  void pin_image_async(const std::string& text, bool no_resolve, const std::string& what,
+                       std::function<void(Result<std::string>)> done);
 
   const AgentConfig& config() const { return config_; }
   // The time of the event being handled: the agent's only reading of the clocks.
@@ -118,6 +134,15 @@ class Agent {
   bool stopping() const { return stop_started_ms_ != 0 || leave_started_ms_ != 0; }
   void wait_for_tasks_then_leave();
 
+  // Image tasks (task_images.cc): fills `t` from the image of `spec` and mounts the task's
+  // rootfs; or asks for the image (one background pull per image) and says why it waits.
+  ImagePreparation prepare_image_task(const crdt::ServiceSpec& spec, runtime::TaskSpec& t);
+  void request_image(const image::Reference& ref);
+  std::string task_rootfs_dir(const std::string& task_id) const;
+  void release_task_rootfs(const std::string& task_id);
+  // The spec a slot's task runs: the current one, or the one before it mid-update.
+  static const crdt::ServiceSpec& spec_for_version(const crdt::Service& svc, std::uint64_t version);
+
   // Opens <data-dir>/images (blob store, catalog) and the registry client (image_commands.cc).
   Status open_images();
   void finish_pull(const std::string& key, Result<std::vector<PulledImage>> outcome, const std::string& verb);
@@ -159,6 +184,8 @@ class Agent {
   // type is private to that file; the agent is its one owner. Declared after io_, so it is
   // destroyed (joining its workers) while io_ still exists for the results they post.
   std::shared_ptr<ImageState> images_;
+  std::set<std::string> image_pulls_;                     // canonical refs being pulled for tasks
+  std::map<std::string, std::string> image_pull_errors_;  // the last failed pull's error, per ref
 };
 
 }  // namespace shoal

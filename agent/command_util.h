@@ -30,7 +30,17 @@ inline std::string labels_text(const std::map<std::string, std::string>& labels)
 }
 
 // Verb groups implemented in state_commands.cc.
-ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args);
+// `pinned`: the image the write names -> the reference to store (canonical, with the digest the
+// accepting node resolved; image_pinning.cc). A write naming an image not in it is refused, so
+// no unpinned, uncanonical reference reaches the state by another path.
+using ImagePins = std::map<std::string, std::string>;
+ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, const ImagePins& pinned = {});
+// The image a `service create|update` names ("" = none), and whether it asks not to pin it.
+struct NamedImage {
+  std::string text;
+  bool no_resolve = false;
+};
+Result<NamedImage> image_named_by(const std::vector<std::string>& args);
 ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args);
 ApiResponse cmd_state(Agent& agent, const std::vector<std::string>& args);
 

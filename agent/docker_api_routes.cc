@@ -180,19 +180,26 @@ DockerResponse swarm(Agent& agent, const DockerRequest& req, const std::vector<s
 }  // namespace
 }  // namespace docker_api
 
-DockerResponse route_docker_request(Agent& agent, const DockerRequest& req) {
+void route_docker_request(Agent& agent, const DockerRequest& req, std::function<void(DockerResponse)> respond) {
   using namespace docker_api;
   auto path = path_segments(req.target.path);
-  if (path.empty()) return not_found_route(req);
+  if (path.empty()) return respond(not_found_route(req));
   const std::string& top = path[0];
-  if (top == "_ping") return ping(req);
-  if (top == "version" && path.size() == 1) return req.method == "GET" ? version(agent) : method_not_allowed();
-  if (top == "info" && path.size() == 1) return req.method == "GET" ? info(agent) : method_not_allowed();
-  if (top == "swarm") return swarm(agent, req, path);
-  if (top == "services") return route_services(agent, req, path);
-  if (top == "tasks") return route_tasks(agent, req, path);
-  if (top == "nodes") return route_nodes(agent, req, path);
-  return not_found_route(req);
+  if (top == "_ping") return respond(ping(req));
+  if (top == "version" && path.size() == 1) return respond(req.method == "GET" ? version(agent) : method_not_allowed());
+  if (top == "info" && path.size() == 1) return respond(req.method == "GET" ? info(agent) : method_not_allowed());
+  if (top == "swarm") return respond(swarm(agent, req, path));
+  if (top == "tasks") return respond(route_tasks(agent, req, path));
+  if (top == "nodes") return respond(route_nodes(agent, req, path));
+  if (top != "services") return respond(not_found_route(req));
+  std::string text = image_to_pin(agent, req, path);
+  if (text.empty()) return respond(route_services(agent, req, path));
+  agent.pin_image_async(text, false, "docker-api service write",
+                        [&agent, req, path, text, respond = std::move(respond)](Result<std::string> pinned) {
+                          if (!pinned)
+                            return respond(error(400, "ServiceSpec field TaskTemplate.ContainerSpec.Image: " + pinned.message()));
+                          respond(route_services(agent, req, path, {{text, *pinned}}));
+                        });
 }
 
 }  // namespace shoal

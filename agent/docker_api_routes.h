@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,9 @@ namespace shoal {
 
 class Agent;
 
-DockerResponse route_docker_request(Agent& agent, const DockerRequest& req);
+// Calls `respond` once: at once, or after the registry answered for a write naming an image
+// (Agent::pin_image_async), so one slow registry does not hold the agent's loop.
+void route_docker_request(Agent& agent, const DockerRequest& req, std::function<void(DockerResponse)> respond);
 
 // Shared by the route files (docker_api_routes.cc, docker_service_routes.cc, docker_node_routes.cc).
 namespace docker_api {
@@ -51,7 +55,13 @@ DockerResponse out_of_sequence(std::uint64_t sent, std::uint64_t current);
 std::string node_id(const std::string& node_name);
 
 // Route groups. Each returns nullopt-like 404 "page not found" when the path is not its own.
-DockerResponse route_services(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
+// `pins`: image text as the client sent it -> the pinned reference (see image_to_pin).
+using ImagePinning = std::map<std::string, std::string>;
+DockerResponse route_services(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path,
+                              const ImagePinning& pins = {});
+// The image a service create/update names that must be pinned before the write: "" when it names
+// none, or the service already runs it (an update that keeps the image re-pins nothing).
+std::string image_to_pin(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 DockerResponse route_tasks(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 DockerResponse route_nodes(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 

@@ -124,14 +124,19 @@ class Session : public std::enable_shared_from_this<Session<Socket>> {
     head_ = r.method == "HEAD";
     // The routes return errors as values; an exception escaping them (a bug) must not take
     // the agent down with it: it becomes a 500 and a log line.
-    DockerResponse resp;
+    auto self = this->shared_from_this();
+    auto answered = std::make_shared<bool>(false);
+    auto respond = [self, keep_alive, answered](DockerResponse resp) {
+      if (*answered) return;
+      *answered = true;
+      self->send(resp, keep_alive);
+    };
     try {
-      resp = server_->handler(r);
+      server_->handler(r, respond);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "shoal: docker-api: %s %s failed: %s\n", r.method.c_str(), r.target.path.c_str(), e.what());
-      resp = error_response(500, std::string("internal error: ") + e.what());
+      respond(error_response(500, std::string("internal error: ") + e.what()));
     }
-    send(resp, keep_alive);
   }
 
   void send(const DockerResponse& resp, bool keep_alive) {

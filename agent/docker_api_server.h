@@ -50,7 +50,10 @@ struct DockerApiStats {
 
 class DockerApiServer {
  public:
-  using Handler = std::function<DockerResponse(const DockerRequest&)>;
+  // Answers a request by calling `respond` exactly once, now or later (a write naming an image
+  // waits for the registry); the connection reads nothing more until then.
+  using Respond = std::function<void(DockerResponse)>;
+  using Handler = std::function<void(const DockerRequest&, Respond)>;
 
   DockerApiServer(boost::asio::io_context& io, Handler handler, DockerApiLimits limits = {});
   ~DockerApiServer();

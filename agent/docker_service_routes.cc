@@ -105,22 +105,24 @@ DockerResponse list_services(Agent& agent, const DockerRequest& req) {
   return reply(200, out);
 }
 
-// Parses a ServiceSpec body; images wait for the image support on main (see docs/docker-api.md).
-Result<DockerServiceSpec> read_spec(const std::string& body) {
+// Parses a ServiceSpec body, putting in the pinned image (route_docker_request pinned it).
+// `current`: the service an update changes (its image, already pinned, needs no pin).
+Result<DockerServiceSpec> read_spec(const std::string& body, const ImagePinning& pins, const crdt::Service* current) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) return make_error("the request body is not JSON");
   auto spec = service_spec_from_docker(j);
   if (!spec) return spec.error();
-  if (!spec->image.empty())
-    return make_error("ServiceSpec field TaskTemplate.ContainerSpec.Image: '" + spec->image +
-                      "' is an image; this shoal build runs " + kProcessImage + " (host processes) and " +
-                      kRootfsImage + " only (see docs/docker-api.md)");
+  if (!spec->image.empty() && !(current && current->spec.task.image == spec->image)) {
+    auto it = pins.find(spec->image);
+    if (it == pins.end()) return make_error("image " + spec->image + " was not pinned (internal)");
+    spec->spec.task.image = it->second;
+  }
   if (auto v = crdt::validate_spec(spec->spec); !v) return make_error("invalid ServiceSpec: " + v.message());
   return spec;
 }
 
-DockerResponse create_service(Agent& agent, const DockerRequest& req) {
-  auto spec = read_spec(req.body);
+DockerResponse create_service(Agent& agent, const DockerRequest& req, const ImagePinning& pins) {
+  auto spec = read_spec(req.body, pins, nullptr);
   if (!spec) return error(400, spec.message());
   const std::string& name = spec->name;
   if (auto v = crdt::validate_service_name(name); !v) return error(400, "invalid service name '" + name + "': " + v.message());
@@ -134,7 +136,8 @@ DockerResponse create_service(Agent& agent, const DockerRequest& req) {
   return reply(201, {{"ID", svc ? service_id(*svc) : ""}, {"Warnings", json::array()}});
 }
 
-DockerResponse update_service(Agent& agent, const DockerRequest& req, const crdt::Service& current) {
+DockerResponse update_service(Agent& agent, const DockerRequest& req, const crdt::Service& current,
+                              const ImagePinning& pins) {
   auto sent = version_param(req.target);
   if (!sent) return error(400, sent.message());
   const std::string name = current.name;
@@ -146,7 +149,7 @@ DockerResponse update_service(Agent& agent, const DockerRequest& req, const crdt
     if (!s) return error(400, s.message());
     return reply(200, {{"Warnings", json::array()}});
   }
-  auto spec = read_spec(req.body);
+  auto spec = read_spec(req.body, pins, &current);
   if (!spec) return error(400, spec.message());
   if (spec->name != name) return error(400, "ServiceSpec field Name: renaming a service is not supported");
   // Only the replica count changed: a scale, which restarts nothing (as `docker service scale`).
@@ -251,9 +254,25 @@ DockerResponse list_tasks(Agent& agent, const DockerRequest& req) {
 
 }  // namespace
 
-DockerResponse route_services(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path) {
+std::string image_to_pin(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path) {
+  const bool create = path.size() == 2 && path[1] == "create" && req.method == "POST";
+  const bool update = path.size() == 3 && path[2] == "update" && req.method == "POST";
+  if (!create && !update) return "";
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) return "";
+  auto spec = service_spec_from_docker(j);
+  if (!spec || spec->image.empty()) return "";  // the route answers the error
+  if (update) {
+    auto found = find_service(agent, path[1]);
+    if (found.svc && found.svc->spec.task.image == spec->image) return "";
+  }
+  return spec->image;
+}
+
+DockerResponse route_services(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path,
+                              const ImagePinning& pins) {
   if (path.size() == 1) return req.method == "GET" ? list_services(agent, req) : method_not_allowed();
-  if (path.size() == 2 && path[1] == "create") return req.method == "POST" ? create_service(agent, req) : method_not_allowed();
+  if (path.size() == 2 && path[1] == "create") return req.method == "POST" ? create_service(agent, req, pins) : method_not_allowed();
   auto found = find_service(agent, path[1]);
   if (path.size() == 2) {
     if (req.method == "GET") {
@@ -273,7 +292,7 @@ DockerResponse route_services(Agent& agent, const DockerRequest& req, const std:
   if (path.size() == 3 && path[2] == "update") {
     if (req.method != "POST") return method_not_allowed();
     if (!found.svc) return found.error;
-    return update_service(agent, req, *found.svc);
+    return update_service(agent, req, *found.svc, pins);
   }
   if (path.size() == 3 && path[2] == "logs")
     return error(501, "service logs through the Docker API are not in this shoal build: use `shoal service logs`");

@@ -151,7 +151,7 @@ Status read_health(const json* v, const std::string& path, crdt::HealthCheck* h)
   std::vector<std::string> test;
   if (auto s = read_string_list(r.take("Test"), r.path("Test"), &test); !s) return s;
   if (!test.empty()) {
-    if (test[0] == "NONE") h->command.clear();
+    if (test[0] == "NONE" && test.size() == 1) h->command.clear(), h->no_image_check = true;
     else if (test[0] == "CMD-SHELL" && test.size() == 2) h->command = test[1];
     else if (test[0] == "CMD" && test.size() >= 2) h->command = shell_join({test.begin() + 1, test.end()});
     else return bad(r.path("Test"), "must be [\"NONE\"], [\"CMD-SHELL\", COMMAND] or [\"CMD\", ARG...]");
@@ -192,10 +192,16 @@ Status read_container(const json* v, const std::string& path, DockerServiceSpec*
     if (eq == 0 || eq == std::string::npos) return bad(r.path("Env"), "'" + e + "' is not KEY=VALUE");
     task.env[e.substr(0, eq)] = e.substr(eq + 1);
   }
-  std::vector<std::string> argv = command;
-  argv.insert(argv.end(), args.begin(), args.end());
+  std::string workdir, user;
+  if (auto s = read_string(r.take("Dir"), r.path("Dir"), &workdir); !s) return s;
+  if (auto s = read_string(r.take("User"), r.path("User"), &user); !s) return s;
   const std::string base = image.substr(0, image.find_first_of(":@", image.find('/')));
   if (base == kProcessImage || base == kRootfsImage) {
+    // No image config to merge with: the command is Command then Args, as the process runs it.
+    if (!workdir.empty()) return refused(r.path("Dir"), "only image services have a working directory setting");
+    if (!user.empty()) return refused(r.path("User"), "only image services have a user setting");
+    std::vector<std::string> argv = command;
+    argv.insert(argv.end(), args.begin(), args.end());
     if (argv.empty()) return bad(r.path("Args"), "shoal's " + base + " has no default command: give one");
     task.command = argv[0];
     task.args.assign(argv.begin() + 1, argv.end());
@@ -208,11 +214,18 @@ Status read_container(const json* v, const std::string& path, DockerServiceSpec*
       labels.erase(it);
     }
   } else {
-    // Images arrive with the image support (issue 12 on main); until then the route refuses
-    // this with a message naming the field.
+    // Docker's meaning: Command replaces the image's Entrypoint, Args its Cmd (crdt/service.h).
+    // The route pins `image` to a digest before the write.
     out->image = image;
-    task.command = argv.empty() ? "" : argv[0];
-    task.args.assign(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
+    task.driver = crdt::Driver::kOci;
+    task.image = image;
+    task.entrypoint = command;
+    if (!args.empty()) {
+      task.command = args[0];
+      task.args.assign(args.begin() + 1, args.end());
+    }
+    task.workdir = workdir;
+    task.user = user;
   }
   if (!labels.empty()) return refused(r.path("Labels"), "container labels other than " + std::string(kRootfsLabel) + " are not kept");
   return r.finish();
@@ -425,15 +438,22 @@ json service_spec_to_docker(const std::string& name, const crdt::ServiceSpec& sp
   const crdt::TaskSpec& t = spec.task;
   json container = json::object();
   json labels = json::object();
-  if (t.driver == crdt::Driver::kOci) {
-    container["Image"] = kRootfsImage;
-    labels[kRootfsLabel] = t.rootfs;
+  if (!t.image.empty()) {
+    container["Image"] = t.image;
+    if (!t.entrypoint.empty()) container["Command"] = t.entrypoint;
+    json args = json::array();
+    if (!t.command.empty()) args.push_back(t.command);
+    for (const auto& a : t.args) args.push_back(a);
+    if (!args.empty()) container["Args"] = args;
+    if (!t.workdir.empty()) container["Dir"] = t.workdir;
+    if (!t.user.empty()) container["User"] = t.user;
   } else {
-    container["Image"] = kProcessImage;
+    container["Image"] = t.driver == crdt::Driver::kOci ? kRootfsImage : kProcessImage;
+    if (t.driver == crdt::Driver::kOci) labels[kRootfsLabel] = t.rootfs;
+    json args = json::array({t.command});
+    for (const auto& a : t.args) args.push_back(a);
+    container["Args"] = args;
   }
-  json args = json::array({t.command});
-  for (const auto& a : t.args) args.push_back(a);
-  container["Args"] = args;
   container["Labels"] = labels;
   json env = json::array();
   for (const auto& [k, v] : t.env) env.push_back(k + "=" + v);
@@ -445,6 +465,8 @@ json service_spec_to_docker(const std::string& name, const crdt::ServiceSpec& sp
                                 {"Timeout", ms_to_ns(spec.health.timeout_ms)},
                                 {"Retries", spec.health.retries},
                                 {"StartPeriod", ms_to_ns(spec.health.start_period_ms)}};
+  else if (spec.health.no_image_check)
+    container["Healthcheck"] = {{"Test", {"NONE"}}};
   json constraints = json::array();
   for (const auto& c : spec.constraints)
     constraints.push_back("node.labels." + c.label + (c.op == ConstraintOp::kEq ? "==" : "!=") + c.value);

@@ -24,6 +24,10 @@ Result<ParsedFlags> parse_flags(const std::string& command, const std::vector<st
       break;
     }
     if (a.size() < 2 || a[0] != '-' || a[1] != '-') {
+      if (spec.stop_at_positional) {
+        out.positional.assign(args.begin() + static_cast<long>(i), args.end());
+        break;
+      }
       out.positional.push_back(a);
       continue;
     }

@@ -29,6 +29,9 @@ struct ParsedFlags {
 struct FlagSpec {
   std::set<std::string> with_value;  // e.g. "--format"
   std::set<std::string> switches;    // e.g. "--detach"
+  // Flags end at the first positional, which starts the positionals (docker's `service create
+  // [OPTIONS] IMAGE [COMMAND] [ARG...]`): the command's own `--flags` are its, not ours.
+  bool stop_at_positional = false;
 };
 
 Result<ParsedFlags> parse_flags(const std::string& command, const std::vector<std::string>& args,

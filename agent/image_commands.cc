@@ -31,49 +31,9 @@
 #include "image/image_listing.h"
 #include "image/layer_unpack.h"
 #include "image/pull_plan.h"
+#include "agent/image_state.h"
 
 namespace shoal {
-
-// What a worker hands back: an image to record and the names to point at it.
-struct PulledImage {
-  image::ImageRecord record;
-  std::vector<std::string> names;
-};
-
-struct ImageState {
-  // Pull workers: 2 lets a second image pull while a large one downloads, without letting
-  // a burst of pulls take every core of a small edge node.
-  static constexpr std::size_t kWorkers = 2;
-  // An image config larger than this is refused (real ones are a few KiB; same bound as
-  // manifests, image/registry_client.h).
-  static constexpr std::size_t kMaxConfigBytes = image::kMaxManifestBytes;
-
-  ImageState(std::string root_dir, image::BlobStore s, image::ImageCatalog c,
-             std::unique_ptr<image::HttpRegistryClient> r)
-      : root(std::move(root_dir)), store(std::move(s)), catalog(std::move(c)), client(std::move(r)) {}
-
-  std::string root;
-  std::string catalog_path() const { return root + "/catalog"; }
-  std::string layers_root() const { return root + "/layers"; }
-
-  image::BlobStore store;
-  image::ImageCatalog catalog;  // io thread only
-  std::unique_ptr<image::HttpRegistryClient> client;
-  image::FetchTable jobs;       // io thread only; keyed by Digest::of(job key)
-  std::map<image::FetchTable::WaiterId, ApiServer::Respond> waiters;  // io thread only
-  image::FetchTable::WaiterId next_waiter = 1;
-  std::mutex unpack_mu;
-  // Blob fetches in flight on the workers (FetchTable under blob_mu): pulls of two references
-  // that share a layer fetch it once, and two writers never share one `<blob>.partial` file
-  // (the client resumes from it, so a second writer would corrupt the first's download).
-  std::mutex blob_mu;
-  std::condition_variable blob_cv;
-  image::FetchTable blob_fetches;
-  image::FetchTable::WaiterId next_blob_waiter = 1;
-  // Last member: destroyed first, so its destructor joins the workers while everything they
-  // use still exists.
-  boost::asio::thread_pool workers{kWorkers};
-};
 
 namespace {
 
@@ -135,7 +95,9 @@ Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::
   if (!fetched) return fetched.error().to_error();
   auto parsed = image::parse_manifest(fetched->bytes, fetched->descriptor.media_type);
   if (!parsed) return make_error("manifest of " + ref.canonical_string() + ": " + parsed.message());
+  std::optional<image::Digest> index_digest;
   if (auto* index = std::get_if<image::ImageIndex>(&*parsed)) {
+    index_digest = fetched->descriptor.digest;
     auto chosen = image::select_manifest(*index, image::host_platform());
     if (!chosen) return make_error(ref.canonical_string() + ": " + chosen.message());
     fetched = s.client->fetch_manifest(ref.with_digest(chosen->digest));
@@ -161,6 +123,9 @@ Result<PulledImage> pull_image(ImageState& s, const image::Reference& ref, std::
   if (auto u = unpack_layers(s, *record); !u) return make_error(ref.canonical_string() + ": " + u.message());
   PulledImage out{std::move(*record), {}};
   if (!ref.tag.empty()) out.names.push_back(ref.registry + "/" + ref.path + ":" + ref.tag);
+  // A spec pinned to the index (what the registry answers for a tag) finds this node's
+  // platform manifest through this alias (image_state.h held_manifest).
+  if (index_digest) out.names.push_back(index_alias(ref, *index_digest));
   return out;
 }
 
@@ -180,10 +145,21 @@ Result<std::vector<PulledImage>> load_archive(ImageState& s, const std::string& 
   return out;
 }
 
-// The services whose spec names each image. No service spec has an image field yet (issue 12,
-// "service create IMAGE" is another change), so no image is in use; `image ls` shows the
-// column empty and `image rm`/`prune` remove freely until specs carry images.
-image::ImageUsers image_users(const crdt::DesiredState&) { return {}; }
+// The services whose spec (current, or the one an update replaces) names each held image.
+image::ImageUsers image_users(const ImageState& s, const crdt::DesiredState& state, const std::string& default_registry) {
+  image::ImageUsers users;
+  for (const crdt::Service* svc : state.all_services()) {
+    std::set<image::Digest> used;
+    for (const auto* spec : {&svc->spec, svc->previous_spec ? &*svc->previous_spec : nullptr}) {
+      if (spec == nullptr || spec->task.image.empty()) continue;
+      auto ref = image::parse_reference(spec->task.image, default_registry);
+      if (!ref) continue;
+      if (auto d = held_manifest(s, *ref)) used.insert(*d);
+    }
+    for (const auto& d : used) users[d].push_back(svc->name);
+  }
+  return users;
+}
 
 std::set<image::Digest> in_use(const image::ImageUsers& users) {
   std::set<image::Digest> out;
@@ -339,6 +315,18 @@ ApiResponse image_prune(ImageState& s, const image::ImageUsers& users, const std
 
 }  // namespace
 
+std::string index_alias(const image::Reference& ref, const image::Digest& index) {
+  return ref.registry + "/" + ref.path + "@" + index.to_string();
+}
+
+std::optional<image::Digest> held_manifest(const ImageState& s, const image::Reference& ref) {
+  if (ref.digest) {
+    if (s.catalog.find(*ref.digest)) return *ref.digest;
+    return s.catalog.resolve(index_alias(ref, *ref.digest));
+  }
+  return s.catalog.resolve(ref.registry + "/" + ref.path + ":" + ref.tag);
+}
+
 Status Agent::open_images() {
   const std::string root = config_.data_dir + "/images";
   if (auto d = make_dirs(root + "/layers"); !d) return make_error("--data-dir: " + d.message());
@@ -362,7 +350,7 @@ ApiResponse Agent::cmd_image(const std::vector<std::string>& args) {
   if (args.empty()) return fail("image: give pull, ls, inspect, rm, prune or load", 2);
   SHOAL_ASSERT(images_ != nullptr);  // opened by init()
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  auto users = image_users(state());
+  auto users = image_users(*images_, state(), config_.registry_mirror);
   if (args[0] == "ls") return image_ls(*images_, users, rest);
   if (args[0] == "inspect") return image_inspect(*images_, users, config_.registry_mirror, rest);
   if (args[0] == "rm") return image_rm(*images_, users, config_.registry_mirror, rest);

@@ -145,6 +145,63 @@ Status apply_placement_flags(crdt::ServiceSpec& s, const ParsedFlags& f, bool cr
   return {};
 }
 
+// Docker's --entrypoint is one string split into words as a shell would (quotes group words,
+// no expansion).
+Result<std::vector<std::string>> split_words(const std::string& flag, const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : text) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      else word += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quote != 0) return make_error(flag + ": unterminated quote in '" + text + "'");
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+// The image form: `IMAGE [COMMAND [ARG...]]` positionals on create, --image on update, and the
+// options that override the image's config.
+Status apply_image_flags(crdt::TaskSpec& t, const ParsedFlags& f, bool creating) {
+  std::string image = f.get("--image");
+  if (creating && !f.has_dashdash && !f.positional.empty() && image.empty()) {
+    if (f.positional.size() > 1 && f.positional[1] == "--")
+      return make_error("the service name goes in --name: service create --name " + f.positional[0] + " -- " +
+                        (f.positional.size() > 2 ? f.positional[2] : "CMD") + " ...");
+    image = f.positional[0];
+    if (f.positional.size() > 1) {
+      t.command = f.positional[1];
+      t.args.assign(f.positional.begin() + 2, f.positional.end());
+    }
+  }
+  if (!image.empty()) {
+    t.image = image;
+    t.driver = crdt::Driver::kOci;
+    t.rootfs.clear();
+  }
+  if (f.has("--entrypoint")) {
+    auto words = split_words("--entrypoint", f.get("--entrypoint"));
+    if (!words) return words.error();
+    t.entrypoint = std::move(*words);
+  }
+  if (f.has("--workdir")) t.workdir = f.get("--workdir");
+  if (f.has("--user")) t.user = f.get("--user");
+  return {};
+}
+
 Status apply_task_flags(crdt::ServiceSpec& s, const ParsedFlags& f) {
   if (f.has("--publish")) s.ports.clear();
   for (const auto& p : f.all("--publish")) {
@@ -161,6 +218,7 @@ Status apply_task_flags(crdt::ServiceSpec& s, const ParsedFlags& f) {
     s.task.driver = crdt::Driver::kOci;
     s.task.rootfs = f.get("--rootfs");
   }
+  if (f.has("--no-healthcheck")) s.health.no_image_check = true;
   if (f.has("--health-cmd")) s.health.command = f.get("--health-cmd");
   const std::pair<const char*, std::uint64_t*> health_durations[] = {
       {"--health-interval", &s.health.interval_ms}, {"--health-timeout", &s.health.timeout_ms},
@@ -205,11 +263,12 @@ FlagSpec service_flag_spec() {
                      "--publish", "--env", "--rootfs", "--health-cmd", "--health-interval",
                      "--health-timeout", "--health-retries", "--health-start-period",
                      "--restart-condition", "--restart-delay", "--restart-max-attempts", "--restart-window",
-                     "--format"};
+                     "--format", "--image", "--entrypoint", "--workdir", "--user"};
   for (const char* p : {"--update", "--rollback"})
     for (const char* k : {"-parallelism", "-delay", "-monitor", "-failure-action", "-max-failure-ratio", "-order"})
       spec.with_value.insert(std::string(p) + k);
-  spec.switches = {"--detach"};
+  // --no-resolve-image is the accepting node's (store the tag, do not pin a digest), not the spec's.
+  spec.switches = {"--detach", "--no-healthcheck", "--no-resolve-image"};
   return spec;
 }
 
@@ -218,8 +277,10 @@ Result<crdt::ServiceSpec> apply_service_flags(crdt::ServiceSpec base, const Pars
   if (auto s = apply_update_flags(base.update, f, "--update"); !s) return s.error();
   if (auto s = apply_update_flags(base.rollback, f, "--rollback"); !s) return s.error();
   if (auto s = apply_task_flags(base, f); !s) return s.error();
-  if (creating && base.task.command.empty())
-    return make_error("service create: give the command to run after `--` (e.g. -- sleep 1000)");
+  if (auto s = apply_image_flags(base.task, f, creating); !s) return s.error();
+  if (creating && base.task.command.empty() && base.task.image.empty())
+    return make_error("service create: give an IMAGE [COMMAND [ARG...]], or the command to run after `--` "
+                      "(e.g. -- sleep 1000)");
   return base;
 }
 

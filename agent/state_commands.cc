@@ -48,18 +48,30 @@ std::uint32_t running_tasks(Agent& agent, const crdt::DesiredState& state, const
 }
 
 std::string command_text(const crdt::ServiceSpec& spec) {
-  std::string s = spec.task.driver == crdt::Driver::kOci ? "[oci " + spec.task.rootfs + "] " : "";
+  std::string s = !spec.task.image.empty()                ? spec.task.image + " "
+                  : spec.task.driver == crdt::Driver::kOci ? "[oci " + spec.task.rootfs + "] "
+                                                           : "";
   s += spec.task.command;
   for (const auto& a : spec.task.args) s += " " + a;
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
-ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
-  std::string name = f.get("--name");
-  if (name.empty() && !f.positional.empty()) name = f.positional[0];
-  if (name.empty()) return fail("service create: give --name NAME", 2);
+// Replaces the image text the user gave with the pinned reference (see cmd_service).
+Status pin_image(crdt::ServiceSpec& spec, const crdt::ServiceSpec* before, const ImagePins& pinned) {
+  if (spec.task.image.empty() || (before && before->task.image == spec.task.image)) return {};
+  auto it = pinned.find(spec.task.image);
+  if (it == pinned.end()) return make_error("image " + spec.task.image + " was not resolved (internal)");
+  spec.task.image = it->second;
+  return {};
+}
+
+ApiResponse service_create(Agent& agent, const ParsedFlags& f, const ImagePins& pinned) {
   auto spec = apply_service_flags(crdt::ServiceSpec{}, f, true);
   if (!spec) return fail("service create: " + spec.message(), 2);
+  std::string name = f.get("--name");
+  if (name.empty()) return fail("service create: give --name NAME", 2);
+  if (auto p = pin_image(*spec, nullptr, pinned); !p) return fail("service create: " + p.message());
   // The VIP is picked by the creating node and stored with the service (its claim), so it is
   // stable and `service inspect` shows it. Picked even with --network host: another node may
   // run the overlay.
@@ -73,13 +85,14 @@ ApiResponse service_create(Agent& agent, const ParsedFlags& f) {
       agent, [&](crdt::Replica& r) { return r.create_service(now, name, std::move(*spec), vip); }, name);
 }
 
-ApiResponse service_update(Agent& agent, const ParsedFlags& f) {
+ApiResponse service_update(Agent& agent, const ParsedFlags& f, const ImagePins& pinned) {
   if (f.positional.size() != 1) return fail("service update: give exactly one service NAME", 2);
   const std::string& name = f.positional[0];
   const crdt::Service* current = agent.state().service(name);
   if (!current) return fail("service update: no service named " + name);
   auto spec = apply_service_flags(current->spec, f, false);
   if (!spec) return fail("service update: " + spec.message(), 2);
+  if (auto p = pin_image(*spec, &current->spec, pinned); !p) return fail("service update: " + p.message());
   return finish_write(
       agent, [&](crdt::Replica& r) { return r.update_service(agent.now().wall_ms, name, std::move(*spec)); }, name);
 }
@@ -160,14 +173,28 @@ ApiResponse service_rm(Agent& agent, const ParsedFlags& f) {
 
 }  // namespace
 
-ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args) {
+Result<NamedImage> image_named_by(const std::vector<std::string>& args) {
+  if (args.empty() || (args[0] != "create" && args[0] != "update")) return NamedImage{};
+  FlagSpec spec = service_flag_spec();
+  spec.stop_at_positional = args[0] == "create";
+  auto f = parse_flags("service " + args[0], {args.begin() + 1, args.end()}, spec);
+  if (!f) return f.error();
+  NamedImage out;
+  out.no_resolve = f->has("--no-resolve-image");
+  out.text = f->get("--image");
+  if (out.text.empty() && args[0] == "create" && !f->has_dashdash && !f->positional.empty()) out.text = f->positional[0];
+  return out;
+}
+
+ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, const ImagePins& pinned) {
   if (args.empty()) return fail("service: give create, ls, inspect, ps, scale, update, rollback, rm or logs", 2);
   const std::string& verb = args[0];
   FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format"}, {"--detach"}};
+  spec.stop_at_positional = verb == "create";
   auto f = parse_flags("service " + verb, {args.begin() + 1, args.end()}, spec);
   if (!f) return fail(f.message(), 2);
-  if (verb == "create") return service_create(agent, *f);
-  if (verb == "update") return service_update(agent, *f);
+  if (verb == "create") return service_create(agent, *f, pinned);
+  if (verb == "update") return service_update(agent, *f, pinned);
   if (verb == "scale") return service_scale(agent, *f);
   if (verb == "ls") return service_ls(agent, *f);
   if (verb == "inspect") return service_inspect(agent, *f);

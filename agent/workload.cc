@@ -53,10 +53,12 @@ Status Agent::open_runtime() {
   return {};
 }
 
+const crdt::ServiceSpec& Agent::spec_for_version(const crdt::Service& svc, std::uint64_t version) {
+  return (version + 1 == svc.version && svc.previous_spec) ? *svc.previous_spec : svc.spec;
+}
+
 runtime::TaskSpec Agent::build_task_spec(const crdt::Service& svc, std::uint32_t slot, std::uint64_t version) const {
-  // The version a slot runs is the current spec's, or the one before it mid-update.
-  const crdt::ServiceSpec& spec =
-      (version + 1 == svc.version && svc.previous_spec) ? *svc.previous_spec : svc.spec;
+  const crdt::ServiceSpec& spec = spec_for_version(svc, version);
   runtime::TaskSpec t;
   t.id = task_id(svc.name, slot, version);
   t.service = svc.name;
@@ -132,6 +134,20 @@ void Agent::act_on(const node::ReconcileDecision& d, node::NodeInput& next) {
     const crdt::Service* svc = state.service(s.service);
     if (!svc) continue;
     runtime::TaskSpec spec = build_task_spec(*svc, s.slot, s.version);
+    if (const auto& wanted = spec_for_version(*svc, s.version); !wanted.task.image.empty()) {
+      auto prep = prepare_image_task(wanted, spec);
+      if (prep.kind == ImagePreparation::kFailed) {
+        start_failed(s, prep.reason);
+        continue;
+      }
+      if (prep.kind == ImagePreparation::kWaiting) {
+        // Reported like a start failure: once per distinct reason, not every round.
+        next.task_reports.push_back({crdt::TaskStatus{s.service, s.slot, s.version, TaskState::kPreparing,
+                                                      prep.reason, "", now().wall_ms},
+                                     true});
+        continue;
+      }
+    }
     if (dataplane_) {
       if (!dataplane_->ready()) break;  // no subnet yet: the next round (it comes with membership)
       auto net = dataplane_->attach_task(spec.id);
@@ -144,6 +160,7 @@ void Agent::act_on(const node::ReconcileDecision& d, node::NodeInput& next) {
     }
     if (auto st = runtime_->start(spec, runtime_ms(now())); !st) {
       if (dataplane_) dataplane_->release_task(spec.id);
+      release_task_rootfs(spec.id);
       start_failed(s, st.message());
     }
   }
@@ -157,6 +174,7 @@ void Agent::forget_task(const std::string& id, node::NodeInput& next) {
   auto version = task_version(id);
   if (!runtime_->forget(id, true)) return;  // still stopping: next round
   if (dataplane_) dataplane_->release_task(id);
+  release_task_rootfs(id);
   if (version) next.forgotten.push_back({crdt::TaskKey{spec->service, spec->slot}, *version});
 }
 
@@ -217,6 +235,7 @@ void Agent::wait_for_tasks_then_leave() {
     for (const auto& st : runtime_->list()) {
       (void)runtime_->forget(st.id, false);
       if (dataplane_) dataplane_->release_task(st.id);
+      release_task_rootfs(st.id);
     }
     if (dataplane_) dataplane_->shutdown();
     return begin_leave();

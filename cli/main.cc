@@ -35,7 +35,8 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key
   keys list|install KEY|use KEY|remove KEY
-  service create|ls|inspect|ps|scale|update|rollback|rm ...
+  service create --name N [flags] IMAGE [COMMAND [ARG...]]   (or [flags] -- CMD ARGS for a host process)
+  service ls|inspect|ps|scale|update|rollback|rm ...
   service logs NAME [--tail N] [--follow]
   image pull REF | ls [--format json] | inspect REF | rm REF... | prune | load FILE
   node ls | node update --availability active|pause|drain NODE

@@ -10,6 +10,7 @@ const char* to_string(TaskState v) {
     case TaskState::kHealthy: return "healthy";
     case TaskState::kFailed: return "failed";
     case TaskState::kShutdown: return "shutdown";
+    case TaskState::kPreparing: return "preparing";
   }
   return "unknown";
 }

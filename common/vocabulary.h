@@ -20,8 +20,11 @@ enum class TaskState : std::uint8_t {
   kHealthy = 3,   // health check passes (or running, without a check)
   kFailed = 4,    // exited or failed its health check
   kShutdown = 5,  // stopped on purpose (replaced, scaled down, node draining)
+  // Waiting for its image (pull from the registry or a peer); the status's `error` says why it
+  // waits (registry unreachable, auth failed, ...). Never a runtime state: nothing runs yet.
+  kPreparing = 6,
 };
-inline constexpr TaskState kLastTaskState = TaskState::kShutdown;
+inline constexpr TaskState kLastTaskState = TaskState::kPreparing;
 
 // States a task does not leave without a new start (or a restart).
 inline bool is_terminal(TaskState s) { return s == TaskState::kFailed || s == TaskState::kShutdown; }

@@ -42,7 +42,10 @@ void pack_update(Packer& pk, const UpdateConfig& u) {
 
 void pack_spec(Packer& pk, const ServiceSpec& s) {
   pk.pack_array(11);
-  pk.pack_array(5);
+  // The image fields are written only when set: a spec without them keeps the 5-field form
+  // agents before images decode, so a mixed cluster keeps syncing process services.
+  const bool image_fields = s.task.has_image_fields();
+  pk.pack_array(image_fields ? 9 : 5);
   pk.pack(static_cast<std::uint8_t>(s.task.driver));
   pack_str(pk, s.task.command);
   pack_strings(pk, s.task.args);
@@ -52,6 +55,12 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
     pack_str(pk, v);
   }
   pack_str(pk, s.task.rootfs);
+  if (image_fields) {
+    pack_str(pk, s.task.image);
+    pack_strings(pk, s.task.entrypoint);
+    pack_str(pk, s.task.workdir);
+    pack_str(pk, s.task.user);
+  }
   pk.pack(static_cast<std::uint8_t>(s.mode));
   pk.pack(s.replicas);
   pk.pack_array(2);
@@ -74,12 +83,13 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
     pk.pack(p.target);
     pk.pack(static_cast<std::uint8_t>(p.protocol));
   }
-  pk.pack_array(5);
+  pk.pack_array(s.health.no_image_check ? 6 : 5);  // the switch only when set, as above
   pack_str(pk, s.health.command);
   pk.pack(s.health.interval_ms);
   pk.pack(s.health.timeout_ms);
   pk.pack(s.health.retries);
   pk.pack(s.health.start_period_ms);
+  if (s.health.no_image_check) pk.pack(true);
   // The window is written only when set: a spec without one keeps the 3-field form of agents
   // before --restart-window, so those agents still decode it during a rolling upgrade.
   const bool has_window = s.restart.window_ms != 0;
@@ -293,7 +303,10 @@ Status get_update(const Obj& o, std::string_view what, UpdateConfig* u) {
 
 Status get_task_spec(const Obj& o, TaskSpec* t) {
   const Obj* f = nullptr;
-  SHOAL_TRY(get_array(o, "task spec", 5, &f));
+  // 5 fields without image fields (agents before images, or none set), 9 with them.
+  SHOAL_TRY(get_array(o, "task spec", SIZE_MAX, &f));
+  const std::size_t n = o.via.array.size;
+  if (n != 5 && n != 9) return bad("task spec", "expected 5 or 9 fields");
   SHOAL_TRY(get_enum(f[0], "driver", Driver::kOci, &t->driver));
   SHOAL_TRY(get_str(f[1], "command", &t->command));
   SHOAL_TRY(get_strings(f[2], "args", &t->args));
@@ -304,7 +317,15 @@ Status get_task_spec(const Obj& o, TaskSpec* t) {
     SHOAL_TRY(get_str(f[3].via.map.ptr[i].val, "env value", &v));
     t->env[std::move(k)] = std::move(v);
   }
-  return get_str(f[4], "rootfs", &t->rootfs);
+  SHOAL_TRY(get_str(f[4], "rootfs", &t->rootfs));
+  if (n == 5) return {};
+  SHOAL_TRY(get_str(f[5], "image", &t->image));
+  SHOAL_TRY(get_strings(f[6], "entrypoint", &t->entrypoint));
+  SHOAL_TRY(get_str(f[7], "workdir", &t->workdir));
+  SHOAL_TRY(get_str(f[8], "user", &t->user));
+  // Canonical form: equal specs encode equal, so all-empty image fields are never written.
+  if (!t->has_image_fields()) return bad("task spec", "empty image fields must be encoded without them");
+  return {};
 }
 
 Status get_spec(const Obj& o, ServiceSpec* s) {
@@ -341,12 +362,20 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
     SHOAL_TRY(get_enum(pf[2], "port protocol", PortProtocol::kUdp, &s->ports[i].protocol));
   }
   const Obj* h = nullptr;
-  SHOAL_TRY(get_array(f[9], "health check", 5, &h));
+  SHOAL_TRY(get_array(f[9], "health check", SIZE_MAX, &h));
+  const std::size_t hn = f[9].via.array.size;
+  if (hn != 5 && hn != 6) return bad("health check", "expected 5 or 6 fields");
   SHOAL_TRY(get_str(h[0], "health command", &s->health.command));
   SHOAL_TRY(get_u64(h[1], "health interval", &s->health.interval_ms));
   SHOAL_TRY(get_u64(h[2], "health timeout", &s->health.timeout_ms));
   SHOAL_TRY(get_uint(h[3], "health retries", &s->health.retries));
   SHOAL_TRY(get_u64(h[4], "health start period", &s->health.start_period_ms));
+  s->health.no_image_check = false;
+  if (hn == 6) {
+    if (h[5].type != msgpack::type::BOOLEAN || !h[5].via.boolean)
+      return bad("health check", "no-image-check must be encoded as true or not at all");
+    s->health.no_image_check = true;
+  }
   const Obj* rp = nullptr;
   // 3 fields without a window (older agents, or no window set), 4 with one.
   SHOAL_TRY(get_array(f[10], "restart policy", SIZE_MAX, &rp));
@@ -480,7 +509,7 @@ Status get_task_item(const Obj& o, std::map<TaskKey, WriterEntry<TaskStatus>>* e
     t.service = key.service;
     t.slot = key.slot;
     SHOAL_TRY(get_u64(sf[0], "task spec version", &t.spec_version));
-    SHOAL_TRY(get_enum(sf[1], "task state", TaskState::kShutdown, &t.state));
+    SHOAL_TRY(get_enum(sf[1], "task state", kLastTaskState, &t.state));
     SHOAL_TRY(get_str(sf[2], "task error", &t.error));
     SHOAL_TRY(get_str(sf[3], "task address", &t.address));
     SHOAL_TRY(get_u64(sf[4], "task since", &t.since_ms));

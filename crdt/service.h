@@ -26,12 +26,24 @@ enum class PortProtocol : std::uint8_t { kTcp, kUdp };
 enum class RestartCondition : std::uint8_t { kOnFailure, kAny, kNone };
 
 // What to run. Process: `command args...` with `env`. OCI: the same process inside `rootfs`.
+// Image (driver kOci, `image` set, no rootfs): the image's Entrypoint and Cmd, where
+// `entrypoint` replaces the Entrypoint and `command args...` the Cmd, as `docker service
+// create IMAGE [COMMAND [ARG...]]` does; `env` is added over the image's Env by name.
 struct TaskSpec {
   Driver driver = Driver::kProcess;
-  std::string command;
+  std::string command;  // process/rootfs: argv[0]; image: first word of the Cmd override ("" = image's)
   std::vector<std::string> args;
   std::map<std::string, std::string> env;
   std::string rootfs;  // OCI only: path of the root filesystem on every node
+  // The image, pinned by the node that accepted the write ("r:5000/web:1@sha256:..."), so every
+  // node runs the same bits; a bare tag only with --no-resolve-image. "" = no image.
+  std::string image;
+  std::vector<std::string> entrypoint;  // --entrypoint: replaces the image's (and drops its Cmd)
+  std::string workdir;                  // --workdir: replaces the image's WorkingDir
+  std::string user;                     // --user: "uid[:gid]" or names from the image's /etc/passwd
+
+  // Image-only fields are all empty (they are encoded only when one is set).
+  bool has_image_fields() const { return !image.empty() || !entrypoint.empty() || !workdir.empty() || !user.empty(); }
 
   auto operator<=>(const TaskSpec&) const = default;
 };
@@ -79,6 +91,8 @@ struct HealthCheck {
   std::uint64_t timeout_ms = 30000;
   std::uint32_t retries = 3;
   std::uint64_t start_period_ms = 0;
+  // --no-healthcheck: the image's HEALTHCHECK does not apply (a `command` still would).
+  bool no_image_check = false;
 
   auto operator<=>(const HealthCheck&) const = default;
 };

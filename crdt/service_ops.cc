@@ -30,13 +30,31 @@ Status validate_update(const char* what, const UpdateConfig& u) {
   return {};
 }
 
-Status validate_task(const TaskSpec& t) {
-  if (t.command.empty()) return make_error("a service needs a command to run");
-  if (t.driver == Driver::kOci && t.rootfs.empty()) {
-    return make_error("an OCI service needs a rootfs");
+// Which of the three task forms (process, rootfs, image) a spec is, and that it is only one.
+Status validate_task_form(const TaskSpec& t) {
+  if (!t.image.empty()) {
+    if (t.driver != Driver::kOci || !t.rootfs.empty())
+      return make_error("an image service runs through the OCI driver and has no --rootfs");
+    if (t.command.empty() && !t.args.empty()) return make_error("arguments without a command");
+    return {};
   }
-  if (auto s = check_string("command", t.command); !s) return s;
-  if (auto s = check_string("rootfs", t.rootfs); !s) return s;
+  if (!t.entrypoint.empty() || !t.workdir.empty() || !t.user.empty())
+    return make_error("--entrypoint, --workdir and --user need an image");
+  if (t.command.empty()) return make_error("a service needs a command to run");
+  if (t.driver == Driver::kOci && t.rootfs.empty()) return make_error("an OCI service needs a rootfs or an image");
+  return {};
+}
+
+Status validate_task(const TaskSpec& t) {
+  if (auto s = validate_task_form(t); !s) return s;
+  for (auto [what, text] : {std::pair{"command", &t.command}, {"rootfs", &t.rootfs}, {"image", &t.image},
+                            {"workdir", &t.workdir}, {"user", &t.user}}) {
+    if (auto s = check_string(what, *text); !s) return s;
+  }
+  if (auto s = check_count("entrypoint words", t.entrypoint.size()); !s) return s;
+  for (const auto& a : t.entrypoint) {
+    if (auto s = check_string("an entrypoint word", a); !s) return s;
+  }
   if (auto s = check_count("args", t.args.size()); !s) return s;
   if (auto s = check_count("env variables", t.env.size()); !s) return s;
   for (const auto& a : t.args) {

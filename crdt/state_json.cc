@@ -33,6 +33,12 @@ void write_task_spec_json(JsonWriter& w, const TaskSpec& t) {
   for (const auto& [k, v] : t.env) w.key(k).value(v);
   w.end_object();
   w.key("rootfs").value(t.rootfs);
+  w.key("image").value(t.image);
+  w.key("entrypoint").begin_array();
+  for (const auto& a : t.entrypoint) w.value(a);
+  w.end_array();
+  w.key("workdir").value(t.workdir);
+  w.key("user").value(t.user);
   w.end_object();
 }
 
@@ -68,7 +74,8 @@ void write_spec_json(JsonWriter& w, const ServiceSpec& s) {
   w.key("command").value(s.health.command).key("interval_ms").value(s.health.interval_ms);
   w.key("timeout_ms").value(s.health.timeout_ms);
   w.key("retries").value(std::uint64_t{s.health.retries});
-  w.key("start_period_ms").value(s.health.start_period_ms).end_object();
+  w.key("start_period_ms").value(s.health.start_period_ms);
+  w.key("no_image_check").value(s.health.no_image_check).end_object();
   w.key("restart").begin_object();
   w.key("condition").value(to_string(s.restart.condition));
   w.key("delay_ms").value(s.restart.delay_ms);

@@ -37,6 +37,9 @@ std::vector<ImageRow> image_rows(const ImageCatalog& catalog, const ImageUsers& 
   std::vector<ImageRow> rows;
   std::set<Digest> named;
   for (const auto& [name, digest] : catalog.names()) {
+    // "repo@sha256:<index>" names are the agent's aliases for images pulled through an index
+    // (found by the digest a spec pins), not tags a user gave.
+    if (name.find('@') != std::string::npos) continue;
     const ImageRecord* r = catalog.find(digest);
     SHOAL_ASSERT(r != nullptr);  // the catalog only names images it holds
     auto [repo, tag] = split_name(name);

@@ -62,7 +62,8 @@ std::string oci_config_json(const TaskSpec& spec, const OciBundleOptions& option
   const std::string hostname = options.hostname.empty() ? spec.id : options.hostname;
 
   std::string j = "{\"ociVersion\":\"1.0.2\",";
-  j += "\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},";
+  j += "\"process\":{\"terminal\":false,\"user\":{\"uid\":" + std::to_string(spec.uid) + ",\"gid\":" +
+       std::to_string(spec.gid) + "},";
   j += "\"args\":" + json_array(spec.command) + ",\"env\":" + json_array(env) + ",";
   j += "\"cwd\":" + json_quote(cwd) + ",\"noNewPrivileges\":true,";
   // The default Docker capability set minus the network-admin ones; enough for servers.

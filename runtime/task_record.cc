@@ -38,7 +38,7 @@ void pack_restart(Packer& pk, const RestartPolicySpec& r) {
 }
 
 void pack_spec(Packer& pk, const TaskSpec& s) {
-  pk.pack_map(16);
+  pk.pack_map(18);
   put(pk, "id", s.id);
   put(pk, "service", s.service);
   put(pk, "slot", s.slot);
@@ -47,6 +47,8 @@ void pack_spec(Packer& pk, const TaskSpec& s) {
   put(pk, "env", s.env);
   put(pk, "rootfs", s.rootfs);
   put(pk, "workdir", s.working_dir);
+  put(pk, "uid", s.uid);  // absent in older records: 0 (root), what they ran as
+  put(pk, "gid", s.gid);
   put(pk, "cpu_millis", s.cpu_millis);
   put(pk, "memory_bytes", s.memory_bytes);
   put(pk, "pids_max", s.pids_max);
@@ -120,6 +122,8 @@ TaskSpec unpack_spec(const msgpack::object& o) {
   get(f, "env", s.env);
   get(f, "rootfs", s.rootfs);
   get(f, "workdir", s.working_dir);
+  get(f, "uid", s.uid);
+  get(f, "gid", s.gid);
   get(f, "cpu_millis", s.cpu_millis);
   get(f, "memory_bytes", s.memory_bytes);
   get(f, "pids_max", s.pids_max);

@@ -62,6 +62,8 @@ struct TaskSpec {
   std::vector<std::string> env;      // "KEY=VALUE"; the task sees only these (plus PATH if unset)
   std::string rootfs;                // kOci: rootfs directory (absolute)
   std::string working_dir;           // empty: "/" (kOci) or the log dir (kProcess)
+  std::uint32_t uid = 0;             // kOci: the container process's user (an image's User)
+  std::uint32_t gid = 0;
   std::int64_t cpu_millis = 0;       // 1000 = one core; 0 = unlimited
   std::int64_t memory_bytes = 0;     // hard limit, exceeding it OOM-kills the task; 0 = unlimited
   std::int64_t pids_max = 0;         // 0 = unlimited

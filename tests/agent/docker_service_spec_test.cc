@@ -111,7 +111,34 @@ TEST(DockerServiceSpec, RootfsAndImages) {
   b["TaskTemplate"]["ContainerSpec"]["Image"] = "registry.local/web:1";
   r = service_spec_from_docker(b);
   ASSERT_TRUE(r.ok()) << r.message();
-  EXPECT_EQ(r->image, "registry.local/web:1");  // the route pins (or refuses) it
+  EXPECT_EQ(r->image, "registry.local/web:1");  // the route pins it
+}
+
+// Docker's meaning of the image fields: Command replaces the Entrypoint, Args the Cmd.
+TEST(DockerServiceSpec, ImageFieldsMapOntoTheImageForm) {
+  json b = cli_body();
+  auto& c = b["TaskTemplate"]["ContainerSpec"];
+  c["Image"] = "registry.local/web:1";
+  c["Command"] = {"/bin/busybox"};
+  c["Args"] = {"httpd", "-f"};
+  c["Dir"] = "/www";
+  c["User"] = "nobody";
+  c["Healthcheck"] = {{"Test", {"NONE"}}};
+  auto r = service_spec_from_docker(b);
+  ASSERT_TRUE(r.ok()) << r.message();
+  const crdt::TaskSpec& t = r->spec.task;
+  EXPECT_EQ(t.driver, crdt::Driver::kOci);
+  EXPECT_EQ(t.image, "registry.local/web:1");
+  EXPECT_EQ(t.entrypoint, std::vector<std::string>{"/bin/busybox"});
+  EXPECT_EQ(t.command, "httpd");
+  EXPECT_EQ(t.args, std::vector<std::string>{"-f"});
+  EXPECT_EQ(t.workdir, "/www");
+  EXPECT_EQ(t.user, "nobody");
+  EXPECT_TRUE(r->spec.health.no_image_check);
+  // Dir and User mean nothing to a host process: refused by name, not dropped.
+  b = cli_body();
+  b["TaskTemplate"]["ContainerSpec"]["Dir"] = "/www";
+  EXPECT_NE(error_of(b).find("TaskTemplate.ContainerSpec.Dir"), std::string::npos);
 }
 
 // Each refused setting is named in the 400, never dropped.
@@ -193,7 +220,16 @@ crdt::ServiceSpec gen_spec() {
   s.task.command = gen_word();
   s.task.args = *rc::gen::container<std::vector<std::string>>(gen_text());
   for (int i = *rc::gen::inRange(0, 4); i > 0; --i) s.task.env[gen_word()] = *gen_text();
-  if (s.task.driver == crdt::Driver::kOci) s.task.rootfs = "/" + gen_word();
+  const bool image = s.task.driver == crdt::Driver::kOci && *rc::gen::arbitrary<bool>();
+  if (image) {  // the image form: entrypoint, optional command override, workdir, user
+    s.task.image = "r.local:5000/" + gen_word() + ":1@sha256:" + std::string(64, 'a');
+    s.task.entrypoint = *rc::gen::container<std::vector<std::string>>(gen_text());
+    if (*rc::gen::arbitrary<bool>()) s.task.command.clear(), s.task.args.clear();  // the image's Cmd
+    if (*rc::gen::arbitrary<bool>()) s.task.workdir = "/" + gen_word();
+    if (*rc::gen::arbitrary<bool>()) s.task.user = gen_word();
+  } else if (s.task.driver == crdt::Driver::kOci) {
+    s.task.rootfs = "/" + gen_word();
+  }
   s.mode = *rc::gen::element(ServiceMode::kReplicated, ServiceMode::kGlobal);
   s.replicas = s.mode == ServiceMode::kGlobal ? 1 : *rc::gen::arbitrary<std::uint32_t>();
   s.reservations.cpu_millis = *rc::gen::inRange<std::uint64_t>(0, 1'000'000);
@@ -206,7 +242,9 @@ crdt::ServiceSpec gen_spec() {
   for (int i = *rc::gen::inRange(0, 3); i > 0; --i)
     s.ports.push_back({*rc::gen::inRange<std::uint16_t>(1, 65535), *rc::gen::arbitrary<std::uint16_t>(),
                        *rc::gen::element(crdt::PortProtocol::kTcp, crdt::PortProtocol::kUdp)});
-  if (*rc::gen::arbitrary<bool>()) {
+  const bool check = *rc::gen::arbitrary<bool>();
+  if (!check) s.health.no_image_check = *rc::gen::arbitrary<bool>();  // Test ["NONE"]
+  if (check) {
     s.health.command = *rc::gen::nonEmpty(gen_text());
     s.health.interval_ms = *rc::gen::inRange<std::uint64_t>(1, kMaxDurationMs + 1);  // 0 = "inherit" on the API
     s.health.timeout_ms = *rc::gen::inRange<std::uint64_t>(1, kMaxDurationMs + 1);
@@ -231,7 +269,7 @@ RC_GTEST_PROP(DockerServiceSpec, RenderThenParseIsIdentity, ()) {
   auto back = service_spec_from_docker(json::parse(rendered.dump()));
   RC_ASSERT(back.ok());
   RC_ASSERT(back->name == "web");
-  RC_ASSERT(back->image.empty());
+  RC_ASSERT(back->image == spec.task.image);
   RC_ASSERT(back->spec == spec);
 }
 

@@ -82,3 +82,66 @@ TEST(ServiceFlags, RestartWindowOnCreateAndUpdate) {
 }
 
 }  // namespace shoal
+
+namespace shoal {
+
+Result<crdt::ServiceSpec> create(std::vector<std::string> args) {
+  FlagSpec spec = service_flag_spec();
+  spec.stop_at_positional = true;  // as `service create` parses
+  auto f = parse_flags("service create", args, spec);
+  if (!f) return f.error();
+  return apply_service_flags({}, *f, true);
+}
+
+TEST(ServiceFlags, ImageFormTakesCommandAndItsFlagsAfterTheImage) {
+  auto s = create({"--name", "web", "--replicas", "2", "--env", "A=1", "busybox:1.36", "httpd", "-f", "--port", "80"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->task.image, "busybox:1.36");
+  EXPECT_EQ(s->task.driver, crdt::Driver::kOci);
+  EXPECT_EQ(s->task.command, "httpd");
+  EXPECT_EQ(s->task.args, (std::vector<std::string>{"-f", "--port", "80"})) << "the command's flags are its own";
+  EXPECT_EQ(s->replicas, 2u);
+  auto bare = create({"--name", "web", "busybox"});
+  ASSERT_TRUE(bare.ok()) << bare.message();
+  EXPECT_EQ(bare->task.image, "busybox");
+  EXPECT_TRUE(bare->task.command.empty()) << "no COMMAND: the image's Cmd";
+}
+
+TEST(ServiceFlags, ImageOverridesAndUpdate) {
+  auto s = create({"--entrypoint", "/bin/sh -c 'echo hi there'", "--workdir", "/srv", "--user", "100:101",
+                   "--no-healthcheck", "img"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->task.entrypoint, (std::vector<std::string>{"/bin/sh", "-c", "echo hi there"}));
+  EXPECT_EQ(s->task.workdir, "/srv");
+  EXPECT_EQ(s->task.user, "100:101");
+  EXPECT_TRUE(s->health.no_image_check);
+  auto next = apply({"web", "--image", "img:2"}, *s, false);
+  ASSERT_TRUE(next.ok()) << next.message();
+  EXPECT_EQ(next->task.image, "img:2");
+  EXPECT_EQ(next->task.entrypoint, s->task.entrypoint) << "kept when not named";
+  auto same = apply({"web", "--replicas", "3"}, *s, false);
+  ASSERT_TRUE(same.ok()) << same.message();
+  EXPECT_EQ(same->task.image, "img") << "update's positional is the service name, not an image";
+  EXPECT_NE(create({"--entrypoint", "'open", "img"}).message().find("--entrypoint"), std::string::npos);
+  EXPECT_NE(create({"--name", "x"}).message().find("IMAGE"), std::string::npos);
+}
+
+TEST(ServiceFlags, ProcessFormStillWorks) {
+  auto s = create({"--name", "web", "--", "sleep", "10"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(s->task.image.empty());
+  EXPECT_EQ(s->task.driver, crdt::Driver::kProcess);
+  EXPECT_EQ(s->task.command, "sleep");
+}
+
+}  // namespace shoal
+
+namespace shoal {
+
+TEST(ServiceFlags, ANamePositionalBeforeDashDashIsExplained) {
+  auto s = create({"web", "--", "sleep", "10"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("--name web"), std::string::npos) << s.message();
+}
+
+}  // namespace shoal

@@ -133,6 +133,64 @@ RC_GTEST_PROP(Codec, RestartPolicyRoundTrips, ()) {
   RC_ASSERT(back->service("web")->spec.restart == spec.restart);
 }
 
+ServiceSpec image_spec() {
+  ServiceSpec s = full_spec();
+  s.task = TaskSpec{Driver::kOci, "httpd", {"-f", "-p", "80"}, {{"A", "1"}}, ""};
+  s.task.image = "127.0.0.1:5000/web:1@sha256:" + std::string(64, 'a');
+  s.task.entrypoint = {"/bin/sh", "-c"};
+  s.task.workdir = "/srv";
+  s.task.user = "100:101";
+  s.health.no_image_check = true;
+  return s;
+}
+
+TEST(Codec, ImageFieldsRoundTripAndAreAbsentWhenEmpty) {
+  Replica with(node(0));
+  ASSERT_TRUE(with.create_service(1000, "web", image_spec(), "").ok());
+  auto back = decode_state(encode_state(with.state()));
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->service("web")->spec, image_spec());
+  // A process spec encodes exactly as before images (the old state file above).
+  auto old = decode_state(old_state_bytes());
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->service("web")->spec.task.has_image_fields());
+  EXPECT_FALSE(old->service("web")->spec.health.no_image_check);
+  EXPECT_EQ(encode_state(*old), old_state_bytes());
+}
+
+RC_GTEST_PROP(Codec, ImageFieldsRoundTrip, ()) {
+  ServiceSpec spec = image_spec();
+  spec.task.image = *rc::gen::nonEmpty(rc::gen::string<std::string>());
+  spec.task.entrypoint = *rc::gen::container<std::vector<std::string>>(*rc::gen::inRange(0, 4),
+                                                                       rc::gen::string<std::string>());
+  spec.task.workdir = *rc::gen::string<std::string>();
+  spec.task.user = *rc::gen::string<std::string>();
+  spec.health.no_image_check = *rc::gen::arbitrary<bool>();
+  Replica r(node(0));
+  RC_ASSERT(r.create_service(1000, "web", spec, "").ok());
+  auto back = decode_state(encode_state(r.state()));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(back->service("web")->spec == spec);
+}
+
+TEST(Codec, ImageSpecsThatMixFormsAreRefused) {
+  Replica r(node(0));
+  ServiceSpec both = image_spec();
+  both.task.rootfs = "/srv/rootfs";
+  EXPECT_FALSE(r.create_service(1000, "a", both, "").ok());
+  ServiceSpec process = full_spec();
+  process.task.driver = Driver::kProcess;
+  process.task.rootfs.clear();
+  process.task.user = "1000";
+  auto err = r.create_service(1000, "b", process, "");
+  ASSERT_FALSE(err.ok());
+  EXPECT_NE(err.message().find("need an image"), std::string::npos) << err.message();
+  ServiceSpec image_only = image_spec();
+  image_only.task.command.clear();
+  image_only.task.args.clear();
+  EXPECT_TRUE(r.create_service(1000, "c", image_only, "").ok());  // the image's Cmd
+}
+
 TEST(Codec, DigestRoundTrips) {
   Digest d = make_digest(sample_state(), 8);
   Bytes wire = encode_digest(d);

@@ -32,7 +32,7 @@ TEST(ServiceOps, BadNamesAndSpecsAreRejected) {
   EXPECT_FALSE(create_service(nullptr, "web", ServiceSpec{}).ok()) << "no command";
   auto oci = spec(1);
   oci.task.driver = Driver::kOci;
-  EXPECT_EQ(create_service(nullptr, "web", oci).message(), "an OCI service needs a rootfs");
+  EXPECT_EQ(create_service(nullptr, "web", oci).message(), "an OCI service needs a rootfs or an image");
   auto ratio = spec(1);
   ratio.update.max_failure_ratio = std::nan("");
   EXPECT_FALSE(create_service(nullptr, "web", ratio).ok());

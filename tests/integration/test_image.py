@@ -217,6 +217,104 @@ def scenario_stopped_registry(c):
     assert p.returncode != 0 and '--registry-mirror' in p.stderr, p.stderr
 
 
+def stop_gracefully(c):
+    """SIGTERM: each agent stops its tasks and unmounts their rootfs before it exits; then any
+    mount left under the test's dir (an agent that failed) is detached, so nothing outlives
+    the test."""
+    for name in c.alive_names():
+        c.kill(name, signal.SIGTERM)
+    for name, a in c.agents.items():
+        try:
+            a['proc'].wait(60)
+        except subprocess.TimeoutExpired:
+            a['proc'].kill()
+    left = [line.split()[1] for line in open('/proc/self/mounts') if line.split()[1].startswith(c.dir)]
+    for mnt in sorted(left, reverse=True):
+        subprocess.run(['umount', '-l', mnt])
+    return left
+
+
+def build_tagged(base, layout_img, tag, version):
+    """Another tag of the busybox layout whose config sets VERSION (so a new digest)."""
+    layout = layout_img.rsplit(':', 1)[0]
+    run('umoci', 'config', '--image', layout_img, '--tag', tag, '--config.env', f'VERSION={version}')
+    return f'{layout}:{tag}'
+
+
+def service_rows(c, api, name):
+    return json.loads(c.run_cli('service', 'ps', name, '--format', 'json', api=api))
+
+
+def running(c, api, name):
+    return [r for r in service_rows(c, api, name) if r['state'] in ('running', 'healthy')]
+
+
+def logs(c, api, name):
+    return c.run_cli('service', 'logs', name, api=api)
+
+
+def scenario_service_from_image(c):
+    """The seed's demo from an image: 3 nodes run a service from a registry image pinned to its
+    digest, scale and roll it to a new tag, keep scaling with the registry down; the image's
+    config (Cmd, Env, WorkingDir) and --user/--entrypoint overrides reach the task."""
+    reg = Registry(c.dir)
+    try:
+        img = build_busybox(c.dir)
+        run('umoci', 'config', '--image', img, '--config.env', 'VERSION=1')
+        d1 = push(img, reg, 'busybox:1')
+        d2 = push(build_tagged(c.dir, img, '2', '2'), reg, 'busybox:2')
+        assert d1 != d2
+        flags = ['--registry-mirror', reg.host, '--insecure-registry', reg.host]
+        c.start('n1', extra=flags)
+        c.start('n2', join=['n1'], extra=flags)
+        c.start('n3', join=['n1'], extra=flags)
+        api = c.agents['n1']['api']
+        wait_until(lambda: len([s for s in c.status_map('n1').values() if s == 'alive']) == 3, 60, '3 members')
+        cmd = 'echo started slot=$SHOAL_TASK_SLOT version=$VERSION cwd=$(pwd); exec /bin/busybox sleep 1000'
+        c.run_cli('service', 'create', '--name', 'web', '--replicas', '3', 'busybox:1',
+                  '/bin/busybox', 'sh', '-c', cmd, api=api)
+        spec = json.loads(c.run_cli('service', 'inspect', 'web', api=api))[0]['spec']['task']
+        assert spec['image'] == f'{reg.host}/busybox:1@{d1}', f'not pinned to the digest: {spec}'
+        wait_until(lambda: len(running(c, api, 'web')) == 3, 90, '3 web tasks running')
+        nodes = {r['node'] for r in running(c, api, 'web')}
+        assert nodes == {'n1', 'n2', 'n3'}, nodes
+        wait_until(lambda: logs(c, api, 'web').count('version=1 cwd=/tmp') == 3, 60, 'each task logged')
+        for n in ('n1', 'n2', 'n3'):
+            rows = image_ls(c, n)
+            assert [r['services'] for r in rows] == [['web']], f'{n}: {rows}'
+        p = c.run_cli('image', 'rm', 'busybox:1', api=api, check=False)
+        assert p.returncode != 0 and 'web' in p.stderr, 'an image in use was removed: ' + p.stderr
+        # User and entrypoint overrides, resolved in the image's own files.
+        c.run_cli('service', 'create', '--name', 'who', '--user', '4242:4243', '--workdir', '/',
+                  '--entrypoint', '/bin/busybox sh -c', 'busybox:1',
+                  'echo ids=$(busybox id -u):$(busybox id -g) cwd=$(pwd); exec busybox sleep 1000', api=api)
+        wait_until(lambda: 'ids=4242:4243 cwd=/' in logs(c, api, 'who'), 90, 'who logged its ids')
+        # A rolling update to a new tag: every task ends on the new digest.
+        c.run_cli('service', 'update', '--image', 'busybox:2', 'web', api=api)
+        spec = json.loads(c.run_cli('service', 'inspect', 'web', api=api))[0]['spec']['task']
+        assert spec['image'] == f'{reg.host}/busybox:2@{d2}', spec
+        wait_until(lambda: logs(c, api, 'web').count('version=2') >= 3, 120, 'the update reached every task')
+        # The registry goes away: scaling and new services of held tags still work.
+        reg.stop()
+        c.run_cli('service', 'scale', 'web=5', api=api)
+        wait_until(lambda: len(running(c, api, 'web')) == 5, 90, '5 web tasks with the registry down')
+        c.run_cli('service', 'create', '--name', 'again', '--detach', 'busybox:2', '/bin/busybox', 'sleep', '1000', api=api)
+        spec = json.loads(c.run_cli('service', 'inspect', 'again', api=api))[0]['spec']['task']
+        assert spec['image'] == f'{reg.host}/busybox:2@{d2}', f'held tag not pinned offline: {spec}'
+        p = c.run_cli('service', 'create', '--name', 'nope', 'busybox:3', api=api, check=False)
+        assert p.returncode != 0 and reg.host in p.stderr and '--no-resolve-image' in p.stderr, p.stderr
+        # --no-resolve-image stores the tag; no node holds it, so the task waits, saying why.
+        c.run_cli('service', 'create', '--name', 'later', '--detach', '--no-resolve-image', 'busybox:3', api=api)
+        spec = json.loads(c.run_cli('service', 'inspect', 'later', api=api))[0]['spec']['task']
+        assert spec['image'] == f'{reg.host}/busybox:3', spec
+        wait_until(lambda: any(r['state'] == 'preparing' and reg.host in r['error']
+                               for r in service_rows(c, api, 'later')), 60, 'later preparing, naming the registry')
+    finally:
+        reg.stop()
+        left = stop_gracefully(c)
+        assert not left, f'rootfs mounts left after the agents stopped: {left}'
+
+
 def main():
     shoal, scenario = sys.argv[1], sys.argv[2]
     c = Cluster(shoal)

@@ -40,6 +40,14 @@ TEST(OciBundle, ConfigCarriesSpec) {
   EXPECT_TRUE(contains(j, "\"pids\":{\"limit\":20}"));
   EXPECT_TRUE(contains(j, "{\"type\":\"pid\"}"));
   EXPECT_FALSE(contains(j, "\"network\""));  // host network unless asked
+  EXPECT_TRUE(contains(j, "\"user\":{\"uid\":0,\"gid\":0}"));  // root unless the image says otherwise
+}
+
+TEST(OciBundle, ImageUserBecomesTheProcessUser) {
+  TaskSpec spec = oci_spec();
+  spec.uid = 33;
+  spec.gid = 34;
+  EXPECT_TRUE(contains(oci_config_json(spec, {"/shoal/web.1.2", ""}), "\"user\":{\"uid\":33,\"gid\":34}"));
 }
 
 TEST(OciBundle, NetworkNamespaceHook) {

@@ -15,6 +15,8 @@ TaskRecord sample() {
   r.spec.command = {"/bin/sh", "-c", "echo hi"};
   r.spec.env = {"A=1", "B=two words"};
   r.spec.rootfs = "/srv/rootfs";
+  r.spec.uid = 33;
+  r.spec.gid = 34;
   r.spec.cpu_millis = 250;
   r.spec.memory_bytes = 64 << 20;
   r.spec.pids_max = 64;
