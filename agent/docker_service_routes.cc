@@ -179,8 +179,12 @@ std::vector<TaskView> all_tasks(Agent& agent, const std::vector<const crdt::Serv
   for (const crdt::Service* svc : services) {
     const std::string sid = service_id(*svc);
     const bool global = svc->spec.mode == ServiceMode::kGlobal;
-    json template_spec = service_spec_to_docker(svc->name, svc->spec)["TaskTemplate"];
+    json current_template = service_spec_to_docker(svc->name, svc->spec)["TaskTemplate"];
+    json previous_template = svc->previous_spec ? service_spec_to_docker(svc->name, *svc->previous_spec)["TaskTemplate"]
+                                                : current_template;
     for (const PsRow& r : ps_rows(agent.state(), rows.assignment, rows.plans, svc->name)) {
+      // A task of the version before (mid-update, or shut down by it) ran the previous spec.
+      const json& template_spec = r.version == svc->version || r.version == 0 ? current_template : previous_template;
       TaskView t;
       t.id = docker_id("task", sid + "\n" + std::to_string(r.slot) + "\n" + std::to_string(r.version) + "\n" + r.node);
       t.service_id = sid;

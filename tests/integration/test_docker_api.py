@@ -12,10 +12,10 @@ from test_workload import run_scenario
 PROCESS = 'shoal.invalid/process'  # runs the command as a host process (shoal's process driver)
 
 
-def start_docker_cluster(c, names=('n1', 'n2', 'n3')):
+def start_docker_cluster(c, names=('n1', 'n2', 'n3'), extra=()):
     for i, n in enumerate(names):
         sock = os.path.join(c.dir, f'{n}-docker.sock')
-        c.start(n, join=[names[0]] if i else None, extra=['--docker-api', 'unix://' + sock])
+        c.start(n, join=[names[0]] if i else None, extra=['--docker-api', 'unix://' + sock, *extra])
         c.agents[n]['docker'] = sock
     wait_until(lambda: all(sorted(v for v in c.status_map(n).values()) == ['alive'] * len(names) for n in names),
                60, 'every agent to see the others alive')
@@ -153,6 +153,42 @@ def scenario_python_sdk(c):
     assert [s.name for s in n1.services.list()] == ['api']
     got.remove()
     wait_until(lambda: n2.services.list() == [], 30, 'api removed on n2')
+
+
+def scenario_image_service(c):
+    """docker service create/update naming a registry image: the accepting node pins the tag to
+    its digest (the same path as `shoal service create IMAGE`), and the tasks run the image."""
+    from test_image import Registry, build_busybox, build_tagged, push
+    reg = Registry(c.dir)
+    try:
+        img = build_busybox(c.dir)
+        d1 = push(img, reg, 'busybox:1')
+        d2 = push(build_tagged(c.dir, img, '2', '2'), reg, 'busybox:2')
+        start_docker_cluster(c, extra=['--registry-mirror', reg.host, '--insecure-registry', reg.host])
+        image = f'{reg.host}/busybox'
+        out(c, 'n2', 'service', 'create', '--detach', '--name', 'web', '--replicas', '2', image + ':1',
+            '/bin/busybox', 'sleep', '1000')
+        spec = json.loads(out(c, 'n1', 'service', 'inspect', 'web'))[0]['Spec']['TaskTemplate']['ContainerSpec']
+        assert spec['Image'] == f'{image}:1@{d1}', f'not pinned to the digest: {spec}'
+        assert spec['Args'] == ['/bin/busybox', 'sleep', '1000'], spec
+        wait_until(lambda: len(running_tasks(c, 'n3', 'web')) == 2, 120, 'two web tasks running the image')
+        out(c, 'n3', 'service', 'update', '--detach', '--image', image + ':2', 'web')
+        spec = json.loads(out(c, 'n1', 'service', 'inspect', 'web'))[0]['Spec']['TaskTemplate']['ContainerSpec']
+        assert spec['Image'] == f'{image}:2@{d2}', spec
+        def images_running():
+            return lines(c, 'n2', 'service', 'ps', 'web', '--filter', 'desired-state=running',
+                         '--format', '{{.Image}} {{.CurrentState}}')
+        wait_until(lambda: len(images_running()) == 2 and
+                   all(l.startswith(image + ':2 Running') for l in images_running()), 120, 'both tasks on busybox:2')
+        # A write that keeps the image pins nothing: it needs no registry.
+        reg.stop()
+        out(c, 'n1', 'service', 'update', '--detach', '--env-add', 'A=1', 'web')
+        assert 'did not answer' not in open(c.agents['n1']['log']).read()
+        p = docker(c, 'n1', 'service', 'create', '--detach', '--name', 'ghost', image + ':9', 'true', check=False)
+        assert p.returncode != 0 and 'cannot resolve image' in p.stderr, p.stderr
+        out(c, 'n1', 'service', 'rm', 'web')
+    finally:
+        reg.stop()
 
 
 def http(path, port=None, sock=None, headers=(), method='GET', body=b''):
