@@ -79,19 +79,29 @@ def scenario_docker_cli(c):
 
     assert 'web scaled to 3' in out(c, 'n3', 'service', 'scale', '--detach', 'web=3')
     wait_until(lambda: lines(c, 'n1', 'service', 'ls', '--format', '{{.Replicas}}') == ['3/3'], 60, 'web 3/3')
-    spec = json.loads(out(c, 'n2', 'service', 'inspect', sid[:12]))[0]  # an ID prefix names it
+    spec = json.loads(out(c, 'n3', 'service', 'inspect', sid[:12]))[0]  # an ID prefix names it
     assert spec['ID'] == sid and spec['Spec']['Name'] == 'web'
     assert spec['Spec']['Mode']['Replicated']['Replicas'] == 3
     assert spec['Spec']['TaskTemplate']['ContainerSpec']['Args'] == ['sleep', '1000']
 
+    # Each write is read back through the node that took it (reads elsewhere wait for gossip).
     out(c, 'n2', 'service', 'update', '--detach', '--env-add', 'FOO=bar', 'web')
-    spec = json.loads(out(c, 'n1', 'service', 'inspect', 'web'))[0]
+    spec = json.loads(out(c, 'n2', 'service', 'inspect', 'web'))[0]
     assert spec['Spec']['TaskTemplate']['ContainerSpec']['Env'] == ['FOO=bar'], spec
     assert spec['PreviousSpec']['TaskTemplate']['ContainerSpec'].get('Env') in (None, [])
+    wait_until(lambda: json.loads(out(c, 'n3', 'service', 'inspect', 'web'))[0]['Version'] == spec['Version'],
+               30, 'the update to reach n3')
+    # rollback=previous: back to the spec before the update, and the update is the new previous.
+    out(c, 'n3', 'service', 'rollback', '--detach', 'web')
+    back = json.loads(out(c, 'n3', 'service', 'inspect', 'web'))[0]
+    assert back['Spec']['TaskTemplate']['ContainerSpec'].get('Env') in (None, []), back['Spec']
+    out(c, 'n3', 'service', 'rollback', '--detach', 'web')
+    spec = json.loads(out(c, 'n3', 'service', 'inspect', 'web'))[0]
+    assert spec['Spec']['TaskTemplate']['ContainerSpec']['Env'] == ['FOO=bar'], spec
     # A setting shoal cannot hold is refused by name, and nothing is written.
-    p = docker(c, 'n1', 'service', 'update', '--detach', '--stop-grace-period', '3s', 'web', check=False)
+    p = docker(c, 'n3', 'service', 'update', '--detach', '--stop-grace-period', '3s', 'web', check=False)
     assert p.returncode != 0 and 'StopGracePeriod' in p.stderr, p.stderr
-    assert json.loads(out(c, 'n1', 'service', 'inspect', 'web'))[0]['Version'] == spec['Version']
+    assert json.loads(out(c, 'n3', 'service', 'inspect', 'web'))[0]['Version'] == spec['Version']
     wait_until(lambda: len(running_tasks(c, 'n1', 'web')) == 3, 60, 'three running tasks after the update')
 
     assert out(c, 'n1', 'node', 'update', '--availability', 'drain', 'n2') == 'n2'
