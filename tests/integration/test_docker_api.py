@@ -77,8 +77,16 @@ def scenario_docker_cli(c):
     wait_until(lambda: len(running_tasks(c, 'n3', 'web')) == 2, 60, 'two running tasks in service ps')
     assert [t[0] for t in running_tasks(c, 'n3', 'web')] == ['web.1', 'web.2']
 
+    def task_ids():
+        return set(lines(c, 'n3', 'service', 'ps', 'web', '--no-trunc', '-f', 'desired-state=running', '-q'))
+    before = task_ids()
+    assert len(before) == 2 and all(re.fullmatch(r'[0-9a-f]{64}', t) for t in before), before
     assert 'web scaled to 3' in out(c, 'n3', 'service', 'scale', '--detach', 'web=3')
     wait_until(lambda: lines(c, 'n1', 'service', 'ls', '--format', '{{.Replicas}}') == ['3/3'], 60, 'web 3/3')
+    # A scale restarts nothing: the two tasks are the same tasks (an update would replace them).
+    after = task_ids()
+    assert len(after) == 3 and before < after, (before, after)
+    assert lines(c, 'n3', 'service', 'ps', 'web', '-f', 'desired-state=shutdown', '-q') == []
     spec = json.loads(out(c, 'n3', 'service', 'inspect', sid[:12]))[0]  # an ID prefix names it
     assert spec['ID'] == sid and spec['Spec']['Name'] == 'web'
     assert spec['Spec']['Mode']['Replicated']['Replicas'] == 3
