@@ -8,6 +8,7 @@
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
+#include "agent/docker_api_routes.h"
 #include "crdt/codec.h"
 
 namespace shoal {
@@ -143,6 +144,10 @@ Status Agent::init() {
     handle_timed(r, std::move(respond));
   });
   if (auto a = api_->listen(config_.api, token); !a) return a;
+  if (!config_.docker_api.empty()) {
+    docker_api_ = std::make_unique<DockerApiServer>(io_, [this](const DockerRequest& r, DockerApiServer::Respond respond) { route_docker_request(*this, r, std::move(respond)); });
+    if (auto d = docker_api_->listen(config_.docker_api, token); !d) return d;
+  }
   return open_metrics(token);
 }
 
@@ -240,6 +245,7 @@ void Agent::wait_for_leave() {
     transport_->stop();
     api_->close();
     if (metrics_) metrics_->close();
+    if (docker_api_) docker_api_->close();
     io_.stop();
     return;
   }

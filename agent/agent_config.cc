@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "agent/docker_request.h"
 #include "common/units.h"
 #include "image/reference.h"
 
@@ -53,6 +54,7 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const
     else if (flag == "--lb") c.lb = val;
     else if (flag == "--registry-mirror") c.registry_mirror = val;
     else if (flag == "--registry-auth-file") c.registry_auth_file = val;
+    else if (flag == "--docker-api") c.docker_api = val;
     else if (flag == "--insecure-registry") c.insecure_registries.push_back(val);
     else if (flag == "--metrics-addr") c.metrics_addr = val;
     else if (flag == "--label") {
@@ -107,6 +109,12 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const
   }
   if (!c.metrics_addr.empty())
     if (auto m = split_host_port(c.metrics_addr, "--metrics-addr"); !m) return m.error();
+  if (!c.docker_api.empty()) {
+    auto d = parse_docker_api_address(c.docker_api);
+    if (!d) return d.error();
+    if (d->tcp && c.api_token_file.empty())
+      return make_error("--docker-api " + c.docker_api + " is a TCP address: it needs --api-token-file FILE");
+  }
   if (auto l = runtime::validate(c.log_limits); !l) return make_error("--log-max-size/--log-max-files: " + l.message());
   if (!c.registry_mirror.empty())
     if (auto r = image::validate_registry(c.registry_mirror); !r) return make_error("--registry-mirror: " + r.message());

@@ -58,6 +58,10 @@ struct AgentConfig {
   // Default off: an agent opens no port the operator did not ask for. A loopback address needs no
   // token; any other needs --api-token-file (scrapers send `Authorization: Bearer TOKEN`).
   std::string metrics_addr;
+  // --docker-api unix:///PATH | tcp://IP:PORT: also serve the Docker Engine API subset
+  // (docs/docker-api.md) so the docker CLI and SDKs can drive this node. Default off: an extra
+  // listening socket is opt-in. TCP needs --api-token-file (bearer token on every request).
+  std::string docker_api;
 };
 
 // `env_key`: the value of $SHOAL_KEY ("" when unset), used when no key flag is given.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <functional>
 #include <memory>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "agent/api_protocol.h"
 #include "agent/api_server.h"
 #include "agent/blob_exchange.h"
+#include "agent/docker_api_server.h"
 #include "agent/flags.h"
 #include "agent/known_peers.h"
 #include "agent/metrics_server.h"
@@ -73,6 +75,11 @@ class Agent {
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
   // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
   void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
+  // Pins the image `text` names to its digest (the canonical "registry/path:tag@sha256:..."),
+  // asking the registry on a worker; `done` runs on the io thread. `no_resolve`: canonical tag,
+  // unpinned. `what` prefixes the log line when the held digest stands in for the registry's.
+  void pin_image_async(const std::string& text, bool no_resolve, const std::string& what,
+                       std::function<void(Result<std::string>)> done);
 
   const AgentConfig& config() const { return config_; }
   // The time of the event being handled: the agent's only reading of the clocks.
@@ -163,6 +170,7 @@ class Agent {
   std::optional<membership::Swim> swim_;
   std::unique_ptr<membership::Transport> transport_;
   std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<DockerApiServer> docker_api_;  // --docker-api (agent/docker_api_routes.h); null when off
   boost::asio::signal_set signals_;
   boost::asio::steady_timer leave_timer_;
   std::uint64_t leave_started_ms_ = 0;

@@ -12,38 +12,47 @@
 
 namespace shoal {
 
-void Agent::service_write_async(const ApiRequest& request, ApiServer::Respond respond) {
-  const std::vector<std::string> args(request.argv.begin() + 1, request.argv.end());
-  auto named = image_named_by(args);
-  if (!named || named->text.empty()) return respond(handle(request));  // errors come from the verb
-  auto ref = image::parse_reference(named->text, config_.registry_mirror);
-  if (!ref) return respond(fail("service " + args[0] + ": image " + named->text + ": " + ref.message(), 2));
-  if (named->no_resolve || ref->digest) {
-    // Canonical either way: every node must read the same name whatever its own default registry.
-    return respond(cmd_service(*this, args, {{named->text, ref->canonical_string()}}));
-  }
+void Agent::pin_image_async(const std::string& text, bool no_resolve, const std::string& what,
+                            std::function<void(Result<std::string>)> done) {
+  auto ref = image::parse_reference(text, config_.registry_mirror);
+  if (!ref) return done(make_error("image " + text + ": " + ref.message()));
+  // Canonical either way: every node must read the same name whatever its own default registry.
+  if (no_resolve || ref->digest) return done(ref->canonical_string());
   ImageState* s = images_.get();
-  boost::asio::post(s->workers, [this, s, ref = *ref, args, text = named->text, respond = std::move(respond)]() mutable {
+  boost::asio::post(s->workers, [this, s, ref = *ref, text, what, done = std::move(done)]() mutable {
     auto resolved = s->client->resolve(ref);
     std::optional<image::Digest> digest;
     std::string error;
     if (resolved) digest = resolved->digest;
     else error = resolved.error().to_error().message;
-    boost::asio::post(io_, [this, s, ref, args, text, digest, error, respond = std::move(respond)]() mutable {
+    boost::asio::post(io_, [this, s, ref, text, what, digest, error, done = std::move(done)]() mutable {
       auto pinned = digest;
       if (!pinned) {
         pinned = held_manifest(*s, ref);  // the catalog is the io thread's: read it here
         if (pinned)
-          log_line("service " + args[0] + ": registry " + ref.registry + " did not answer for " + text + " (" + error +
+          log_line(what + ": registry " + ref.registry + " did not answer for " + text + " (" + error +
                    "); pinned the digest held here, " + pinned->to_string());
       }
       if (!pinned)
-        return respond(fail("service " + args[0] + ": cannot resolve image " + ref.canonical_string() +
-                            " at registry " + ref.registry + ": " + error +
-                            "; check the registry, or give --no-resolve-image to store the tag unpinned"));
-      respond(cmd_service(*this, args, {{text, ref.with_digest(*pinned).canonical_string()}}));
+        return done(make_error("cannot resolve image " + ref.canonical_string() + " at registry " + ref.registry +
+                               ": " + error + "; check the registry, or give --no-resolve-image to store the tag unpinned"));
+      done(ref.with_digest(*pinned).canonical_string());
     });
   });
+}
+
+void Agent::service_write_async(const ApiRequest& request, ApiServer::Respond respond) {
+  const std::vector<std::string> args(request.argv.begin() + 1, request.argv.end());
+  auto named = image_named_by(args);
+  if (!named || named->text.empty()) return respond(handle(request));  // errors come from the verb
+  const std::string text = named->text;
+  if (auto ref = image::parse_reference(text, config_.registry_mirror); !ref)
+    return respond(fail("service " + args[0] + ": image " + text + ": " + ref.message(), 2));
+  pin_image_async(text, named->no_resolve, "service " + args[0],
+                  [this, args, text, respond = std::move(respond)](Result<std::string> pinned) {
+                    if (!pinned) return respond(fail("service " + args[0] + ": " + pinned.message()));
+                    respond(cmd_service(*this, args, {{text, *pinned}}));
+                  });
 }
 
 }  // namespace shoal

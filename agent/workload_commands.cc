@@ -3,6 +3,7 @@
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
 #include "agent/table.h"
+#include "agent/task_rows.h"
 #include "common/json_writer.h"
 #include "common/units.h"
 #include "placement/place.h"
@@ -11,18 +12,14 @@ namespace shoal {
 
 namespace {
 
-struct PsRow {
-  std::string id, service, node, desired, state, error;
-  std::uint32_t slot = 0;
-  std::uint64_t version = 0, since_ms = 0;
-};
-
 std::string age(std::uint64_t now, std::uint64_t since_ms) {
   std::uint64_t s = now > since_ms ? (now - since_ms) / 1000 : 0;
   if (s < 60) return std::to_string(s) + " seconds ago";
   if (s < 3600) return std::to_string(s / 60) + " minutes ago";
   return std::to_string(s / 3600) + " hours ago";
 }
+
+}  // namespace
 
 // One row per placed task (its status on the assigned node, or pending with a reason), then the
 // tasks of that slot elsewhere (shutting down after a move), as `docker service ps` shows
@@ -70,6 +67,8 @@ std::vector<PsRow> ps_rows(const crdt::DesiredState& state, const placement::Ass
   std::stable_sort(rows.begin(), rows.end(), [](const PsRow& x, const PsRow& y) { return x.slot < y.slot; });
   return rows;
 }
+
+namespace {
 
 const char* phase_name(placement::UpdatePhase p) {
   switch (p) {

@@ -32,6 +32,7 @@ constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
         [--registry-mirror HOST[:PORT]] [--registry-auth-file FILE]
         [--insecure-registry HOST[:PORT]]...
         [--metrics-addr IP:PORT]   Prometheus /metrics (off; off loopback needs --api-token-file)
+        [--docker-api unix:///PATH|tcp://IP:PORT]   Docker Engine API (docs/docker-api.md)
   agent info                       counters, dropped packets by reason
   members [--status alive|suspect|failed|left] [--format json] [--stats]
   keygen                           print a new base64 cluster key

@@ -7,7 +7,7 @@ core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx
       busybox-static iputils-ping runc bc
       libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev docker-registry skopeo umoci
       apache2-utils python3-jwt python3-cryptography faketime
-      prometheus)
+      prometheus docker.io python3-docker)
 bench=(serf bc)
 fuzz=(clang)
 # make test-ipvs: qemu boots Debian's kernel (downloaded by scripts/test-ipvs.sh, not installed);

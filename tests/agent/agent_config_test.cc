@@ -110,3 +110,25 @@ TEST(AgentConfig, RegistryFlags) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+
+TEST(AgentConfigDockerApi, UnixOrTcpWithToken) {
+  auto base = std::vector<std::string>{"--name", "n1", "--bind", "127.0.0.1:1", "--key", "k"};
+  auto with = [&](std::vector<std::string> more) {
+    auto args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    return parse_agent_args(args);
+  };
+  auto off = with({});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->docker_api, "");  // opt-in
+  auto unix_sock = with({"--docker-api", "unix:///run/shoal/docker.sock"});
+  ASSERT_TRUE(unix_sock.ok()) << unix_sock.message();
+  EXPECT_EQ(unix_sock->docker_api, "unix:///run/shoal/docker.sock");
+  EXPECT_NE(with({"--docker-api", "tcp://127.0.0.1:2375"}).message().find("--api-token-file"), std::string::npos);
+  EXPECT_TRUE(with({"--docker-api", "tcp://127.0.0.1:2375", "--api-token-file", "/t"}).ok());
+  EXPECT_NE(with({"--docker-api", "/run/docker.sock"}).message().find("unix:///PATH"), std::string::npos);
+}
+
+}  // namespace shoal
