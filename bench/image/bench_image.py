@@ -185,7 +185,10 @@ def bench_cached_start(shoal, base, registry, name, runs):
         agent.cli('image', 'pull', name)
         out = Outcomes()
         for i in range(runs):
-            argv = ['/bin/busybox', 'sleep', str(10000 + i)]  # unique: found in /proc by its argv
+            # Unique, so found in /proc by its argv. The shell traps SIGTERM: a task's PID 1 has
+            # no default action for it, so a bare `sleep` would hold each `service rm` for the
+            # 10 s stop grace period.
+            argv = ['/bin/busybox', 'sh', '-c', f'trap "exit 0" TERM; /bin/busybox sleep {10000 + i} & wait']
 
             def create_until_running():
                 agent.cli('service', 'create', '--name', f'start{i}', '--detach', name, *argv, timeout=START_TIMEOUT_S)
