@@ -160,7 +160,9 @@ start_registry() {  # docker-registry serving $DIR/registry on $REG, plain HTTP
   printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
     "$DIR/registry/data" "$REG" >"$DIR/registry/config.yml"
   printf '$ docker-registry serve config.yml &  # http.addr: %s%s\n' "$REG" "$([ $NET -eq 1 ] && echo ", on host rg")"
-  in_registry_host docker-registry serve "$DIR/registry/config.yml" >>"$DIR/registry/log" 2>&1 &
+  local enter=()
+  [ $NET -eq 1 ] && enter=(nsenter --net="/run/netns/$NS-rg")  # execs the registry: $! is its pid
+  "${enter[@]}" docker-registry serve "$DIR/registry/config.yml" >>"$DIR/registry/log" 2>&1 &
   REG_PID=$!
   wait_for 30 registry_answers
 }
