@@ -70,7 +70,8 @@ def scenario_promtool_lints_real_output(c):
     for n in targets:
         assert value(n, 'shoal_services{mode="replicated"}') == 1
         assert value(n, 'shoal_placement_duration_seconds_count') > 0
-        assert value(n, 'shoal_state_size_bytes') > 0
+    # The state file is written after a short debounce: wait for it rather than race it.
+    wait_until(lambda: all((value(n, 'shoal_state_size_bytes') or 0) > 0 for n in targets), 30, 'state file size reported')
     # Off loopback the token is required; on loopback it is not asked.
     assert status_of(f'http://{targets["n3"]["addr"]}/metrics') == 401
     assert status_of(f'http://{targets["n3"]["addr"]}/metrics', 'wrong') == 401

@@ -45,6 +45,12 @@ class RuntimeFixture : public ::testing::Test {
         return true;
       });
       for (const auto& s : rt_->list()) (void)rt_->forget(s.id, true);
+      // A killed task's cgroup is removed once its last member has exited, which poll() retries:
+      // wait for that, or the parent below is still busy (flaky under load).
+      wait_until([&] {
+        (void)rt_->poll(now_ms());
+        return rt_->next_deadline_ms() == kNever;
+      });
       rt_.reset();
     }
     for (const auto& h : rt_layout_.all_hierarchies) {

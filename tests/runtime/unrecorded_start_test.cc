@@ -135,9 +135,9 @@ TEST_F(UnrecordedStartTest, RecordThatCannotBeCompletedKillsTheStartedProcess) {
   EXPECT_FALSE(rt_->status("web.1.1").has_value());
   EXPECT_FALSE(std::filesystem::exists(records + "/web.1.1.task")) << "the pid-less record was left";
   ASSERT_TRUE(wait_until([&] {
-    rt_->poll(now_ms());  // reaps the killed process
-    return processes_with(token) == 0;
-  })) << "the started process is still running";
+    rt_->poll(now_ms());  // reaps the killed process, removes its cgroup once empty
+    return processes_with(token) == 0 && rt_->next_deadline_ms() == kNever;
+  })) << "the started process is still running, or its cgroup was never removed";
   rt_.reset();
 }
 
