@@ -23,28 +23,6 @@ constexpr const char* kPreviousSuffix = ".prev";
 // state.bin's header (common/checksummed.h); the last byte is the format's version.
 constexpr Magic kStateMagic = {'S', 'H', 'O', 'A', 'L', 'S', 'T', 1};
 
-// Rounds of step() one drive() may take before it must have settled: each round is caused by
-// the previous one's outcome (persist -> ack -> reconcile -> task reports -> persist), a chain
-// of a handful; hitting this is a bug in the core, not load.
-constexpr int kMaxDriveRounds = 64;
-
-template <typename T>
-void append(std::vector<T>& to, std::vector<T>&& from) {
-  for (auto& x : from) to.push_back(std::move(x));
-}
-
-void append(node::NodeInput& to, node::NodeInput&& from) {
-  append(to.member_events, std::move(from.member_events));
-  append(to.remote_deltas, std::move(from.remote_deltas));
-  append(to.writes, std::move(from.writes));
-  append(to.task_reports, std::move(from.task_reports));
-  append(to.forgotten, std::move(from.forgotten));
-  append(to.persisted, std::move(from.persisted));
-  to.synced = to.synced || from.synced;
-  to.reconcile_soon = to.reconcile_soon || from.reconcile_soon;
-  if (from.local_tasks) to.local_tasks = std::move(from.local_tasks);
-}
-
 }  // namespace
 
 Result<crdt::DesiredState> Agent::load_state() {
@@ -107,7 +85,7 @@ void Agent::drive(node::NodeInput input) {
   std::uint64_t deadline = 0;
   int rounds = 0;
   for (bool more = true; more;) {
-    SHOAL_ASSERT(++rounds <= kMaxDriveRounds);
+    SHOAL_ASSERT(++rounds <= node::kMaxDriveRounds);
     const bool deciding = input.local_tasks.has_value();  // this step places (metrics: its duration)
     const auto step_start = std::chrono::steady_clock::now();
     node::NodeOutput out = core_->step(now(), swim_->members(), std::move(input));
@@ -118,12 +96,10 @@ void Agent::drive(node::NodeInput input) {
     carry_out(out, input);
     deadline = out.next_deadline_ms;
     if (!queued_inputs_.empty()) {
-      append(input, std::move(queued_inputs_.front()));
+      node::merge_input(input, std::move(queued_inputs_.front()));
       queued_inputs_.erase(queued_inputs_.begin());
     }
-    more = !input.member_events.empty() || !input.remote_deltas.empty() || input.synced ||
-           !input.writes.empty() || !input.task_reports.empty() || !input.forgotten.empty() ||
-           !input.persisted.empty() || input.local_tasks || input.reconcile_soon;
+    more = node::has_work(input);
   }
   driving_ = false;
   arm_core_timer(deadline);

@@ -378,4 +378,30 @@ std::uint64_t NodeCore::next_deadline() const {
   return due;
 }
 
+
+namespace {
+template <typename T>
+void append(std::vector<T>& to, std::vector<T>&& from) {
+  for (auto& x : from) to.push_back(std::move(x));
+}
+}  // namespace
+
+bool has_work(const NodeInput& in) {
+  return !in.member_events.empty() || !in.remote_deltas.empty() || in.synced || !in.writes.empty() ||
+         !in.task_reports.empty() || !in.forgotten.empty() || !in.persisted.empty() || in.local_tasks ||
+         in.reconcile_soon;
+}
+
+void merge_input(NodeInput& to, NodeInput&& from) {
+  append(to.member_events, std::move(from.member_events));
+  append(to.remote_deltas, std::move(from.remote_deltas));
+  append(to.writes, std::move(from.writes));
+  append(to.task_reports, std::move(from.task_reports));
+  append(to.forgotten, std::move(from.forgotten));
+  append(to.persisted, std::move(from.persisted));
+  to.synced = to.synced || from.synced;
+  to.reconcile_soon = to.reconcile_soon || from.reconcile_soon;
+  if (from.local_tasks) to.local_tasks = std::move(from.local_tasks);
+}
+
 }  // namespace shoal::node

@@ -107,6 +107,15 @@ struct NodeInput {
   bool reconcile_soon = false;  // the shell left work of a round undone (start budget)
 };
 
+// A shell drives the core by stepping until the input it gathers from carrying out an output is
+// empty (has_work); input that arrives meanwhile (a nested callback) is queued and folded into
+// the next round's (merge_input). Each round is caused by the previous one's outcome (persist ->
+// ack -> reconcile -> task reports -> persist), a chain of a handful: more rounds than
+// kMaxDriveRounds is a bug in the core, not load, and the shells assert it.
+inline constexpr int kMaxDriveRounds = 64;
+bool has_work(const NodeInput& in);
+void merge_input(NodeInput& to, NodeInput&& from);
+
 // A reconcile round's outcome: what to start, stop and forget, or nothing while unsettled.
 struct ReconcileDecision {
   bool settled = false;

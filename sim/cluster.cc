@@ -12,34 +12,9 @@ namespace shoal::sim {
 
 namespace {
 
-// As agent/state.cc: a drive that needs more rounds than this is a bug in the core.
-constexpr int kMaxDriveRounds = 64;
 // As agent/known_peers.h: a few live addresses suffice to rejoin.
 constexpr std::size_t kMaxRemembered = 64;
 constexpr std::size_t kMaxLogLines = 200;
-
-template <typename T>
-void append(std::vector<T>& to, std::vector<T>&& from) {
-  for (auto& x : from) to.push_back(std::move(x));
-}
-
-void append(node::NodeInput& to, node::NodeInput&& from) {
-  append(to.member_events, std::move(from.member_events));
-  append(to.remote_deltas, std::move(from.remote_deltas));
-  append(to.writes, std::move(from.writes));
-  append(to.task_reports, std::move(from.task_reports));
-  append(to.forgotten, std::move(from.forgotten));
-  append(to.persisted, std::move(from.persisted));
-  to.synced = to.synced || from.synced;
-  to.reconcile_soon = to.reconcile_soon || from.reconcile_soon;
-  if (from.local_tasks) to.local_tasks = std::move(from.local_tasks);
-}
-
-bool has_work(const node::NodeInput& in) {
-  return !in.member_events.empty() || !in.remote_deltas.empty() || in.synced || !in.writes.empty() ||
-         !in.task_reports.empty() || !in.forgotten.empty() || !in.persisted.empty() || in.local_tasks ||
-         in.reconcile_soon;
-}
 
 // As agent/workload.cc wall_of: a runtime (monotonic) stamp as the wall time status carries.
 std::uint64_t wall_of(const Now& now, std::uint64_t mono_ms) {
@@ -200,7 +175,7 @@ void Cluster::drive(NodeIndex node, node::NodeInput input) {
   std::uint64_t deadline = 0;
   int rounds = 0;
   for (bool more = true; more;) {
-    SHOAL_ASSERT(++rounds <= kMaxDriveRounds);
+    SHOAL_ASSERT(++rounds <= node::kMaxDriveRounds);
     if (accept_remote)
       std::erase_if(input.remote_deltas, [&](const node::RemoteDelta& d) { return !accept_remote(node, d); });
     n.counters.deltas_merged += input.remote_deltas.size();
@@ -209,10 +184,10 @@ void Cluster::drive(NodeIndex node, node::NodeInput input) {
     carry_out(node, out, input);
     deadline = out.next_deadline_ms;
     if (!n.queued.empty()) {
-      append(input, std::move(n.queued.front()));
+      node::merge_input(input, std::move(n.queued.front()));
       n.queued.erase(n.queued.begin());
     }
-    more = has_work(input);
+    more = node::has_work(input);
   }
   n.driving = false;
   arm(node, deadline);
@@ -287,7 +262,7 @@ void Cluster::report(NodeIndex node, const std::vector<TaskChange>& changes, nod
 void Cluster::poll_runtime(NodeIndex node) {
   node::NodeInput in;
   report(node, nodes_[node]->runtime.poll(sim_.now_ms()), in);
-  if (has_work(in)) drive(node, std::move(in));
+  if (node::has_work(in)) drive(node, std::move(in));
 }
 
 Status Cluster::persist(NodeIndex node, const Bytes& state) {
