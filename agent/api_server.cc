@@ -62,13 +62,13 @@ namespace {
 
 // One request/response exchange on any stream socket; owns itself while in flight.
 template <typename Socket>
-class Session : public std::enable_shared_from_this<Session<Socket>> {
+class ApiSession : public std::enable_shared_from_this<ApiSession<Socket>> {
  public:
-  Session(Socket socket, std::shared_ptr<ApiServer::Impl> server, bool need_token)
+  ApiSession(Socket socket, std::shared_ptr<ApiServer::Impl> server, bool need_token)
       : socket_(std::move(socket)), server_(std::move(server)), deadline_(server_->io), need_token_(need_token) {
     ++server_->connections;
   }
-  ~Session() {
+  ~ApiSession() {
     release_buffer();
     --server_->connections;
   }
@@ -146,7 +146,7 @@ class Session : public std::enable_shared_from_this<Session<Socket>> {
 
   void arm_deadline(std::uint32_t ms, bool reading) {
     deadline_.expires_after(std::chrono::milliseconds(ms));
-    std::weak_ptr<Session> weak = this->shared_from_this();
+    std::weak_ptr<ApiSession> weak = this->shared_from_this();
     deadline_.async_wait([weak, reading](boost::system::error_code ec) {
       if (ec) return;
       if (auto self = weak.lock()) {
@@ -189,7 +189,7 @@ void ApiServer::Impl::accept(Acceptor& acceptor, bool need_token) {
     if (self->connections >= self->limits.max_connections) {
       ++self->stats.refused_busy;  // closed at once: a flood cannot hold descriptors
     } else {
-      std::make_shared<Session<Socket>>(std::move(socket), self, need_token)->start();
+      std::make_shared<ApiSession<Socket>>(std::move(socket), self, need_token)->start();
     }
     self->accept<Acceptor, Socket>(acceptor, need_token);
   });

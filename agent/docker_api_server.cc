@@ -47,14 +47,14 @@ DockerResponse error_response(unsigned status, const std::string& message) {
 
 // One connection: requests read and answered in turn (HTTP/1.1 keep-alive); owns itself.
 template <typename Socket>
-class Session : public std::enable_shared_from_this<Session<Socket>> {
+class DockerSession : public std::enable_shared_from_this<DockerSession<Socket>> {
  public:
-  Session(Socket socket, std::shared_ptr<DockerApiServer::Impl> server, bool need_token)
+  DockerSession(Socket socket, std::shared_ptr<DockerApiServer::Impl> server, bool need_token)
       : socket_(std::move(socket)), server_(std::move(server)), deadline_(server_->io), need_token_(need_token),
         buffer_(server_->limits.max_header_bytes) {
     ++server_->connections;
   }
-  ~Session() { --server_->connections; }
+  ~DockerSession() { --server_->connections; }
 
   void start() { read_header(); }
 
@@ -165,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session<Socket>> {
 
   void arm_deadline(std::uint32_t ms, bool reading) {
     deadline_.expires_after(std::chrono::milliseconds(ms));
-    std::weak_ptr<Session> weak = this->shared_from_this();
+    std::weak_ptr<DockerSession> weak = this->shared_from_this();
     deadline_.async_wait([weak, reading](boost::system::error_code ec) {
       if (ec) return;
       if (auto self = weak.lock()) {
@@ -200,7 +200,7 @@ void DockerApiServer::Impl::accept(Acceptor& acceptor, bool need_token) {
     if (ec == asio::error::operation_aborted || self->closed) return;
     if (!ec) {
       if (self->connections >= self->limits.max_connections) ++self->stats.refused_busy;  // closed here
-      else std::make_shared<Session<Socket>>(std::move(socket), self, need_token)->start();
+      else std::make_shared<DockerSession<Socket>>(std::move(socket), self, need_token)->start();
     }
     // accept() errors (EMFILE) are rare here: retried on the next turn of the loop via post, so
     // a burst does not spin the loop without yielding to the other handlers.

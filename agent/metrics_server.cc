@@ -42,14 +42,14 @@ bool bearer_matches(beast::string_view header, const std::string& token) {
 
 // One connection: requests read and answered in turn (keep-alive), until the client closes,
 // a deadline passes, or a request is refused.
-class Session : public std::enable_shared_from_this<Session> {
+class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<MetricsServer::Impl> server)
+  MetricsSession(tcp::socket socket, std::shared_ptr<MetricsServer::Impl> server)
       : stream_(std::move(socket)), server_(std::move(server)), idle_(server_->io),
         buffer_(server_->limits.max_header_bytes) {
     ++server_->connections;
   }
-  ~Session() { --server_->connections; }
+  ~MetricsSession() { --server_->connections; }
 
   void read_request() {
     parser_.emplace();
@@ -58,7 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // The idle wait between scrapes may be long; once bytes arrive the header gets
     // header_timeout_ms (beast's own timer), so a client dribbling bytes is closed soon.
     idle_.expires_after(std::chrono::milliseconds(server_->limits.read_timeout_ms));
-    std::weak_ptr<Session> weak = shared_from_this();
+    std::weak_ptr<MetricsSession> weak = shared_from_this();
     idle_.async_wait([weak](boost::system::error_code ec) {
       if (ec) return;
       if (auto self = weak.lock()) self->close();  // idle: the scraper reconnects
@@ -161,7 +161,7 @@ void MetricsServer::Impl::accept() {
     if (self->connections >= self->limits.max_connections) {
       ++self->stats.refused_busy;  // `socket` closes here: a flood cannot hold descriptors
     } else {
-      std::make_shared<Session>(std::move(socket), self)->read_request();
+      std::make_shared<MetricsSession>(std::move(socket), self)->read_request();
     }
     self->accept();
   });

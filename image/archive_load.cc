@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/unique_fd.h"
 #include "image/file_io.h"
 #include "image/image_config.h"
 #include "image/json_limits.h"
@@ -28,28 +29,17 @@ constexpr std::size_t kCopyChunk = 1 << 17;
 constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
 constexpr std::string_view kContainerdNameAnnotation = "io.containerd.image.name";
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // The archive's files, every path resolved with the archive dir as "/" (symlinks and ".."
 // included), so nothing outside it is ever opened.
 class ArchiveDir {
  public:
   // `shown` names the archive in errors: the user's file, not the temp dir it went to.
   static Result<ArchiveDir> open(const std::string& path, const std::string& shown) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0) return make_error(errno_text("open", path));
     return ArchiveDir(std::move(fd), shown);
   }
-  Result<Fd> open_file(const std::string& rel) const {
+  Result<UniqueFd> open_file(const std::string& rel) const {
     open_how how{};
     how.flags = O_RDONLY | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -60,7 +50,7 @@ class ArchiveDir {
       ::close(fd);
       return make_error(rel + " in " + path_ + " is not a regular file");
     }
-    return Fd(fd);
+    return UniqueFd(fd);
   }
   bool has(const std::string& rel) const { return open_file(rel).ok(); }
   Result<std::string> read(const std::string& rel, std::size_t max_bytes) const {
@@ -71,8 +61,8 @@ class ArchiveDir {
   const std::string& path() const { return path_; }
 
  private:
-  ArchiveDir(Fd fd, std::string path) : root_(std::move(fd)), path_(std::move(path)) {}
-  Fd root_;
+  ArchiveDir(UniqueFd fd, std::string path) : root_(std::move(fd)), path_(std::move(path)) {}
+  UniqueFd root_;
   std::string path_;
 };
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "image/file_io.h"
 
 namespace shoal::image {
@@ -23,18 +24,6 @@ constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";  // AUFS bookkeeping (.wh..wh.plnk)
 constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 constexpr std::size_t kReadChunk = 1 << 17;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept { std::swap(fd_, o.fd_); return *this; }
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -102,7 +91,7 @@ class Unpacker {
   const UnpackStats& stats() const { return stats_; }
 
  private:
-  Result<Fd> open_dir(const std::vector<std::string>& comps, std::size_t count, bool create,
+  Result<UniqueFd> open_dir(const std::vector<std::string>& comps, std::size_t count, bool create,
                       std::string_view entry);
   Status remove_existing(int parent, const std::string& name, bool keep_dir, std::string_view entry);
   Status write_file(archive* tar, archive_entry* e, int parent, const std::string& name);
@@ -119,9 +108,9 @@ class Unpacker {
 };
 
 // Opens comps[0..count) below the root one component at a time, never following a symlink.
-Result<Fd> Unpacker::open_dir(const std::vector<std::string>& comps, std::size_t count,
+Result<UniqueFd> Unpacker::open_dir(const std::vector<std::string>& comps, std::size_t count,
                               bool create, std::string_view entry) {
-  Fd cur(::openat(root_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd cur(::openat(root_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (cur.get() < 0) return make_error(sys_error("open layer root for", entry));
   for (std::size_t i = 0; i < count; ++i) {
     const char* c = comps[i].c_str();
@@ -140,7 +129,7 @@ Result<Fd> Unpacker::open_dir(const std::vector<std::string>& comps, std::size_t
       }
       return make_error(sys_error("open parent directory '" + comps[i] + "' of", entry));
     }
-    cur = Fd(fd);
+    cur = UniqueFd(fd);
   }
   return cur;
 }
@@ -201,7 +190,7 @@ Status Unpacker::set_owner_times(int parent, const std::string& name, archive_en
 
 Status Unpacker::write_file(archive* tar, archive_entry* e, int parent, const std::string& name) {
   const char* path = archive_entry_pathname(e);
-  Fd fd(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return make_error(sys_error("create", path));
   const void* block = nullptr;
   std::size_t size = 0;
@@ -397,7 +386,7 @@ Result<UnpackStats> unpack_layer(const std::string& blob_path, const std::string
   if (archive_read_open(tar.get(), &stream, nullptr, stream_read, nullptr) != ARCHIVE_OK) {
     return make_error("layer " + blob_path + ": " + archive_error_string(tar.get()));
   }
-  Fd root(::open(target_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd root(::open(target_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (root.get() < 0) return make_error(sys_error("open", target_dir));
   Unpacker unpacker(root.get(), options);
   archive_entry* entry = nullptr;
@@ -463,7 +452,7 @@ Result<std::string> ensure_layer_unpacked(const std::string& layers_root, const 
     return stats.error();
   }
   {
-    Fd fd(::open(fs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(::open(fs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0 || ::syncfs(fd.get()) != 0) return make_error(sys_error("sync", fs));
   }
   if (auto st = write_file_atomic(dir + "/done", diff_id.to_string() + "\n"); !st) return st.error();

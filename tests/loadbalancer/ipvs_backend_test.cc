@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "loadbalancer/lb_plan.h"
+#include "tests/loadbalancer/lb_test_values.h"
 
 namespace shoal {
 
@@ -30,7 +31,6 @@ class FakeGenl : public GenlTransport {
   }
 };
 
-const ServiceKey kKey{Ipv4{0x0A600005}, Protocol::kTcp, 80};
 const Backend kB1{Ipv4{0x0AC8010A}, 8080}, kB2{Ipv4{0x0AC8020A}, 8080};
 
 }  // namespace
@@ -39,12 +39,12 @@ TEST(IpvsBackend, OpsBecomeTheirMessagesInOrder) {
   auto fake = std::make_unique<FakeGenl>();
   auto* f = fake.get();
   IpvsBackend backend(std::move(fake), 0x24, LbConfig{});
-  ASSERT_TRUE(backend.apply({AddService{kKey}, AddBackend{kKey, kB1}, DelBackend{kKey, kB2}, DelService{kKey}}).ok());
+  ASSERT_TRUE(backend.apply({AddService{kWeb}, AddBackend{kWeb, kB1}, DelBackend{kWeb, kB2}, DelService{kWeb}}).ok());
   ASSERT_EQ(f->sent.size(), 4u);
-  EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, kKey, {"mh", kIpvsMhPortFlag}));
-  EXPECT_EQ(f->sent[1], ipvs_new_dest(0x24, 2, kKey, kB1, 1));
-  EXPECT_EQ(f->sent[2], ipvs_del_dest(0x24, 3, kKey, kB2));
-  EXPECT_EQ(f->sent[3], ipvs_del_service(0x24, 4, kKey));
+  EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, kWeb, {"mh", kIpvsMhPortFlag}));
+  EXPECT_EQ(f->sent[1], ipvs_new_dest(0x24, 2, kWeb, kB1, 1));
+  EXPECT_EQ(f->sent[2], ipvs_del_dest(0x24, 3, kWeb, kB2));
+  EXPECT_EQ(f->sent[3], ipvs_del_service(0x24, 4, kWeb));
 }
 
 TEST(IpvsBackend, ACatchAllServiceIsPersistentAndItsBackendsKeepThePort) {
@@ -53,17 +53,17 @@ TEST(IpvsBackend, ACatchAllServiceIsPersistentAndItsBackendsKeepThePort) {
   LbConfig config;
   config.ipvs_catch_all_persistence_s = 3;
   IpvsBackend backend(std::move(fake), 0x24, config);
-  const ServiceKey any{kKey.vip, Protocol::kAny, 0};  // every protocol: tcp and udp for IPVS
-  const ServiceKey tcp{kKey.vip, Protocol::kTcp, 0}, udp{kKey.vip, Protocol::kUdp, 0};
+  const ServiceKey any{kWeb.vip, Protocol::kAny, 0};  // every protocol: tcp and udp for IPVS
+  const ServiceKey tcp{kWeb.vip, Protocol::kTcp, 0}, udp{kWeb.vip, Protocol::kUdp, 0};
   const Backend b{kB1.ip, 0};
-  ASSERT_TRUE(backend.apply({AddService{any}, AddBackend{any, b}, AddService{kKey}, DelService{any}}).ok());
+  ASSERT_TRUE(backend.apply({AddService{any}, AddBackend{any, b}, AddService{kWeb}, DelService{any}}).ok());
   ASSERT_EQ(f->sent.size(), 7u);
   const IpvsServiceParams persistent{"mh", kIpvsMhPortFlag | kIpvsPersistentFlag, 3};
   EXPECT_EQ(f->sent[0], ipvs_new_service(0x24, 1, tcp, persistent));
   EXPECT_EQ(f->sent[1], ipvs_new_service(0x24, 2, udp, persistent));
   EXPECT_EQ(f->sent[2], ipvs_new_dest(0x24, 3, tcp, b, 1));
   EXPECT_EQ(f->sent[3], ipvs_new_dest(0x24, 4, udp, b, 1));
-  EXPECT_EQ(f->sent[4], ipvs_new_service(0x24, 5, kKey, {"mh", kIpvsMhPortFlag}));  // a port: no persistence
+  EXPECT_EQ(f->sent[4], ipvs_new_service(0x24, 5, kWeb, {"mh", kIpvsMhPortFlag}));  // a port: no persistence
   EXPECT_EQ(f->sent[5], ipvs_del_service(0x24, 6, tcp));
   EXPECT_EQ(f->sent[6], ipvs_del_service(0x24, 7, udp));
 }
@@ -73,10 +73,10 @@ TEST(IpvsBackend, FallsBackToRoundRobinWhenMaglevIsMissing) {
   auto* f = fake.get();
   f->answers = {ENOENT};  // "Scheduler module ip_vs_mh not found"
   IpvsBackend backend(std::move(fake), 0x24, LbConfig{});
-  ASSERT_TRUE(backend.apply({AddService{kKey}}).ok());
+  ASSERT_TRUE(backend.apply({AddService{kWeb}}).ok());
   EXPECT_EQ(backend.scheduler(), "rr");
   ASSERT_EQ(f->sent.size(), 2u);
-  EXPECT_EQ(f->sent[1], ipvs_new_service(0x24, 2, kKey, {"rr", 0}));
+  EXPECT_EQ(f->sent[1], ipvs_new_service(0x24, 2, kWeb, {"rr", 0}));
 }
 
 TEST(IpvsBackend, DeletingWhatIsGoneSucceedsOtherErrorsReport) {
@@ -84,8 +84,8 @@ TEST(IpvsBackend, DeletingWhatIsGoneSucceedsOtherErrorsReport) {
   auto* f = fake.get();
   f->answers = {ESRCH, ENOENT, EINVAL};
   IpvsBackend backend(std::move(fake), 0x24, LbConfig{});
-  EXPECT_TRUE(backend.apply({DelService{kKey}, DelBackend{kKey, kB1}}).ok());
-  auto st = backend.apply({AddBackend{kKey, kB1}});
+  EXPECT_TRUE(backend.apply({DelService{kWeb}, DelBackend{kWeb, kB1}}).ok());
+  auto st = backend.apply({AddBackend{kWeb, kB1}});
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("10.200.1.10:8080"), std::string::npos) << st.message();
 }

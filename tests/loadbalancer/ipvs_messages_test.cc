@@ -3,6 +3,7 @@
 // (0x8000) on nests. All integers little-endian (x86 host order) except ports and the netmask
 // (network order), as the kernel reads them.
 #include "loadbalancer/ipvs_messages.h"
+#include "tests/loadbalancer/lb_test_values.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,6 @@ namespace shoal {
 
 namespace {
 
-const ServiceKey kKey{Ipv4{0x0A600005}, Protocol::kTcp, 80};  // 10.96.0.5:80/tcp
 const Backend kBackend{Ipv4{0x0AC8010A}, 8080};                 // 10.200.1.10:8080
 constexpr std::uint16_t kFamily = 0x1c;
 constexpr std::uint32_t kSeq = 7;
@@ -48,11 +48,11 @@ TEST(IpvsMessages, NewServiceMatchesHandBuiltBytes) {
                      0x0c, 0x00, 0x07, 0x00, 0x10, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,  // FLAGS MH_PORT, mask ~0
                      0x08, 0x00, 0x08, 0x00, 0, 0, 0, 0,                    // TIMEOUT 0
                      0x08, 0x00, 0x09, 0x00, 0xff, 0xff, 0xff, 0xff}});     // NETMASK /32
-  EXPECT_EQ(ipvs_new_service(kFamily, kSeq, kKey, {"mh", kIpvsMhPortFlag}), want);
+  EXPECT_EQ(ipvs_new_service(kFamily, kSeq, kWeb, {"mh", kIpvsMhPortFlag}), want);
 }
 
 TEST(IpvsMessages, CatchAllServiceIsPortZeroPersistentWithItsTimeout) {
-  const ServiceKey any{kKey.vip, Protocol::kTcp, 0};
+  const ServiceKey any{kWeb.vip, Protocol::kTcp, 0};
   Bytes want = cat({header(104, 1),
                     {0x54, 0x00, 0x01, 0x80,
                      0x06, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00,
@@ -67,7 +67,7 @@ TEST(IpvsMessages, CatchAllServiceIsPortZeroPersistentWithItsTimeout) {
 }
 
 TEST(IpvsMessages, DelServiceMatchesHandBuiltBytes) {
-  EXPECT_EQ(ipvs_del_service(kFamily, kSeq, kKey), cat({header(68, 3), kServiceLookup}));  // DEL_SERVICE = 3
+  EXPECT_EQ(ipvs_del_service(kFamily, kSeq, kWeb), cat({header(68, 3), kServiceLookup}));  // DEL_SERVICE = 3
 }
 
 TEST(IpvsMessages, NewDestMatchesHandBuiltBytes) {
@@ -79,14 +79,14 @@ TEST(IpvsMessages, NewDestMatchesHandBuiltBytes) {
                 0x08, 0x00, 0x05, 0x00, 0, 0, 0, 0,              // U_THRESH
                 0x08, 0x00, 0x06, 0x00, 0, 0, 0, 0,              // L_THRESH
                 0x06, 0x00, 0x0b, 0x00, 0x02, 0x00, 0x00, 0x00}; // ADDR_FAMILY (11) = AF_INET
-  EXPECT_EQ(ipvs_new_dest(kFamily, kSeq, kKey, kBackend, 1), cat({header(140, 5), kServiceLookup, dest}));
+  EXPECT_EQ(ipvs_new_dest(kFamily, kSeq, kWeb, kBackend, 1), cat({header(140, 5), kServiceLookup, dest}));
 }
 
 TEST(IpvsMessages, DelDestMatchesHandBuiltBytes) {
   Bytes dest = {0x20, 0x00, 0x02, 0x80,
                 0x14, 0x00, 0x01, 0x00, 10, 200, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                 0x06, 0x00, 0x02, 0x00, 0x1f, 0x90, 0x00, 0x00};
-  EXPECT_EQ(ipvs_del_dest(kFamily, kSeq, kKey, kBackend), cat({header(100, 7), kServiceLookup, dest}));
+  EXPECT_EQ(ipvs_del_dest(kFamily, kSeq, kWeb, kBackend), cat({header(100, 7), kServiceLookup, dest}));
 }
 
 TEST(IpvsMessages, GetFamilyMatchesHandBuiltBytes) {
@@ -97,7 +97,7 @@ TEST(IpvsMessages, GetFamilyMatchesHandBuiltBytes) {
 }
 
 TEST(IpvsMessages, UdpServiceCarriesProtocol17) {
-  auto msg = ipvs_del_service(kFamily, kSeq, ServiceKey{kKey.vip, Protocol::kUdp, 53});
+  auto msg = ipvs_del_service(kFamily, kSeq, ServiceKey{kWeb.vip, Protocol::kUdp, 53});
   EXPECT_EQ(msg[20 + 4 + 8 + 4], 17);
   EXPECT_EQ(msg[20 + 4 + 8 + 8 + 20 + 4], 0x00);
   EXPECT_EQ(msg[20 + 4 + 8 + 8 + 20 + 5], 53);

@@ -4,13 +4,14 @@
 #include <rapidcheck/gtest.h>
 
 #include "loadbalancer/lb_backend.h"
+#include "loadbalancer/lb_types.h"
+#include "tests/loadbalancer/lb_test_values.h"
 
 namespace shoal {
 
 namespace {
 
 ServiceKey svc(int n) { return ServiceKey{Ipv4{0x0A600000u + std::uint32_t(n)}, Protocol::kTcp, 80}; }
-Backend be(int n) { return Backend{Ipv4{0x0AC80000u + std::uint32_t(n)}, 8080}; }
 
 LbState gen_state() {
   LbState s;

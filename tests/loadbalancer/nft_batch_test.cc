@@ -13,13 +13,12 @@
 #include <cstring>
 
 #include "loadbalancer/nft_messages.h"
+#include "tests/loadbalancer/lb_test_values.h"
 
 namespace shoal {
 
 namespace {
 
-const ServiceKey kWeb{Ipv4{0x0A600005}, Protocol::kTcp, 80};
-Backend be(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 8080}; }
 
 std::vector<const nlmsghdr*> messages(const std::vector<std::uint8_t>& bytes) {
   std::vector<const nlmsghdr*> out;

@@ -7,15 +7,14 @@
 #include <set>
 
 #include "loadbalancer/lb_plan.h"
+#include "tests/loadbalancer/lb_test_values.h"
 
 namespace shoal {
 
 namespace {
 
-const ServiceKey kWeb{Ipv4{0x0A600005}, Protocol::kTcp, 80};
 const ServiceKey kDns{Ipv4{0x0A600006}, Protocol::kUdp, 53};
 const ServiceKey kWebAnyPort{Ipv4{0x0A600005}, Protocol::kAny, 0};  // catch-all: every other protocol and port of the VIP
-Backend be(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 8080}; }
 Backend any(int n) { return Backend{Ipv4{0x0AC80100u + std::uint32_t(n)}, 0}; }
 using Chains = std::set<NftPickChain>;
 NftPickChain pick(std::uint32_t n) { return {false, n}; }
@@ -69,7 +68,7 @@ struct KernelMaps {
   }
 };
 
-LbState gen_state() {
+LbState gen_ruleset_state() {
   LbState state;
   for (const auto& key : {kWeb, kDns, kWebAnyPort}) {
     if (*rc::gen::inRange(0, 4) == 0) continue;
@@ -193,7 +192,7 @@ RC_GTEST_PROP(NftRuleset, KernelMapsAlwaysBalanceTheDesiredState, ()) {
   LbState applied;
   auto rounds = *rc::gen::inRange(1, 12);
   for (int i = 0; i < rounds; ++i) {
-    auto want = gen_state();
+    auto want = gen_ruleset_state();
     auto changes = r.plan(plan_lb(applied, want));
     RC_ASSERT(kernel.apply(changes));
     RC_ASSERT(kernel.balances(want));

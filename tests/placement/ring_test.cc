@@ -6,20 +6,11 @@
 #include "common/node_id.h"
 #include "placement/full_skipper.h"
 #include "placement/hash_ring.h"
+#include "tests/placement/ring_fixture.h"
 
 namespace shoal::placement {
 namespace {
 
-HashRing ring_of(std::uint32_t nodes, std::uint32_t points) {
-  std::vector<std::uint32_t> ids, counts;
-  std::vector<std::uint64_t> hashes;
-  for (std::uint32_t n = 0; n < nodes; ++n) {
-    ids.push_back(n);
-    hashes.push_back(stable_hash("node-" + std::to_string(n)));
-    counts.push_back(points);
-  }
-  return HashRing::build(ids, hashes, counts);
-}
 
 // Brute force: first point with hash >= h, else point 0.
 std::size_t naive_successor(const HashRing& r, std::uint64_t h) {
