@@ -9,6 +9,7 @@
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "agent/docker_api_routes.h"
+#include "common/version.h"
 #include "crdt/codec.h"
 
 namespace shoal {
@@ -17,7 +18,6 @@ namespace {
 
 using namespace agent_defaults;
 
-constexpr const char* kVersion = "0.1.0";
 constexpr const char* kPeersFile = "/peers";
 
 membership::Config profile_config(const std::string& profile) {

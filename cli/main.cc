@@ -15,40 +15,13 @@
 #include "agent/agent_config.h"
 #include "cli/agent_secrets.h"
 #include "cli/api_client.h"
+#include "cli/command_help.h"
 #include "cli/wait.h"
 #include "common/keyring.h"
+#include "common/version.h"
 #include "sim/sim_command.h"
 
 namespace {
-
-constexpr const char* kUsage = R"(usage: shoal COMMAND [ARGS] [--api ADDR]
-
-  agent --name NAME --bind IP:PORT [--join IP:PORT]... --key-file FILE|--keyring FILE
-        (or the key in $SHOAL_KEY; --key B64 works but shows the key in `ps`)
-        [--advertise IP:PORT] [--label k=v]... [--cpu N] [--memory SIZE]
-        [--profile lan|wan|local] [--api ADDR] [--api-token-file FILE] [--data-dir DIR]
-        [--require-isolation] [--network host|overlay] [--lb auto|ipvs|nftables]
-        [--log-max-size SIZE (10MiB)] [--log-max-files N (3)]   per task stream
-        [--registry-mirror HOST[:PORT]] [--registry-auth-file FILE]
-        [--insecure-registry HOST[:PORT]]...
-        [--metrics-addr IP:PORT]   Prometheus /metrics (off; off loopback needs --api-token-file)
-        [--docker-api unix:///PATH|tcp://IP:PORT]   Docker Engine API (docs/docker-api.md)
-  agent info                       counters, dropped packets by reason
-  members [--status alive|suspect|failed|left] [--format json] [--stats]
-  keygen                           print a new base64 cluster key
-  keys list|install KEY|use KEY|remove KEY
-  service create --name N [flags] IMAGE [COMMAND [ARG...]]   (or [flags] -- CMD ARGS for a host process)
-  service ls|inspect|ps|scale|update|rollback|rm ...
-  service logs NAME [--tail N] [--follow]
-  image pull REF | ls [--format json] | inspect REF | rm REF... | prune | load FILE
-  node ls | node update --availability active|pause|drain NODE
-  state dump --format json
-  sim [--seed N] [--seeds K] [--nodes N|MIN-MAX] [--chaos-ms MS]
-                                   simulate whole nodes under faults (no agent needed)
-
-The agent is found at --api ADDR, else $SHOAL_API, else /run/shoal/agent.sock.
-A TCP --api needs the token in $SHOAL_TOKEN.
-)";
 
 // `service logs NAME --follow`: poll the agent and print lines not printed yet, per task,
 // until interrupted (or the service is removed).
@@ -112,13 +85,67 @@ int forward(const std::string& api, std::vector<std::string> argv) {
   return resp->exit_code;
 }
 
+// argv without the CLI's own `--api ADDR` (before any `--`), for finding the command it names.
+std::vector<std::string> without_api_flag(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      out.insert(out.end(), args.begin() + static_cast<long>(i), args.end());
+      break;
+    }
+    if (args[i] == "--api") ++i;
+    else if (args[i].rfind("--api=", 0) != 0) out.push_back(args[i]);
+  }
+  if (out.empty()) out.push_back("help");
+  return out;
+}
+
+// `shoal help [COMMAND...] [--man]` and `shoal COMMAND... --help`: answered from the command
+// table, without an agent.
+int print_help(std::vector<std::string> args) {
+  if (args[0] == "help" && !shoal::cli::asks_for_help(args)) args.erase(args.begin());  // `help --help` is help's
+  if (std::find(args.begin(), args.end(), "--man") != args.end()) {
+    std::fputs(shoal::cli::render_man_page(shoal::kVersion).c_str(), stdout);
+    return 0;
+  }
+  if (const auto* c = shoal::cli::find_command_help(args)) {
+    std::fputs(shoal::cli::render_command_help(*c).c_str(), stdout);
+    return 0;
+  }
+  const std::string group = args.empty() || args[0].empty() || args[0][0] == '-' ? "" : args[0];
+  if (auto text = shoal::cli::render_group_help(group); !text.empty()) {
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  std::fputs(shoal::cli::render_overview().c_str(), stdout);
+  if (!group.empty()) {
+    std::fprintf(stderr, "shoal: unknown command '%s'\n", group.c_str());
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+  if (args.empty()) {
+    std::fputs(shoal::cli::render_overview().c_str(), stderr);
+    return 2;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("shoal %s\n", shoal::kVersion);
+    return 0;
+  }
+  if (auto words = without_api_flag(args); words[0] == "help" || shoal::cli::asks_for_help(words))
+    return print_help(words);
+  if (args[0] == "completion") {
+    if (args.size() != 2 || args[1] != "bash") {
+      std::fprintf(stderr, "shoal completion: give `bash` (the one shell supported)\n");
+      return 2;
+    }
+    std::fputs(shoal::cli::render_bash_completion().c_str(), stdout);
+    return 0;
   }
   if (args[0] == "keygen") {
     std::printf("%s\n", shoal::key_to_base64(shoal::generate_key()).c_str());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests: real `shoal agent` processes on loopback.
 Usage: test_membership.py SHOAL_BINARY SCENARIO"""
-import json, os, signal, subprocess, sys, time
+import json, os, re, signal, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster, free_port, wait_until
 
@@ -158,6 +158,73 @@ def scenario_cli_errors(c):
         assert p.returncode != 0 and needle in p.stderr, (args, p.stderr)
     mode = os.stat(api).st_mode & 0o777
     assert mode == 0o600, oct(mode)
+
+def help_commands(c):
+    """(path, [(flag, takes_value)]) for every command `shoal help` lists, from its --help."""
+    out = c.run_cli('help')
+    paths = [line.split('  ')[1] for line in out.split('commands:\n')[1].split('\n\n')[0].splitlines()]
+    commands = []
+    for path in paths:
+        text = c.run_cli(*path.split(), '--help')
+        assert text.startswith('usage: shoal ' + path), (path, text)
+        flags = []
+        if '\noptions:\n' in text:
+            for line in text.split('\noptions:\n')[1].split('\n\n')[0].splitlines():
+                # "  --flag VALUE  text" (a switch has no VALUE), or "  --flag VALUE" alone when the
+                # text goes on the next line (indented further; skipped here).
+                m = re.match(r'  (--\S+)( \S+)?(  |$)', line)
+                if m: flags.append((m.group(1), m.group(2) is not None))
+                else: assert line.startswith('      '), (path, line)
+        commands.append((path, flags))
+    return commands
+
+def scenario_cli_help(c):
+    # Offline: no agent at the address, and still every command explains itself.
+    nobody = os.path.join(c.dir, 'nobody.sock')
+    text = c.run_cli('service', 'create', '--help', api=nobody)
+    for needle in ('usage: shoal service create [OPTIONS] IMAGE', '--replicas N', '(default 1)',
+                   '--update-order stop-first|start-first', 'example:\n  shoal service create'):
+        assert needle in text, (needle, text)
+    assert c.run_cli('--version').strip() == 'shoal 0.1.0'
+    assert 'service create' in c.run_cli('service', '--help', api=nobody)
+    p = c.run_cli('help', 'frobnicate', check=False)
+    assert p.returncode == 2 and 'unknown command' in p.stderr, p
+    # The man page renders without a troff warning.
+    man = c.run_cli('help', '--man')
+    r = subprocess.run(['groff', '-man', '-Tutf8', '-ww', '-z'], input=man, text=True, capture_output=True)
+    assert r.returncode == 0 and r.stderr == '', r.stderr
+    # Completion: commands, subcommands, flags, and service names from the running agent.
+    script = os.path.join(c.dir, 'completion.bash')
+    open(script, 'w').write(c.run_cli('completion', 'bash'))
+    c.start('n1')
+    api = c.agents['n1']['api']
+    c.run_cli('service', 'create', '--name', 'web', '--detach', '--', 'sleep', '1000', api=api)
+    def complete(*words):
+        line = ' '.join(words)
+        env = dict(os.environ, PATH=os.path.dirname(c.shoal) + ':' + os.environ['PATH'], SHOAL_API=api)
+        r = subprocess.run(['bash', '-c', f'source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; '
+                            '_shoal; echo "${COMPREPLY[*]}"'], capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+    assert complete('shoal', 'serv') == ['service'], complete('shoal', 'serv')
+    assert complete('shoal', 'service', 'cr') == ['create']
+    assert '--replicas' in complete('shoal', 'service', 'create', '--rep')
+    assert complete('shoal', 'service', 'update', 'w') == ['web']
+    assert complete('shoal', 'node', 'update', 'n') == ['n1']
+    # Help and parser agree: the agent knows every documented flag (with or without a value).
+    local = {'agent', 'keygen', 'sim', 'completion', 'help'}
+    checked = 0
+    for path, flags in help_commands(c):
+        if path.split()[0] in local:
+            continue
+        for flag, takes_value in flags:
+            if flag == '--follow':
+                continue  # the CLI's own: it polls the agent until interrupted
+            args = [*path.split(), flag] + (['1'] if takes_value else [])
+            p = c.run_cli(*args, api=api, check=False)
+            assert 'unknown flag' not in p.stderr, (args, p.stderr)
+            checked += 1
+    assert checked > 60, checked
 
 FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'  # Debian package faketime
 
