@@ -8,12 +8,12 @@ namespace shoal::cli {
 
 namespace {
 
-// The words before the first flag or `--`: the command path plus positionals.
+// The words before the first flag: a command's path comes first (`shoal agent --name info`
+// is `agent`, not `agent info`).
 std::vector<std::string> leading_words(const std::vector<std::string>& argv) {
   std::vector<std::string> words;
   for (const auto& a : argv) {
-    if (a == "--") break;
-    if (!a.empty() && a[0] == '-') continue;
+    if (a.empty() || a[0] == '-') break;
     words.push_back(a);
   }
   return words;
@@ -49,14 +49,18 @@ std::string overview_lines(const std::vector<const CommandHelp*>& commands) {
   return out;
 }
 
-// troff escapes: a leading '.' or '\'' would be a request, '\' starts an escape, '-' is a hyphen.
+// troff escapes: a leading '.' or '\'' would be a request, '\' starts an escape, '-' is a hyphen;
+// `code` in the help text is set in bold.
 std::string troff(const std::string& text) {
   std::string out;
+  bool code = false;
   for (char ch : text) {
     if (ch == '\\') out += "\\e";
     else if (ch == '-') out += "\\-";
+    else if (ch == '`') out += (code = !code) ? "\\fB" : "\\fR";
     else out += ch;
   }
+  if (code) out += "\\fR";
   if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
   return out;
 }
@@ -140,45 +144,75 @@ std::string render_group_help(const std::string& group) {
 }
 
 std::string render_bash_completion() {
-  // Words that may follow each command prefix: "" -> top-level words, "service" -> its verbs.
-  std::set<std::string> top;
+  // Paths as words ("service/create"), groups included, so the script can tell how far the
+  // typed words name a command; flags that take a value, so their values are skipped.
+  std::set<std::string> paths, top, value_flags{"--api"}, service_commands, node_commands;
   std::string group_cases, flag_cases;
   std::set<std::string> groups;
   for (const auto& c : command_help()) {
     auto path = split_path(c.path);
+    std::string joined;
+    for (const auto& w : path) {
+      joined += (joined.empty() ? "" : "/") + w;
+      paths.insert(joined);
+    }
     top.insert(path[0]);
     if (path.size() > 1) groups.insert(path[0]);
+    std::set<std::string> flags{"--help"};
+    for (const auto& f : c.flags) {
+      flags.insert(f.name);
+      if (!f.value.empty()) value_flags.insert(f.name);
+    }
+    flag_cases += "      " + joined + ") words=\"" + shell_words(flags) + "\" ;;\n";
+    if (c.usage.find("SERVICE") != std::string::npos) service_commands.insert(joined);
+    if (c.usage.find("NODE") != std::string::npos) node_commands.insert(joined);
   }
   for (const auto& g : groups) {
     std::set<std::string> verbs;
     for (const auto* c : commands_under(g)) verbs.insert(split_path(c->path)[1]);
-    group_cases += "    \"" + g + "\") words=\"" + shell_words(verbs) + "\" ;;\n";
+    group_cases += "      " + g + ") words=\"" + shell_words(verbs) + "\" ;;\n";
   }
-  for (const auto& c : command_help()) {
-    std::set<std::string> flags{"--help"};
-    for (const auto& f : c.flags) flags.insert(f.name);
-    flag_cases += "    \"" + c.path + " -\") words=\"" + shell_words(flags) + "\" ;;\n";
-  }
-  return "# bash completion for shoal, made by `shoal completion bash` from the command table.\n"
+  auto alternatives = [](const std::set<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : "|") + w;
+    return out;
+  };
+  // Names come from the agent the line names (--api), as JSON: "name":"web".
+  const std::string names =
+      "\"${COMP_WORDS[0]}\" ${api:+--api \"$api\"} %s --format json 2>/dev/null | "
+      "grep -o '\"name\": *\"[^\"]*\"' | sed 's/.*\"\\([^\"]*\\)\"$/\\1/'";
+  auto names_of = [&](const std::string& command) {
+    std::string out = names;
+    out.replace(out.find("%s"), 2, command);
+    return out;
+  };
+  return "# bash completion for shoal, made by `shoal completion bash` from its command table.\n"
          "_shoal() {\n"
-         "  local cur=${COMP_WORDS[COMP_CWORD]} path=\"\" w words=\"\" i\n"
-         "  # The command path: the words before the cursor that are not flags or flag values.\n"
+         "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path=\"\" api=\"\" w i done=0 words=\"\"\n"
+         "  local paths=\" " + shell_words(paths) + " \" value_flags=\" " + shell_words(value_flags) + " \"\n"
+         "  # The command path: the leading words that name a command; flag values are skipped.\n"
          "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
          "    w=${COMP_WORDS[i]}\n"
-         "    [[ $w == -* ]] && continue\n"
-         "    case \"$path\" in *\" \"*) break ;; esac\n"
-         "    path=${path:+$path }$w\n"
+         "    if [[ $w == --api ]]; then api=${COMP_WORDS[i+1]}; ((i++)); continue; fi\n"
+         "    if [[ $w == -* ]]; then\n"
+         "      [[ $w != *=* && $value_flags == *\" $w \"* ]] && ((i++))\n"
+         "      continue\n"
+         "    fi\n"
+         "    if ((!done)) && [[ $paths == *\" ${path:+$path/}$w \"* ]]; then path=${path:+$path/}$w; else done=1; fi\n"
          "  done\n"
+         "  if [[ $value_flags == *\" $prev \"* ]]; then\n"
+         "    COMPREPLY=()  # a flag's value: nothing to offer\n"
+         "    return\n"
+         "  fi\n"
          "  if [[ $cur == -* ]]; then\n"
-         "    case \"$path -\" in\n" + flag_cases +
+         "    case \"$path\" in\n" + flag_cases +
+         "      \"\") words=\"--api --help --version\" ;;\n"
          "    esac\n"
-         "  else\n"
+         "  elif ((!done)); then\n"
          "    case \"$path\" in\n"
-         "    \"\") words=\"" + shell_words(top) + "\" ;;\n" + group_cases +
-         "    \"service update\"|\"service inspect\"|\"service ps\"|\"service rm\"|\"service logs\"|\"service rollback\")\n"
-         "      words=$(shoal service ls --format json 2>/dev/null | grep -o '\"name\": *\"[^\"]*\"' | sed 's/.*\"\\([^\"]*\\)\"$/\\1/') ;;\n"
-         "    \"node update\")\n"
-         "      words=$(shoal node ls --format json 2>/dev/null | grep -o '\"name\": *\"[^\"]*\"' | sed 's/.*\"\\([^\"]*\\)\"$/\\1/') ;;\n"
+         "      \"\") words=\"" + shell_words(top) + "\" ;;\n" + group_cases +
+         "      " + alternatives(service_commands) + ") words=$(" + names_of("service ls") + ") ;;\n"
+         "      " + alternatives(node_commands) + ") words=$(" + names_of("node ls") + ") ;;\n"
          "    esac\n"
          "  fi\n"
          "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
@@ -196,8 +230,8 @@ std::string render_man_page(std::string_view version) {
                     "agent, found at \\fB\\-\\-api\\fR, else \\fB$SHOAL_API\\fR, else /run/shoal/agent.sock.\n"
                     ".SH COMMANDS\n";
   for (const auto& c : command_help()) {
-    out += ".SS \"" + troff(c.path) + "\"\n.B shoal " + troff(c.path) + "\n" + troff(c.usage) + "\n.PP\n" +
-           troff(c.summary) + "\n";
+    out += ".SS \"" + troff(c.path) + "\"\n.B shoal " + troff(c.path) + "\n" +
+           (c.usage.empty() ? "" : troff(c.usage) + "\n") + ".PP\n" + troff(c.summary) + "\n";
     for (const auto& f : c.flags) {
       out += ".TP\n.B " + troff(flag_column(f)) + "\n" + troff(f.text);
       if (!f.fallback.empty()) out += " (default " + troff(f.fallback) + ")";

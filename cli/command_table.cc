@@ -8,6 +8,7 @@ namespace shoal::cli {
 namespace {
 
 std::vector<FlagHelp> format_flag() { return {{"--format", "json", "", "print JSON instead of a table"}}; }
+std::vector<FlagHelp> json_only() { return {{"--format", "json", "json", "the one format: inspect answers JSON"}}; }
 
 // --update-* and --rollback-*: the same six knobs for the two directions of a rolling change.
 std::vector<FlagHelp> rollout_flags(const std::string& prefix, const std::string& what) {
@@ -50,12 +51,12 @@ std::vector<FlagHelp> service_spec_flags(bool creating) {
       {"--restart-window", "DURATION", "0s", "window the attempts are counted in (0 = forever)"},
       {"--no-resolve-image", "", "", "keep the tag; do not pin the image to its digest"},
       {"--detach", "", "", "answer at once; do not wait for the tasks to converge"},
-      {"--format", "json", "", "print the answer as JSON"},
+      {"--format", "json", "", "accepted for docker compatibility; the answer is one line of text"},
   };
   for (auto& r : rollout_flags("--update", "update")) f.push_back(std::move(r));
   for (auto& r : rollout_flags("--rollback", "rollback")) f.push_back(std::move(r));
   if (!creating) {
-    f[0].text = "service name (or give it as the positional)";
+    f[0].text = "not used by update: name the service as the positional SERVICE";
     for (auto& flag : f) flag.fallback.clear();  // update changes what it names; nothing defaults
   }
   return f;
@@ -86,10 +87,10 @@ std::vector<CommandHelp> make_table() {
            {"--lb", "auto|ipvs|nftables", "auto", "VIP load balancer (overlay only)"},
            {"--log-max-size", "SIZE", "10MiB", "task log file size before it rotates"},
            {"--log-max-files", "N", "3", "task log files kept per stream"},
-           {"--registry-mirror", "HOST[:PORT]", "", "pull Docker Hub images through this mirror"},
+           {"--registry-mirror", "HOST[:PORT]", "", "registry for image names without one (without it they are refused)"},
            {"--registry-auth-file", "FILE", "", "registry credentials (docker config.json format)"},
-           {"--insecure-registry", "HOST[:PORT]", "", "registry reached over plain HTTP (repeatable)"},
-           {"--metrics-addr", "IP:PORT", "", "serve Prometheus metrics at /metrics (off by default)"},
+           {"--insecure-registry", "HOST[:PORT]", "", "registry whose TLS is not verified, or plain HTTP (repeatable)"},
+           {"--metrics-addr", "IP:PORT", "off", "serve Prometheus metrics at /metrics (off loopback: needs --api-token-file)"},
            {"--docker-api", "unix:///PATH|tcp://IP:PORT", "", "serve the Docker Engine API (docs/docker-api.md)"},
        },
        "shoal agent --name n1 --bind 127.0.0.1:7946 --key-file /etc/shoal/key"},
@@ -117,16 +118,16 @@ std::vector<CommandHelp> make_table() {
        "SERVICE=N...",
        "set the number of replicas",
        {{"--detach", "", "", "answer at once; do not wait for the tasks to converge"},
-        {"--format", "json", "", "print the answer as JSON"}},
+        {"--format", "json", "", "accepted for docker compatibility; the answer is one line of text"}},
        "shoal service scale web=5"},
       {"service rollback",
        "SERVICE",
        "go back to the service's previous spec",
        {{"--detach", "", "", "answer at once; do not wait for the tasks to converge"},
-        {"--format", "json", "", "print the answer as JSON"}},
+        {"--format", "json", "", "accepted for docker compatibility; the answer is one line of text"}},
        "shoal service rollback web"},
       {"service ls", "[OPTIONS]", "services with replicas running/desired and image", format_flag(), "shoal service ls"},
-      {"service inspect", "[OPTIONS] SERVICE...", "a service's full spec and update state", format_flag(),
+      {"service inspect", "[OPTIONS] SERVICE...", "a service's full spec and update state, as JSON", json_only(),
        "shoal service inspect web --format json"},
       {"service ps", "[OPTIONS] SERVICE", "the service's tasks: where each slot runs and its state", format_flag(),
        "shoal service ps web"},
@@ -144,10 +145,10 @@ std::vector<CommandHelp> make_table() {
        {{"--availability", "active|pause|drain", "", "the node's new availability"}},
        "shoal node update --availability drain n2"},
       {"image pull", "REF", "download an image into this node's store", {}, "shoal image pull busybox:latest"},
-      {"image load", "FILE", "load an image from a docker-save or OCI archive (offline)", {},
+      {"image load", "FILE", "load an image from a docker-save or OCI archive (no registry needed)", {},
        "shoal image load busybox.tar"},
       {"image ls", "[OPTIONS]", "images in this node's store", format_flag(), "shoal image ls"},
-      {"image inspect", "[OPTIONS] REF", "an image's digest, layers and config", format_flag(),
+      {"image inspect", "[OPTIONS] REF", "an image's digest, layers and config, as JSON", json_only(),
        "shoal image inspect busybox:latest"},
       {"image rm", "REF...", "remove images no task uses", {}, "shoal image rm busybox:latest"},
       {"image prune", "", "remove every image no task uses and unreferenced layers", {}, "shoal image prune"},

@@ -74,7 +74,7 @@ bool cli_waits(const std::vector<std::string>& argv) {
   if (argv.size() < 2 || argv[0] != "service") return false;
   const std::string& verb = argv[1];
   if (verb != "create" && verb != "scale" && verb != "update" && verb != "rollback") return false;
-  return !has(argv, "--detach") && !has(argv, "--help");
+  return !has(argv, "--detach");  // a --help here is the task's: the CLI answered its own already
 }
 
 int wait_until_converged(const std::string& api, const std::vector<std::string>& argv) {
