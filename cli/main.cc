@@ -13,6 +13,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "cli/agent_config_file.h"
 #include "cli/agent_secrets.h"
 #include "cli/api_client.h"
 #include "cli/command_help.h"
@@ -93,10 +94,9 @@ std::vector<std::string> without_api_flag(const std::vector<std::string>& args) 
       out.insert(out.end(), args.begin() + static_cast<long>(i), args.end());
       break;
     }
-    if (args[i] == "--api") ++i;
+    if (args[i] == "--api" && i + 1 < args.size()) ++i;  // without a value it stays: an error later
     else if (args[i].rfind("--api=", 0) != 0) out.push_back(args[i]);
   }
-  if (out.empty()) out.push_back("help");
   return out;
 }
 
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     std::printf("shoal %s\n", shoal::kVersion);
     return 0;
   }
-  if (auto words = without_api_flag(args); words[0] == "help" || shoal::cli::asks_for_help(words))
+  if (auto words = without_api_flag(args); !words.empty() && (words[0] == "help" || shoal::cli::asks_for_help(words)))
     return print_help(words);
   if (args[0] == "completion") {
     if (args.size() != 2 || args[1] != "bash") {
@@ -154,7 +154,9 @@ int main(int argc, char** argv) {
   if (args[0] == "sim") return shoal::sim::run_sim_command({args.begin() + 1, args.end()});
   if (args[0] == "agent" && (args.size() < 2 || args[1] != "info")) {
     const char* env_key = std::getenv("SHOAL_KEY");
-    auto config = shoal::parse_agent_args({args.begin() + 1, args.end()}, env_key ? env_key : "");
+    auto agent_args = shoal::agent_args_with_config({args.begin() + 1, args.end()});
+    auto config = agent_args ? shoal::parse_agent_args(agent_args->flags, env_key ? env_key : "")
+                             : shoal::Result<shoal::AgentConfig>(agent_args.error());
     // Copied out: wipe the key from argv and environ before any task shim is cloned from us.
     shoal::wipe_key_from_process(argc, argv);
     if (config) {
@@ -163,6 +165,11 @@ int main(int argc, char** argv) {
     if (!config) {
       std::fprintf(stderr, "shoal agent: %s\n", config.message().c_str());
       return 2;
+    }
+    if (agent_args->check_only) {
+      std::printf("shoal agent: config ok: node %s, bind %s, %zu join address(es), data in %s\n",
+                  config->name.c_str(), config->bind.c_str(), config->joins.size(), config->data_dir.c_str());
+      return 0;
     }
     return shoal::run_agent(*config);
   }

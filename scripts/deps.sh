@@ -2,13 +2,15 @@
 # Idempotent dependency install: apt-get installs only the Debian packages that are missing.
 # Usage: scripts/deps.sh [core|bench|fuzz|ipvs]...   (default: core)
 set -euo pipefail
-# groff-base: the cli-help test renders `shoal help --man` with groff and fails on any warning.
+# libyaml-cpp-dev: the agent's --config file (YAML). groff-base: the cli-help test renders
+# `shoal help --man` with groff and fails on any warning. systemd: its systemd-analyze checks
+# contrib/shoal.service.
 core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev nftables
       libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2
       busybox-static iputils-ping runc bc
       libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev docker-registry skopeo umoci
-      apache2-utils python3-jwt python3-cryptography faketime
-      prometheus docker.io python3-docker groff-base)
+      apache2-utils python3-jwt python3-cryptography faketime libyaml-cpp-dev
+      prometheus docker.io python3-docker groff-base systemd)
 bench=(serf bc)
 fuzz=(clang)
 # make test-ipvs: qemu boots Debian's kernel (downloaded by scripts/test-ipvs.sh, not installed);

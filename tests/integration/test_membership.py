@@ -185,7 +185,7 @@ def scenario_cli_help(c):
     for needle in ('usage: shoal service create [OPTIONS] IMAGE', '--replicas N', '(default 1)',
                    '--update-order stop-first|start-first', 'example:\n  shoal service create'):
         assert needle in text, (needle, text)
-    assert c.run_cli('--version').strip() == 'shoal 0.1.0'
+    assert re.fullmatch(r'shoal \d+\.\d+\.\d+\n', c.run_cli('--version')), c.run_cli('--version')
     assert 'service create' in c.run_cli('service', '--help', api=nobody)
     p = c.run_cli('help', 'frobnicate', check=False)
     assert p.returncode == 2 and 'unknown command' in p.stderr, p
@@ -211,6 +211,11 @@ def scenario_cli_help(c):
     assert '--replicas' in complete('shoal', 'service', 'create', '--rep')
     assert complete('shoal', 'service', 'update', 'w') == ['web']
     assert complete('shoal', 'node', 'update', 'n') == ['n1']
+    assert complete('shoal', 'agent', '--name', 'n1', '--req') == ['--require-isolation']
+    assert complete('shoal', 'members', '--status', 'alive', '--st') == ['--stats', '--status']
+    assert complete('shoal', '--api', api, 'service', 'cr') == ['create']
+    assert complete('shoal', 'service', 'update', '--image', 'x', 'w') == ['web']  # the value is skipped
+    assert complete('shoal', 'service', 'update', 'web', 'w') == []
     # Help and parser agree: the agent knows every documented flag (with or without a value).
     local = {'agent', 'keygen', 'sim', 'completion', 'help'}
     checked = 0
@@ -225,6 +230,52 @@ def scenario_cli_help(c):
             assert 'unknown flag' not in p.stderr, (args, p.stderr)
             checked += 1
     assert checked > 60, checked
+
+def scenario_config_file(c):
+    """`shoal agent --config FILE`: every flag as a YAML key, flags override, --check-config."""
+    key_file = os.path.join(c.dir, 'cluster.key')
+    with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+        f.write(c.key + '\n')
+    port, api = free_port(), os.path.join(c.dir, 'n1.sock')
+    config = os.path.join(c.dir, 'agent.yaml')
+    open(config, 'w').write(f"""# a comment
+name: n1
+bind: 127.0.0.1:{port}
+key-file: {key_file}
+api: {api}
+data-dir: {os.path.join(c.dir, 'n1')}
+profile: {c.profile}
+label: {{zone: file, disk: ssd}}
+join: []
+""")
+    p = c.run_cli('agent', '--config', config, '--check-config', check=False)
+    assert p.returncode == 0 and 'config ok: node n1' in p.stdout, p
+    for text, needle in [('name: n1\nprofle: wan\n', "unknown flag '--profle'"),
+                         ('name: n1\nbind: [127.0.0.1:1\n', 'bad/agent.yaml:3: not valid YAML'),
+                         ('name: n1\nbind: {a: b}\n', 'bad/agent.yaml:2: bind has no value'),
+                         ('- name\n', 'map of flag: value')]:
+        bad = os.path.join(c.dir, 'bad', 'agent.yaml')
+        os.makedirs(os.path.dirname(bad), exist_ok=True)
+        open(bad, 'w').write(text)
+        p = c.run_cli('agent', '--config', bad, '--check-config', check=False)
+        assert p.returncode == 2 and needle in p.stderr, (text, p)
+    p = c.run_cli('agent', '--config', os.path.join(c.dir, 'none.yaml'), check=False)
+    assert p.returncode == 2 and 'none.yaml' in p.stderr, p
+    # The agent runs from the file; --label on the command line overrides the file's labels.
+    log = open(os.path.join(c.dir, 'n1.log'), 'a')
+    cmd = [c.shoal, 'agent', '--config', config, '--label', 'zone=flag']
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    c.agents['n1'] = dict(proc=proc, port=port, api=api, log=log.name, cmd=cmd)
+    wait_until(lambda: c.ping('n1'), 30, 'n1 from its config file')
+    [me] = c.members('n1')
+    assert me['name'] == 'n1' and me['labels'] == {'zone': 'flag'}, me
+    # The systemd unit in contrib/ is valid (systemd-analyze prints nothing for a clean unit).
+    unit = os.path.join(c.dir, 'shoal.service')
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'contrib', 'shoal.service')
+    open(unit, 'w').write(open(src).read().replace('/usr/bin/shoal', c.shoal))
+    r = subprocess.run(['systemd-analyze', 'verify', unit], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr.strip() == '' and r.stdout.strip() == '', r
+    assert 'ExecStartPre=' + c.shoal + ' agent --config /etc/shoal/agent.yaml --check-config' in open(unit).read()
 
 FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'  # Debian package faketime
 
