@@ -68,6 +68,8 @@ std::vector<CommandHelp> make_table() {
        "--name NAME --bind IP:PORT [OPTIONS]",
        "run the shoal agent (the node) in the foreground",
        {
+           {"--config", "FILE", "", "read flags from a YAML file (keys: flag names); flags given override it"},
+           {"--check-config", "", "", "check the flags and config file, print the result, start nothing"},
            {"--name", "NAME", "", "this node's name, unique in the cluster"},
            {"--bind", "IP:PORT", "", "gossip address (UDP and TCP)"},
            {"--advertise", "IP:PORT", "the --bind address", "address peers use to reach this node"},
