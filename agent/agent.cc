@@ -9,6 +9,7 @@
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "agent/docker_api_routes.h"
+#include "common/log.h"
 #include "common/version.h"
 #include "crdt/codec.h"
 
@@ -158,7 +159,7 @@ KnownPeers Agent::load_known_peers() const {
   std::size_t dropped = 0;
   KnownPeers peers = KnownPeers::decode(*text, &dropped);
   if (dropped > 0)
-    log_line(path + ": " + std::to_string(dropped) + " lines ignored (not host:port, or past the first " +
+    log_warning(path + ": " + std::to_string(dropped) + " lines ignored (not host:port, or past the first " +
              std::to_string(KnownPeers::kMaxPeers) + ")");
   return peers;
 }
@@ -169,12 +170,12 @@ void Agent::remember_peers(const std::vector<membership::Event>& events) {
     if (e.kind == membership::Event::kJoined && e.member.id.name != config_.name) changed |= known_peers_.saw(e.member.addr);
   if (!changed) return;
   if (auto s = write_file_atomically(config_.data_dir + kPeersFile, known_peers_.encode()); !s)
-    log_line("cannot remember peers (a restart without --join may not find the cluster): " + s.message());
+    log_warning("cannot remember peers (a restart without --join may not find the cluster): " + s.message());
 }
 
 void Agent::on_events(const std::vector<membership::Event>& events) {
   for (const auto& e : events) {
-    log_line(membership::describe_event(e));  // clock-offset warnings name the peer and the offset
+    log_info(membership::describe_event(e));  // clock-offset warnings name the peer and the offset
   }
   remember_peers(events);
   node::NodeInput in;
@@ -208,10 +209,10 @@ void Agent::apply_key_op(const KeyOpMessage& m) {
   else if (m.op == KeyOp::kUse) s = keyring_->use(*key);
   else s = keyring_->remove(*key);
   if (!s) {
-    log_line("key operation from the cluster not applied here: " + s.message());
+    log_warning("key operation from the cluster not applied here: " + s.message());
     return;
   }
-  if (auto p = persist_keyring(); !p) log_line("cannot persist keyring: " + p.message());
+  if (auto p = persist_keyring(); !p) log_warning("cannot persist keyring: " + p.message());
 }
 
 Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
@@ -231,7 +232,7 @@ Status Agent::key_operation(KeyOp op, const std::string& key_b64) {
 
 void Agent::begin_leave() {
   if (leave_started_ms_ != 0) return;
-  log_line("leaving the cluster");
+  log_info("leaving the cluster");
   leave_started_ms_ = now().mono_ms;
   swim_->leave(leave_started_ms_);
   transport_->pump();
@@ -258,20 +259,19 @@ int Agent::run() {
   transport_->start();
   watch_children();
   drive({});  // the first reconcile round is due at once
-  log_line("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
+  log_info("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
   io_.run();
   (void)save_node_state();
   // Remote merges not yet on disk: one last write (local writes are on disk already).
-  if (auto s = write_state(crdt::encode_state(core_->state())); !s) log_line("cannot persist state: " + s.message());
+  if (auto s = write_state(crdt::encode_state(core_->state())); !s) log_warning("cannot persist state: " + s.message());
   return 0;
 }
 
-void log_line(const std::string& line) { std::fprintf(stderr, "shoal: %s\n", line.c_str()); }
-
 int run_agent(const AgentConfig& config) {
+  set_log_settings({config.log_format, config.log_level, config.name});
   Agent agent(config);
   if (auto s = agent.init(); !s) {
-    std::fprintf(stderr, "shoal agent: %s\n", s.message().c_str());
+    log_error("agent: " + s.message());
     return 1;
   }
   return agent.run();

@@ -57,6 +57,15 @@ Result<AgentConfig> parse_agent_args(const std::vector<std::string>& args, const
     else if (flag == "--docker-api") c.docker_api = val;
     else if (flag == "--insecure-registry") c.insecure_registries.push_back(val);
     else if (flag == "--metrics-addr") c.metrics_addr = val;
+    else if (flag == "--log-format") {
+      auto f = parse_log_format(val);
+      if (!f) return make_error("--log-format: '" + val + "' is not text or json");
+      c.log_format = *f;
+    } else if (flag == "--log-level") {
+      auto l = parse_log_level(val);
+      if (!l) return make_error("--log-level: '" + val + "' is not debug, info, warn or error");
+      c.log_level = *l;
+    }
     else if (flag == "--label") {
       auto eq = val.find('=');
       if (eq == std::string::npos || eq == 0)

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "runtime/log_rotation.h"
 
@@ -30,6 +31,10 @@ struct AgentConfig {
   std::uint64_t cpu_millis = 0;        // --cpu N (0: detect the host's CPU count)
   std::uint64_t memory_bytes = 0;      // --memory SIZE (0: detect MemTotal)
   std::string profile = "lan";         // --profile lan|wan|local
+  // --log-format text|json, --log-level debug|info|warn|error: the agent's own log on stderr
+  // (common/log.h). Text reads well on a terminal and in journald; JSON feeds a log shipper.
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
   std::string api = kDefaultApiAddress;  // --api: unix socket path or 127.0.0.1:PORT
   std::string api_token_file;          // --api-token-file: required when --api is TCP
   std::string data_dir;                // --data-dir: state file, incarnation (default /var/lib/shoal/NAME)

@@ -43,8 +43,6 @@ struct ImagePreparation {
   std::string reason;  // kWaiting: why (pulling, or the last pull's error); kFailed: the error
 };
 
-// One line on the agent's log (stderr), prefixed "shoal: ".
-void log_line(const std::string& line);
 
 class Agent {
  public:

@@ -8,6 +8,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/atomic_file.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -124,7 +125,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession<Socket>> {
 
   void refuse_token() {
     ++server_->stats.refused_token;
-    std::fprintf(stderr, "shoal: api: refused a request without the right token (set SHOAL_TOKEN)\n");
+    log_warning("api: refused a request without the right token (set SHOAL_TOKEN)");
     send({3, "", "refused: wrong or missing API token (set SHOAL_TOKEN)\n"});
   }
 
@@ -200,8 +201,8 @@ void ApiServer::Impl::back_off(Acceptor& acceptor, bool need_token, const boost:
   ++stats.accept_errors;
   if (backoff_ms == 0) {
     backoff_ms = limits.accept_backoff_ms;
-    std::fprintf(stderr, "shoal: api: accept failed (%s); pausing accepts, retrying with backoff up to %u ms\n",
-                 ec.message().c_str(), limits.accept_backoff_max_ms);
+    log_warning("api: accept failed (" + ec.message() + "); pausing accepts, retrying with backoff up to " +
+                std::to_string(limits.accept_backoff_max_ms) + " ms");
   } else {
     backoff_ms = std::min(backoff_ms * 2, limits.accept_backoff_max_ms);
   }

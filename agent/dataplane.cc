@@ -9,12 +9,12 @@
 
 #include "agent/atomic_file.h"
 #include "agent/task_netns.h"
+#include "common/log.h"
 #include "loadbalancer/ipvs_backend.h"
 #include "loadbalancer/nft_backend.h"
 
 namespace shoal {
 
-void log_line(const std::string& line);
 
 namespace {
 
@@ -92,7 +92,7 @@ Status Dataplane::load_claim(std::uint64_t now_ms) {
       if (auto p = parse_prefix(subnet); p) claim_ = *p;
       return {};
     }
-    log_line("dataplane: ignoring malformed " + path);
+    log_warning("dataplane: ignoring malformed " + path);
   }
   first_start_ms_ = now_ms;
   return save_claim();
@@ -113,7 +113,7 @@ bool Dataplane::apply(const NetworkView& view) {
   bool claim_changed = false;
   auto own = view.nodes.find(self_);
   if (own != view.nodes.end() && own_subnet_ != own->second.subnet) {
-    if (own_subnet_) log_line("dataplane: this node's subnet moved to " + to_string(own->second.subnet));
+    if (own_subnet_) log_info("dataplane: this node's subnet moved to " + to_string(own->second.subnet));
     if (auto st = setup_node(own->second.subnet); !st) {
       note(st, "node setup");
     } else {
@@ -135,7 +135,7 @@ bool Dataplane::apply(const NetworkView& view) {
   note(lb_->sync(view.lb), "load balancer");
   dns_table_ = view.dns;
   if (error != last_error_) {
-    if (!error.empty()) log_line("dataplane: " + error + " (retried on the next change)");
+    if (!error.empty()) log_warning("dataplane: " + error + " (retried on the next change)");
     last_error_ = error;
   }
   return claim_changed;
@@ -194,7 +194,7 @@ void Dataplane::start_dns() {
   if (!ec) socket.open(ip::udp::v4(), ec);
   if (!ec) socket.bind(at, ec);
   if (ec) {
-    log_line("dataplane: DNS responder cannot listen on " + at.address().to_string() + ":53: " + ec.message());
+    log_warning("dataplane: DNS responder cannot listen on " + at.address().to_string() + ":53: " + ec.message());
     return;
   }
   dns_socket_.emplace(std::move(socket));
@@ -260,7 +260,7 @@ void Dataplane::adopt_task(const std::string& task_id) {
 
 void Dataplane::release_task(const std::string& task_id) {
   (void)netlink_->delete_link(host_ifname(task_id));
-  if (auto st = delete_netns(netns_path(task_id)); !st) log_line("dataplane: " + st.message());
+  if (auto st = delete_netns(netns_path(task_id)); !st) log_warning("dataplane: " + st.message());
   ::unlink(address_file(task_id).c_str());
   task_address_.erase(task_id);
 }
@@ -272,8 +272,8 @@ std::string Dataplane::address_of(const std::string& task_id) const {
 
 void Dataplane::shutdown() {
   dns_socket_.reset();
-  if (auto st = lb_backend_->reset(); !st) log_line("dataplane: " + st.message());
-  if (auto st = overlay_.teardown_node(*netlink_); !st) log_line("dataplane: " + st.message());
+  if (auto st = lb_backend_->reset(); !st) log_warning("dataplane: " + st.message());
+  if (auto st = overlay_.teardown_node(*netlink_); !st) log_warning("dataplane: " + st.message());
   own_subnet_.reset();
 }
 

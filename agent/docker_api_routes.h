@@ -14,6 +14,7 @@
 #include "agent/docker_ids.h"
 #include "agent/docker_request.h"
 #include "common/hlc.h"
+#include "common/rfc3339.h"
 
 namespace shoal {
 
@@ -36,8 +37,7 @@ inline DockerResponse reply(unsigned status, const json& body) {
 inline DockerResponse error(unsigned status, const std::string& message) { return reply(status, {{"message", message}}); }
 inline DockerResponse empty(unsigned status) { return {status, "", "text/plain; charset=utf-8"}; }
 
-// RFC 3339 with nanoseconds, UTC, as Go's time.Time marshals ("2026-12-03T20:05:24.123000000Z").
-std::string rfc3339(std::uint64_t unix_ms);
+using shoal::rfc3339;  // common/rfc3339.h: as Go's time.Time marshals
 
 // Docker's Version.Index for an object stored in an LWW register: its timestamp, which every
 // write changes (a scale as well as a spec change), as wall_ms * 1000 + logical. Stays below

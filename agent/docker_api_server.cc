@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/atomic_file.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -74,7 +75,7 @@ class DockerSession : public std::enable_shared_from_this<DockerSession<Socket>>
   void on_header() {
     if (need_token_ && !has_token(parser_->get())) {
       ++server_->stats.refused_token;
-      std::fprintf(stderr, "shoal: docker-api: refused a request without the right bearer token\n");
+      log_warning("docker-api: refused a request without the right bearer token");
       return send(error_response(401, "shoal: this Docker API endpoint needs `Authorization: Bearer TOKEN` "
                                       "(the agent's --api-token-file; docker: config.json HttpHeaders)"),
                   false);
@@ -134,7 +135,7 @@ class DockerSession : public std::enable_shared_from_this<DockerSession<Socket>>
     try {
       server_->handler(r, respond);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "shoal: docker-api: %s %s failed: %s\n", r.method.c_str(), r.target.path.c_str(), e.what());
+      log_error("docker-api: " + r.method + " " + r.target.path + " failed: " + e.what());
       respond(error_response(500, std::string("internal error: ") + e.what()));
     }
   }

@@ -23,6 +23,7 @@
 #include "agent/flags.h"
 #include "agent/table.h"
 #include "common/json_writer.h"
+#include "common/log.h"
 #include "common/units.h"
 #include "image/archive_load.h"
 #include "image/catalog_file.h"
@@ -80,7 +81,7 @@ Status fetch_blob_once(ImageState& s, const image::Reference& ref, const image::
     // Peers first, the registry last. Both write through a temp file and rename only a
     // verified blob into place, which is the store's own rule for what may appear at its path.
     auto from_peer = fetch_from_peers(s.store, peers, blob.digest, blob.size, blob.size);
-    if (!from_peer) log_line("image: " + from_peer.message() + "; trying the registry");
+    if (!from_peer) log_warning("image: " + from_peer.message() + "; trying the registry");
     Status st;
     if (!from_peer || !*from_peer) {
       auto got = s.client->fetch_blob(ref, blob, s.store.path(blob.digest));
@@ -217,7 +218,7 @@ void remove_layer_dirs(const ImageState& s, const std::vector<image::Digest>& di
   for (const auto& d : diff_ids) {
     std::error_code ec;
     std::filesystem::remove_all(std::filesystem::path(image::layer_fs_path(s.layers_root(), d)).parent_path(), ec);
-    if (ec) log_line("image: cannot remove unpacked layer " + d.to_string() + ": " + ec.message());
+    if (ec) log_warning("image: cannot remove unpacked layer " + d.to_string() + ": " + ec.message());
   }
 }
 
@@ -439,7 +440,7 @@ void Agent::finish_pull(const std::string& key, Result<std::vector<PulledImage>>
   ImageState& s = *images_;
   ApiResponse answer;
   if (!outcome) {
-    log_line(verb + " failed: " + outcome.message());
+    log_warning(verb + " failed: " + outcome.message());
     answer = fail(verb + ": " + outcome.message());
   } else {
     std::string text;

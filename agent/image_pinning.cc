@@ -9,6 +9,7 @@
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
 #include "agent/image_state.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -30,7 +31,7 @@ void Agent::pin_image_async(const std::string& text, bool no_resolve, const std:
       if (!pinned) {
         pinned = held_manifest(*s, ref);  // the catalog is the io thread's: read it here
         if (pinned)
-          log_line(what + ": registry " + ref.registry + " did not answer for " + text + " (" + error +
+          log_warning(what + ": registry " + ref.registry + " did not answer for " + text + " (" + error +
                    "); pinned the digest held here, " + pinned->to_string());
       }
       if (!pinned)

@@ -4,6 +4,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/metrics_collect.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -19,7 +20,7 @@ Status Agent::open_metrics(const std::string& token) {
   if (config_.metrics_addr.empty()) return {};
   metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_metrics_text(); });
   if (auto s = metrics_->listen(config_.metrics_addr, token); !s) return s;
-  log_line("metrics at http://" + config_.metrics_addr + "/metrics");
+  log_info("metrics at http://" + config_.metrics_addr + "/metrics");
   return {};
 }
 

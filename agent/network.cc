@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "agent/agent_impl.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -20,7 +21,7 @@ Status Agent::open_dataplane() {
   auto dp = Dataplane::open(io_, dc, NodeId{config_.name}, *underlay, now().wall_ms);
   if (!dp) return make_error("--network overlay: " + dp.message());
   dataplane_ = std::move(*dp);
-  log_line("dataplane: overlay on " + to_string(*underlay) + ", load balancer " + dataplane_->lb_name());
+  log_info("dataplane: overlay on " + to_string(*underlay) + ", load balancer " + dataplane_->lb_name());
   return {};
 }
 
@@ -38,14 +39,14 @@ void Agent::refresh_network() {
   const bool unplaced = std::find(view->unplaced_nodes.begin(), view->unplaced_nodes.end(),
                                   NodeId{config_.name}) != view->unplaced_nodes.end();
   if (unplaced && !subnet_pool_exhausted_logged_)
-    log_line("dataplane: the overlay subnet pool is exhausted: this node gets no subnet and starts no "
+    log_warning("dataplane: the overlay subnet pool is exhausted: this node gets no subnet and starts no "
              "tasks until another node leaves");
   subnet_pool_exhausted_logged_ = unplaced;
   if (dataplane_->apply(*view)) {
     // This node got (or changed) its subnet: publish the claim so every node keeps it there.
-    log_line("dataplane: this node's task subnet is " + dataplane_->claimed_subnet());
+    log_info("dataplane: this node's task subnet is " + dataplane_->claimed_subnet());
     if (auto st = swim_->update_meta(now().mono_ms, build_meta()); !st)
-      log_line("dataplane: cannot publish the subnet claim: " + st.message());
+      log_warning("dataplane: cannot publish the subnet claim: " + st.message());
   }
 }
 

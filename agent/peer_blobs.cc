@@ -10,6 +10,7 @@
 #include "agent/agent_impl.h"
 #include "agent/blob_exchange.h"
 #include "agent/image_state.h"
+#include "common/log.h"
 
 namespace shoal {
 
@@ -50,7 +51,7 @@ std::optional<BlobChunkReply> Agent::ask_peer_for_blob(const std::string& addr, 
   if (!pending->cv.wait_for(lock, kPeerReplyWait, [&] { return pending->done; }) || !pending->env) return std::nullopt;
   auto reply = decode_blob_reply(*pending->env);
   if (!reply) {
-    log_line("image: bad blob reply from " + addr + ": " + reply.message());
+    log_warning("image: bad blob reply from " + addr + ": " + reply.message());
     return std::nullopt;
   }
   return std::move(*reply);

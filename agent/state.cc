@@ -12,6 +12,7 @@
 #include "agent/state_sync.h"
 #include "agent/user_message.h"
 #include "common/checksummed.h"
+#include "common/log.h"
 #include "crdt/codec.h"
 
 namespace shoal {
@@ -106,13 +107,13 @@ void Agent::drive(node::NodeInput input) {
 }
 
 void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
-  for (const auto& line : out.log) log_line(line);
+  for (const auto& line : out.log) log_info(line);
   for (const auto& p : out.persist) next.persisted.push_back({p.ticket, write_state(p.state)});
   for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
   for (const auto& delta : out.broadcast) broadcast_delta(delta);
   for (const auto& peer : out.sync_with) sync_with(peer);
   if (!out.join.empty() && leave_started_ms_ == 0) {
-    if (out.join_retry) log_line(join_hint(out.join, swim_->counters(), transport_->stream_stats()));
+    if (out.join_retry) log_warning(join_hint(out.join, swim_->counters(), transport_->stream_stats()));
     swim_->join(now().mono_ms, out.join);
     transport_->pump();
   }

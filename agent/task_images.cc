@@ -9,6 +9,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/image_state.h"
+#include "common/log.h"
 #include "image/file_io.h"
 #include "image/rootfs.h"
 #include "image/run_config.h"
@@ -139,7 +140,7 @@ void Agent::release_task_rootfs(const std::string& task_id) {
   plan.work_dir = dir + "/work";
   plan.merged_dir = dir + "/rootfs";
   if (auto r = image::remove_rootfs(plan); !r) {
-    log_line("task " + task_id + ": cannot remove its rootfs: " + r.message());
+    log_warning("task " + task_id + ": cannot remove its rootfs: " + r.message());
     return;
   }
   std::error_code ec;

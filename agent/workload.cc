@@ -6,6 +6,7 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
+#include "common/log.h"
 #include "placement/place.h"
 
 namespace shoal {
@@ -49,7 +50,7 @@ Status Agent::open_runtime() {
   auto rt = runtime::Runtime::open(rc, runtime_ms(now()));
   if (!rt) return make_error("runtime: " + rt.message());
   runtime_ = std::move(*rt);
-  for (const auto& notice : runtime_->notices()) log_line("runtime: " + notice);
+  for (const auto& notice : runtime_->notices()) log_info("runtime: " + notice);
   return {};
 }
 

@@ -87,6 +87,8 @@ std::vector<CommandHelp> make_table() {
            {"--require-isolation", "", "", "refuse to run tasks without namespaces and cgroups"},
            {"--network", "host|overlay", "host", "overlay: VXLAN mesh, VIPs and routing mesh (root)"},
            {"--lb", "auto|ipvs|nftables", "auto", "VIP load balancer (overlay only)"},
+           {"--log-format", "text|json", "text", "the agent's own log on stderr: text, or one JSON object a line"},
+           {"--log-level", "debug|info|warn|error", "info", "the least important events the agent logs"},
            {"--log-max-size", "SIZE", "10MiB", "task log file size before it rotates"},
            {"--log-max-files", "N", "3", "task log files kept per stream"},
            {"--registry-mirror", "HOST[:PORT]", "", "registry for image names without one (without it they are refused)"},

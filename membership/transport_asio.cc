@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "common/log.h"
+
 namespace shoal::membership {
 
 namespace asio = boost::asio;
@@ -174,9 +176,9 @@ struct Transport::Impl {
     const std::uint64_t now = clock.now().mono_ms;
     if (rejected_logged_ms != 0 && now - rejected_logged_ms < 60'000) return;
     rejected_logged_ms = now;
-    std::fprintf(stderr, "shoal: gossip: dropped a TCP stream from %s that failed authentication: a node with "
-                 "another cluster key? (%llu so far; `shoal agent info` counts drops by reason)\n",
-                 peer.c_str(), static_cast<unsigned long long>(stream_stats.inbound_rejected));
+    log_warning("gossip: dropped a TCP stream from " + peer + " that failed authentication: a node with "
+                "another cluster key? (" + std::to_string(stream_stats.inbound_rejected) +
+                " so far; `shoal agent info` counts drops by reason)");
   }
 
   Impl(asio::io_context& io_, Swim& s, Keyring& k, const Clock& c, Transport* o)
@@ -261,8 +263,8 @@ struct Transport::Impl {
   void back_off_accept(const boost::system::error_code& ec) {
     if (accept_backoff_ms == 0) {
       accept_backoff_ms = kAcceptBackoffMs;
-      std::fprintf(stderr, "shoal: gossip: TCP accept failed (%s); pausing accepts, retrying with backoff up to %u ms\n",
-                   ec.message().c_str(), kAcceptBackoffMaxMs);
+      log_warning("gossip: TCP accept failed (" + ec.message() + "); pausing accepts, retrying with backoff up to " +
+                  std::to_string(kAcceptBackoffMaxMs) + " ms");
     } else {
       accept_backoff_ms = std::min(accept_backoff_ms * 2, kAcceptBackoffMaxMs);
     }

@@ -277,6 +277,24 @@ join: []
     assert r.returncode == 0 and r.stderr.strip() == '' and r.stdout.strip() == '', r
     assert 'ExecStartPre=' + c.shoal + ' agent --config /etc/shoal/agent.yaml --check-config' in open(unit).read()
 
+def scenario_log_format_json(c):
+    """--log-format json: every line the agent writes is one JSON event; --log-level filters."""
+    c.start('n1', extra=['--log-format', 'json'])
+    c.start('n2', join=['n1'], extra=['--log-level', 'warn'])
+    wait_until(lambda: c.status_map('n1').get('n2') == 'alive', 30, 'n2 joins')
+    c.kill('n1', signal.SIGTERM)  # "leaving the cluster", then exit
+    c.agents['n1']['proc'].wait(30)
+    lines = open(c.agents['n1']['log']).read().splitlines()
+    events = [json.loads(line) for line in lines]  # a line that is not JSON fails here
+    assert all(set(e) == {'time', 'level', 'node', 'msg'} and e['node'] == 'n1' for e in events), events
+    assert any('listening on' in e['msg'] and e['level'] == 'info' for e in events), events
+    assert any(e['msg'] == 'leaving the cluster' for e in events), events
+    assert all(re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z', e['time']) for e in events), events
+    # n2 logs warnings and errors only: its start line (info) is not there.
+    assert 'listening on' not in open(c.agents['n2']['log']).read()
+    p = c.run_cli('agent', '--name', 'x', '--bind', '127.0.0.1:7', '--key', c.key, '--log-level', 'loud', check=False)
+    assert p.returncode == 2 and '--log-level' in p.stderr, p
+
 FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'  # Debian package faketime
 
 def skewed_env(faketime):
