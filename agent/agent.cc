@@ -9,6 +9,7 @@
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "agent/docker_api_routes.h"
+#include "agent/service_notify.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "crdt/codec.h"
@@ -260,6 +261,7 @@ int Agent::run() {
   watch_children();
   drive({});  // the first reconcile round is due at once
   log_info("agent " + config_.name + " listening on " + config_.bind + ", api " + config_.api);
+  notify_service_manager("READY=1");
   io_.run();
   (void)save_node_state();
   // Remote merges not yet on disk: one last write (local writes are on disk already).

@@ -6,6 +6,7 @@
 
 #include "agent/agent_defaults.h"
 #include "agent/agent_impl.h"
+#include "agent/service_notify.h"
 #include "common/log.h"
 #include "placement/place.h"
 
@@ -221,6 +222,7 @@ void Agent::watch_children() {
 
 // Graceful stop: every task stops (nothing left behind), then the node leaves.
 void Agent::stop_workload_then_leave() {
+  notify_service_manager("STOPPING=1");
   if (!runtime_) return begin_leave();
   stop_started_ms_ = now().mono_ms;
   runtime_->stop_all(-1, runtime_ms(now()));

@@ -295,6 +295,24 @@ def scenario_log_format_json(c):
     p = c.run_cli('agent', '--name', 'x', '--bind', '127.0.0.1:7', '--key', c.key, '--log-level', 'loud', check=False)
     assert p.returncode == 2 and '--log-level' in p.stderr, p
 
+def scenario_service_notify(c):
+    """Under systemd (Type=notify) the agent says READY=1 once it listens, STOPPING=1 on SIGTERM."""
+    import socket as so
+    path = os.path.join(c.dir, 'notify.sock')
+    manager = so.socket(so.AF_UNIX, so.SOCK_DGRAM)
+    manager.bind(path)
+    manager.settimeout(30)
+    c.start('n1', env=dict(os.environ, NOTIFY_SOCKET=path))
+    assert manager.recv(4096) == b'READY=1'
+    assert c.ping('n1')  # ready means the API answers
+    c.kill('n1', signal.SIGTERM)
+    assert manager.recv(4096) == b'STOPPING=1'
+    assert c.agents['n1']['proc'].wait(30) == 0
+    # A bad NOTIFY_SOCKET is a warning, not a failure to start.
+    c.start('n2', env=dict(os.environ, NOTIFY_SOCKET='relative/path'))
+    assert c.ping('n2')
+    wait_until(lambda: 'not a socket path' in open(c.agents['n2']['log']).read(), 30, 'the warning')
+
 FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'  # Debian package faketime
 
 def skewed_env(faketime):
