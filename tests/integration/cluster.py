@@ -100,3 +100,19 @@ def wait_until(pred, timeout_s, what):
             pass
         time.sleep(0.05)
     raise AssertionError(f'timed out after {timeout_s}s waiting for {what}')
+
+def run_scenarios_main(scenarios, argv, make_cluster=Cluster):
+    """main() of a scenario file: `FILE SHOAL SCENARIO` runs scenario_SCENARIO on a fresh
+    cluster; a failure prints its error first (CI shows the head), then the agents' logs."""
+    shoal, scenario = argv[1], argv[2]
+    c = make_cluster(shoal)
+    try:
+        scenarios['scenario_' + scenario](c)
+    except Exception as e:
+        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
+        for n, a in c.agents.items():
+            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
+        raise
+    finally:
+        c.stop()
+    print(f'ok {scenario}')

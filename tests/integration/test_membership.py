@@ -3,7 +3,7 @@
 Usage: test_membership.py SHOAL_BINARY SCENARIO"""
 import json, os, re, signal, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, free_port, wait_until
+from cluster import free_port, run_scenarios_main, wait_until
 
 def all_see(c, names, status_of):
     return all(all(c.status_map(n).get(m) == s for m, s in status_of.items()) for n in names)
@@ -379,19 +379,5 @@ def scenario_clock_ahead_1year(c):
 def scenario_clock_at_1970(c):
     clock_skew_joins(c, '@1970-01-01 00:00:10', -(time.time() - 10))
 
-def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
-    c = Cluster(shoal)
-    try:
-        globals()['scenario_' + scenario](c)
-    except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)  # first: CI shows the head
-        for n, a in c.agents.items():
-            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
-        raise
-    finally:
-        c.stop()
-    print(f'ok {scenario}')
-
 if __name__ == '__main__':
-    main()
+    run_scenarios_main(globals(), sys.argv)
