@@ -416,12 +416,13 @@ Result<DockerServiceSpec> service_spec_from_docker(const json& body) {
   ObjectReader r(&body, "");
   if (auto s = read_string(r.take("Name"), "Name", &out.name); !s) return s.error();
   if (out.name.empty()) return make_error("ServiceSpec field Name is required (shoal services are named)");
+  if (auto s = read_string_map(r.take("Labels"), "Labels", &out.spec.labels); !s) return s.error();
   if (auto s = read_task_template(r.take("TaskTemplate"), "TaskTemplate", &out); !s) return s.error();
   if (auto s = read_mode(r.take("Mode"), "Mode", &out.spec); !s) return s.error();
   if (auto s = read_update(r.take("UpdateConfig"), "UpdateConfig", &out.spec.update); !s) return s.error();
   if (auto s = read_update(r.take("RollbackConfig"), "RollbackConfig", &out.spec.rollback); !s) return s.error();
   if (auto s = read_endpoint(r.take("EndpointSpec"), "EndpointSpec", &out.spec); !s) return s.error();
-  if (auto s = r.finish(); !s) return s.error();  // Labels, Networks, ...
+  if (auto s = r.finish(); !s) return s.error();  // Networks, ...
   return out;
 }
 
@@ -491,8 +492,10 @@ json service_spec_to_docker(const std::string& name, const crdt::ServiceSpec& sp
   for (const auto& p : spec.ports)
     ports.push_back({{"Protocol", crdt::to_string(p.protocol)}, {"TargetPort", p.target}, {"PublishedPort", p.published},
                      {"PublishMode", "ingress"}});
+  json service_labels = json::object();
+  for (const auto& [k, v] : spec.labels) service_labels[k] = v;
   return {{"Name", name},
-          {"Labels", json::object()},
+          {"Labels", service_labels},
           {"TaskTemplate", task},
           {"Mode", mode},
           {"UpdateConfig", update_to_docker(spec.update)},

@@ -105,6 +105,23 @@ Status apply_update_flags(crdt::UpdateConfig& u, const ParsedFlags& f, const std
   return {};
 }
 
+// Service labels as docker sets them: `create --label K=V` (or `--label K`, an empty value),
+// `update --label-add K=V --label-rm K`.
+Status apply_label_flags(std::map<std::string, std::string>& labels, const ParsedFlags& f, bool creating) {
+  if (!creating && f.has("--label"))
+    return make_error("--label is for service create; update takes --label-add KEY=VALUE and --label-rm KEY");
+  if (creating && (f.has("--label-add") || f.has("--label-rm")))
+    return make_error("--label-add and --label-rm are for service update; create takes --label KEY=VALUE");
+  for (const auto& key : f.all("--label-rm")) labels.erase(key);
+  for (const auto& text : f.all(creating ? "--label" : "--label-add")) {
+    const auto eq = text.find('=');
+    if (eq == 0 || text.empty())
+      return make_error(std::string(creating ? "--label" : "--label-add") + ": '" + text + "' is not KEY=VALUE");
+    labels[text.substr(0, eq)] = eq == std::string::npos ? "" : text.substr(eq + 1);
+  }
+  return {};
+}
+
 Status apply_placement_flags(crdt::ServiceSpec& s, const ParsedFlags& f, bool creating) {
   if (f.has("--mode")) {
     if (!creating) return make_error("--mode cannot change after create; remove and re-create the service");
@@ -263,7 +280,8 @@ FlagSpec service_flag_spec() {
                      "--publish", "--env", "--rootfs", "--health-cmd", "--health-interval",
                      "--health-timeout", "--health-retries", "--health-start-period",
                      "--restart-condition", "--restart-delay", "--restart-max-attempts", "--restart-window",
-                     "--format", "--image", "--entrypoint", "--workdir", "--user"};
+                     "--format", "--image", "--entrypoint", "--workdir", "--user", "--label", "--label-add",
+                     "--label-rm"};
   for (const char* p : {"--update", "--rollback"})
     for (const char* k : {"-parallelism", "-delay", "-monitor", "-failure-action", "-max-failure-ratio", "-order"})
       spec.with_value.insert(std::string(p) + k);
@@ -273,6 +291,7 @@ FlagSpec service_flag_spec() {
 }
 
 Result<crdt::ServiceSpec> apply_service_flags(crdt::ServiceSpec base, const ParsedFlags& f, bool creating) {
+  if (auto s = apply_label_flags(base.labels, f, creating); !s) return s.error();
   if (auto s = apply_placement_flags(base, f, creating); !s) return s.error();
   if (auto s = apply_update_flags(base.update, f, "--update"); !s) return s.error();
   if (auto s = apply_update_flags(base.rollback, f, "--rollback"); !s) return s.error();

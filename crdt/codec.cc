@@ -41,7 +41,9 @@ void pack_update(Packer& pk, const UpdateConfig& u) {
 }
 
 void pack_spec(Packer& pk, const ServiceSpec& s) {
-  pk.pack_array(11);
+  // Labels are written only when set: a spec without them keeps the 11-field form agents before
+  // service labels decode (as the image fields and the restart window below).
+  pk.pack_array(s.labels.empty() ? 11 : 12);
   // The image fields are written only when set: a spec without them keeps the 5-field form
   // agents before images decode, so a mixed cluster keeps syncing process services.
   const bool image_fields = s.task.has_image_fields();
@@ -98,6 +100,13 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
   pk.pack(s.restart.delay_ms);
   pk.pack(s.restart.max_attempts);
   if (has_window) pk.pack(s.restart.window_ms);
+  if (!s.labels.empty()) {
+    pk.pack_map(static_cast<std::uint32_t>(s.labels.size()));
+    for (const auto& [k, v] : s.labels) {
+      pack_str(pk, k);
+      pack_str(pk, v);
+    }
+  }
 }
 
 void pack_service(Packer& pk, const Service& s) {
@@ -330,7 +339,9 @@ Status get_task_spec(const Obj& o, TaskSpec* t) {
 
 Status get_spec(const Obj& o, ServiceSpec* s) {
   const Obj* f = nullptr;
-  SHOAL_TRY(get_array(o, "service spec", 11, &f));
+  SHOAL_TRY(get_array(o, "service spec", SIZE_MAX, &f));
+  const std::size_t fields = o.via.array.size;
+  if (fields != 11 && fields != 12) return bad("service spec", "expected 11 or 12 fields");
   SHOAL_TRY(get_task_spec(f[0], &s->task));
   SHOAL_TRY(get_enum(f[1], "mode", ServiceMode::kGlobal, &s->mode));
   SHOAL_TRY(get_uint(f[2], "replicas", &s->replicas));
@@ -389,6 +400,18 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
     SHOAL_TRY(get_u64(rp[3], "restart window", &s->restart.window_ms));
     // Canonical form: a zero window is always written as 3 fields, so equal specs encode equal.
     if (s->restart.window_ms == 0) return bad("restart window", "0 must be encoded without the field");
+  }
+  s->labels.clear();
+  if (fields == 12) {
+    if (f[11].type != msgpack::type::MAP) return bad("labels", "expected a map");
+    // Canonical form: no labels are written as 11 fields, so equal specs encode equal.
+    if (f[11].via.map.size == 0) return bad("labels", "none must be encoded without the field");
+    for (std::uint32_t i = 0; i < f[11].via.map.size; ++i) {
+      std::string k, v;
+      SHOAL_TRY(get_str(f[11].via.map.ptr[i].key, "label name", &k));
+      SHOAL_TRY(get_str(f[11].via.map.ptr[i].val, "label value", &v));
+      s->labels[std::move(k)] = std::move(v);
+    }
   }
   return {};
 }

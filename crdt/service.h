@@ -122,6 +122,9 @@ struct ServiceSpec {
   std::vector<PublishedPort> ports;
   HealthCheck health;
   RestartPolicy restart;
+  // --label KEY=VALUE: the service's own labels (Swarm's Spec.Labels), for the people and tools
+  // that group services, e.g. com.docker.stack.namespace for a stack. Placement ignores them.
+  std::map<std::string, std::string> labels;
 
   auto operator<=>(const ServiceSpec&) const = default;
 };

@@ -78,6 +78,17 @@ Status validate_placement(const ServiceSpec& spec) {
   return check_string("spread label", spec.spread_label);
 }
 
+Status validate_labels(const ServiceSpec& spec) {
+  if (auto s = check_count("labels", spec.labels.size()); !s) return s;
+  for (const auto& [k, v] : spec.labels) {
+    if (k.empty() || k.find('=') != std::string::npos) {
+      return make_error("label name '" + k + "' must be non-empty and contain no '='");
+    }
+    if (auto s = check_string("a label", k + v); !s) return s;
+  }
+  return {};
+}
+
 Status validate_ports(const ServiceSpec& spec) {
   if (auto s = check_count("published ports", spec.ports.size()); !s) return s;
   for (const auto& p : spec.ports) {
@@ -144,6 +155,7 @@ Status validate_spec(const ServiceSpec& spec) {
   if (auto s = validate_task(spec.task); !s) return s;
   if (auto s = validate_placement(spec); !s) return s;
   if (auto s = validate_ports(spec); !s) return s;
+  if (auto s = validate_labels(spec); !s) return s;
   if (auto s = validate_update("update", spec.update); !s) return s;
   if (auto s = validate_update("rollback", spec.rollback); !s) return s;
   if (auto s = validate_durations(spec); !s) return s;

@@ -81,6 +81,9 @@ void write_spec_json(JsonWriter& w, const ServiceSpec& s) {
   w.key("delay_ms").value(s.restart.delay_ms);
   w.key("max_attempts").value(std::uint64_t{s.restart.max_attempts});
   w.key("window_ms").value(s.restart.window_ms).end_object();
+  w.key("labels").begin_object();
+  for (const auto& [k, v] : s.labels) w.key(k).value(v);
+  w.end_object();
   w.end_object();
 }
 

@@ -148,7 +148,6 @@ TEST(DockerServiceSpec, UnsupportedFieldsAreRefusedByName) {
     std::string field;
   };
   std::vector<Case> cases = {
-      {[](json& b) { b["Labels"] = {{"a", "b"}}; }, "field Labels "},
       {[](json& b) { b["TaskTemplate"]["ContainerSpec"]["Mounts"] = {{{"Source", "/x"}, {"Target", "/y"}}}; },
        "TaskTemplate.ContainerSpec.Mounts"},
       {[](json& b) { b["TaskTemplate"]["ContainerSpec"]["Hostname"] = "h"; }, "TaskTemplate.ContainerSpec.Hostname"},
@@ -256,6 +255,7 @@ crdt::ServiceSpec gen_spec() {
   s.restart.delay_ms = gen_ms();
   s.restart.max_attempts = *rc::gen::arbitrary<std::uint32_t>();
   s.restart.window_ms = gen_ms();
+  for (int i = *rc::gen::inRange(0, 3); i > 0; --i) s.labels[gen_word()] = *gen_text();
   return s;
 }
 

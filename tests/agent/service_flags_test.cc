@@ -34,6 +34,18 @@ TEST(ServiceFlags, CreateWithEverything) {
   EXPECT_EQ(s->task.args, std::vector<std::string>{"10"});
 }
 
+TEST(ServiceFlags, LabelsAsDockerSetsThem) {
+  auto s = apply({"--label", "com.docker.stack.namespace=shop", "--label", "tier", "--", "a"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->labels, (std::map<std::string, std::string>{{"com.docker.stack.namespace", "shop"}, {"tier", ""}}));
+  auto u = apply({"--label-rm", "tier", "--label-add", "owner=ops=1"}, *s, false);
+  ASSERT_TRUE(u.ok()) << u.message();
+  EXPECT_EQ(u->labels, (std::map<std::string, std::string>{{"com.docker.stack.namespace", "shop"}, {"owner", "ops=1"}}));
+  EXPECT_NE(apply({"--label", "x=1"}, *s, false).message().find("--label-add"), std::string::npos);
+  EXPECT_NE(apply({"--label-add", "x=1", "--", "a"}).message().find("service update"), std::string::npos);
+  EXPECT_NE(apply({"--label", "=v", "--", "a"}).message().find("KEY=VALUE"), std::string::npos);
+}
+
 TEST(ServiceFlags, BadValuesSayWhat) {
   EXPECT_NE(apply({"--replicas", "x", "--", "a"}).message().find("--replicas"), std::string::npos);
   EXPECT_NE(apply({"--update-delay", "2days", "--", "a"}).message().find("--update-delay"), std::string::npos);

@@ -27,6 +27,7 @@ ServiceSpec full_spec() {
   s.ports = {{8080, 80, PortProtocol::kTcp}, {53, 53, PortProtocol::kUdp}};
   s.health = {"curl -f localhost", 1000, 500, 2, 100};
   s.restart = {RestartCondition::kOnFailure, 200, 5};
+  s.labels = {{"com.docker.stack.namespace", "shop"}, {"tier", ""}};
   return s;
 }
 
@@ -131,6 +132,26 @@ RC_GTEST_PROP(Codec, RestartPolicyRoundTrips, ()) {
   RC_ASSERT(back.ok());
   RC_ASSERT(*back == r.state());
   RC_ASSERT(back->service("web")->spec.restart == spec.restart);
+}
+
+TEST(Codec, LabelsRoundTripAndAnEmptyMapInTheFieldIsRefused) {
+  ServiceSpec spec = testing::spec_with(1);
+  spec.labels = {{"q", "r"}};
+  Replica r(node(0));
+  ASSERT_TRUE(r.create_service(1000, "web", spec, "").ok());
+  Bytes wire = encode_state(r.state());
+  auto back = decode_state(wire);
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->service("web")->spec.labels, spec.labels);
+  // The map {"q": "r"} patched to {}: not canonical (no labels are written as 11 fields).
+  const std::uint8_t one[] = {0x81, 0xa1, 'q', 0xa1, 'r'};
+  auto it = std::search(wire.begin(), wire.end(), std::begin(one), std::end(one));
+  ASSERT_NE(it, wire.end());
+  *it = 0x80;
+  wire.erase(it + 1, it + 5);
+  auto empty = decode_state(wire);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.message().find("labels"), std::string::npos) << empty.message();
 }
 
 ServiceSpec image_spec() {

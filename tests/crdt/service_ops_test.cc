@@ -39,6 +39,13 @@ TEST(ServiceOps, BadNamesAndSpecsAreRejected) {
   auto port = spec(1);
   port.ports.push_back({0, 80, PortProtocol::kTcp});
   EXPECT_FALSE(create_service(nullptr, "web", port).ok());
+  auto label = spec(1);
+  label.labels[""] = "x";
+  EXPECT_NE(create_service(nullptr, "web", label).message().find("label name"), std::string::npos);
+  label.labels = {{"a=b", "x"}};
+  EXPECT_FALSE(create_service(nullptr, "web", label).ok());
+  label.labels = {{"tier", std::string(1 << 20, 'x')}};
+  EXPECT_FALSE(create_service(nullptr, "web", label).ok());
 }
 
 TEST(ServiceOps, ScaleKeepsVersionSoTasksDoNotRestart) {

@@ -69,7 +69,7 @@ def scenario_docker_cli(c):
                              'n3 Ready Active Reachable false'], nodes
 
     sid = out(c, 'n1', 'service', 'create', '--detach', '--no-resolve-image', '--name', 'web', '--replicas', '2',
-              PROCESS, 'sleep', '1000')
+              '--label', 'tier=front', PROCESS, 'sleep', '1000')
     assert re.fullmatch(r'[0-9a-f]{64}', sid), sid
     # Written through n1, read through n2 (gossip), running on the cluster.
     wait_until(lambda: lines(c, 'n2', 'service', 'ls', '--format', '{{.Name}} {{.Mode}} {{.Replicas}} {{.Image}}')
@@ -91,10 +91,12 @@ def scenario_docker_cli(c):
     assert spec['ID'] == sid and spec['Spec']['Name'] == 'web'
     assert spec['Spec']['Mode']['Replicated']['Replicas'] == 3
     assert spec['Spec']['TaskTemplate']['ContainerSpec']['Args'] == ['sleep', '1000']
+    assert spec['Spec']['Labels'] == {'tier': 'front'}, spec['Spec']
 
     # Each write is read back through the node that took it (reads elsewhere wait for gossip).
-    out(c, 'n2', 'service', 'update', '--detach', '--env-add', 'FOO=bar', 'web')
+    out(c, 'n2', 'service', 'update', '--detach', '--env-add', 'FOO=bar', '--label-add', 'owner=ops', 'web')
     spec = json.loads(out(c, 'n2', 'service', 'inspect', 'web'))[0]
+    assert spec['Spec']['Labels'] == {'tier': 'front', 'owner': 'ops'}, spec['Spec']
     assert spec['Spec']['TaskTemplate']['ContainerSpec']['Env'] == ['FOO=bar'], spec
     assert spec['PreviousSpec']['TaskTemplate']['ContainerSpec'].get('Env') in (None, [])
     wait_until(lambda: json.loads(out(c, 'n3', 'service', 'inspect', 'web'))[0]['Version'] == spec['Version'],
