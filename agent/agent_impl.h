@@ -73,6 +73,7 @@ class Agent {
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
   // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
   void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
+  void stack_deploy_async(const ApiRequest& request, ApiServer::Respond respond);  // stack_commands.cc
   // Pins the image `text` names to its digest (the canonical "registry/path:tag@sha256:..."),
   // asking the registry on a worker; `done` runs on the io thread. `no_resolve`: canonical tag,
   // unpinned. `what` prefixes the log line when the held digest stands in for the registry's.

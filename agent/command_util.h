@@ -42,6 +42,15 @@ struct NamedImage {
 };
 Result<NamedImage> image_named_by(const std::vector<std::string>& args);
 ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args);
+// The pieces `stack` reuses (state_commands.cc): a create with its VIP claim, a durable write,
+// the image pin, `service ls` over flags (which take --filter label=K[=V] and name=PREFIX).
+ApiResponse create_service_with(Agent& agent, const std::string& name, crdt::ServiceSpec spec);
+ApiResponse finish_write(Agent& agent, node::WriteOp op, const std::string& done);
+Status pin_image(crdt::ServiceSpec& spec, const crdt::ServiceSpec* before, const ImagePins& pinned);
+ApiResponse service_ls(Agent& agent, const ParsedFlags& f);
+// Verbs implemented in stack_commands.cc (`stack deploy` answers asynchronously, through
+// Agent::stack_deploy_async).
+ApiResponse cmd_stack(Agent& agent, const std::vector<std::string>& args);
 ApiResponse cmd_state(Agent& agent, const std::vector<std::string>& args);
 
 }  // namespace shoal

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/shell_words.h"
 #include "common/units.h"
 
 namespace shoal {
@@ -160,34 +161,6 @@ Status apply_placement_flags(crdt::ServiceSpec& s, const ParsedFlags& f, bool cr
     s.spread_label = sp.substr(prefix.size());
   }
   return {};
-}
-
-// Docker's --entrypoint is one string split into words as a shell would (quotes group words,
-// no expansion).
-Result<std::vector<std::string>> split_words(const std::string& flag, const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-      else word += c;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      in_word = true;
-    } else if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-    } else {
-      word += c;
-      in_word = true;
-    }
-  }
-  if (quote != 0) return make_error(flag + ": unterminated quote in '" + text + "'");
-  if (in_word) words.push_back(std::move(word));
-  return words;
 }
 
 // The image form: `IMAGE [COMMAND [ARG...]]` positionals on create, --image on update, and the

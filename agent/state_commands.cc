@@ -3,6 +3,8 @@
 // gossiped; it is accepted whatever this node can reach (that is the point of shoal).
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <optional>
 
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
@@ -25,11 +27,15 @@ std::string memory_text(std::uint64_t bytes) {
   return buf;
 }
 
+}  // namespace
+
 // Commits a write (acknowledged once durable), or turns its error into the CLI's one-line failure.
 ApiResponse finish_write(Agent& agent, node::WriteOp op, const std::string& done) {
   if (auto s = agent.commit_write(std::move(op)); !s) return fail(s.message());
   return ok(done + "\n");
 }
+
+namespace {
 
 // Is `node` alive (or suspect) in our view? A dead node's last task status stays in the state
 // (only it may write it), so counting it would show 4/3 after a failover.
@@ -57,6 +63,8 @@ std::string command_text(const crdt::ServiceSpec& spec) {
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
+}  // namespace
+
 // Replaces the image text the user gave with the pinned reference (see cmd_service).
 Status pin_image(crdt::ServiceSpec& spec, const crdt::ServiceSpec* before, const ImagePins& pinned) {
   if (spec.task.image.empty() || (before && before->task.image == spec.task.image)) return {};
@@ -66,23 +74,15 @@ Status pin_image(crdt::ServiceSpec& spec, const crdt::ServiceSpec* before, const
   return {};
 }
 
+namespace {
+
 ApiResponse service_create(Agent& agent, const ParsedFlags& f, const ImagePins& pinned) {
   auto spec = apply_service_flags(crdt::ServiceSpec{}, f, true);
   if (!spec) return fail("service create: " + spec.message(), 2);
   std::string name = f.get("--name");
   if (name.empty()) return fail("service create: give --name NAME", 2);
   if (auto p = pin_image(*spec, nullptr, pinned); !p) return fail("service create: " + p.message());
-  // The VIP is picked by the creating node and stored with the service (its claim), so it is
-  // stable and `service inspect` shows it. Picked even with --network host: another node may
-  // run the overlay.
-  const std::uint64_t now = agent.now().wall_ms;
-  std::string vip;
-  if (crdt::validate_service_name(name).ok()) {
-    auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.state(), name, now);
-    if (picked) vip = to_string(*picked);
-  }
-  return finish_write(
-      agent, [&](crdt::Replica& r) { return r.create_service(now, name, std::move(*spec), vip); }, name);
+  return create_service_with(agent, name, std::move(*spec));
 }
 
 ApiResponse service_update(Agent& agent, const ParsedFlags& f, const ImagePins& pinned) {
@@ -118,15 +118,47 @@ ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
   return ok(out);
 }
 
+}  // namespace
+
+// `--filter label=KEY[=VALUE]` and `--filter name=PREFIX`, as `docker service ls` reads them;
+// several filters must all match.
+Result<std::function<bool(const crdt::Service&)>> service_filter(const std::vector<std::string>& filters) {
+  std::vector<std::function<bool(const crdt::Service&)>> tests;
+  for (const auto& text : filters) {
+    const auto eq = text.find('=');
+    const std::string kind = text.substr(0, eq), value = eq == std::string::npos ? "" : text.substr(eq + 1);
+    if (kind == "label" && !value.empty()) {
+      const auto veq = value.find('=');
+      const std::string key = value.substr(0, veq);
+      const std::optional<std::string> want =
+          veq == std::string::npos ? std::nullopt : std::optional<std::string>(value.substr(veq + 1));
+      tests.push_back([key, want](const crdt::Service& s) {
+        auto it = s.spec.labels.find(key);
+        return it != s.spec.labels.end() && (!want || it->second == *want);
+      });
+    } else if (kind == "name" && !value.empty()) {
+      tests.push_back([value](const crdt::Service& s) { return s.name.rfind(value, 0) == 0; });
+    } else {
+      return make_error("--filter: '" + text + "' is not label=KEY[=VALUE] or name=PREFIX");
+    }
+  }
+  return std::function<bool(const crdt::Service&)>([tests](const crdt::Service& s) {
+    return std::all_of(tests.begin(), tests.end(), [&](const auto& t) { return t(s); });
+  });
+}
+
 ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
   auto json = want_json(f);
   if (!json) return fail(json.message(), 2);
+  auto matches = service_filter(f.all("--filter"));
+  if (!matches) return fail("service ls: " + matches.message(), 2);
   const auto& state = agent.state();
   std::size_t nodes = agent.swim().num_alive();
   JsonWriter j;
   j.begin_array();
   std::vector<std::vector<std::string>> rows{{"NAME", "MODE", "REPLICAS", "VERSION", "COMMAND"}};
   for (const crdt::Service* svc : state.all_services()) {
+    if (!(*matches)(*svc)) continue;
     bool global = svc->spec.mode == crdt::ServiceMode::kGlobal;
     std::uint64_t desired = global ? nodes : svc->spec.replicas;
     std::uint32_t running = running_tasks(agent, state, *svc);
@@ -140,6 +172,8 @@ ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
   j.end_array();
   return ok(*json ? j.str() + "\n" : render_table(rows));
 }
+
+namespace {
 
 ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
   if (f.positional.empty()) return fail("service inspect: give a service NAME", 2);
@@ -173,6 +207,20 @@ ApiResponse service_rm(Agent& agent, const ParsedFlags& f) {
 
 }  // namespace
 
+ApiResponse create_service_with(Agent& agent, const std::string& name, crdt::ServiceSpec spec) {
+  // The VIP is picked by the creating node and stored with the service (its claim), so it is
+  // stable and `service inspect` shows it. Picked even with --network host: another node may
+  // run the overlay.
+  const std::uint64_t now = agent.now().wall_ms;
+  std::string vip;
+  if (crdt::validate_service_name(name).ok()) {
+    auto picked = pick_vip_for_new_service(NetworkPools{}.vip_pool, agent.state(), name, now);
+    if (picked) vip = to_string(*picked);
+  }
+  return finish_write(
+      agent, [&](crdt::Replica& r) { return r.create_service(now, name, std::move(spec), vip); }, name);
+}
+
 Result<NamedImage> image_named_by(const std::vector<std::string>& args) {
   if (args.empty() || (args[0] != "create" && args[0] != "update")) return NamedImage{};
   FlagSpec spec = service_flag_spec();
@@ -189,7 +237,7 @@ Result<NamedImage> image_named_by(const std::vector<std::string>& args) {
 ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, const ImagePins& pinned) {
   if (args.empty()) return fail("service: give create, ls, inspect, ps, scale, update, rollback, rm or logs", 2);
   const std::string& verb = args[0];
-  FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format"}, {"--detach"}};
+  FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format", "--filter"}, {"--detach"}};
   spec.stop_at_positional = verb == "create";
   auto f = parse_flags("service " + verb, {args.begin() + 1, args.end()}, spec);
   if (!f) return fail(f.message(), 2);

@@ -17,6 +17,7 @@
 #include "cli/agent_secrets.h"
 #include "cli/api_client.h"
 #include "cli/command_help.h"
+#include "cli/stack_deploy.h"
 #include "cli/wait.h"
 #include "common/keyring.h"
 #include "common/version.h"
@@ -198,6 +199,7 @@ int main(int argc, char** argv) {
     const char* env = std::getenv("SHOAL_API");
     api = env ? env : shoal::kDefaultApiAddress;
   }
+  if (rest.size() >= 2 && rest[0] == "stack" && rest[1] == "deploy") return shoal::stack_deploy(api, rest);
   if (shoal::cli_waits(rest)) return shoal::wait_until_converged(api, rest);
   if (rest.size() >= 2 && rest[0] == "service" && rest[1] == "logs" &&
       std::find(rest.begin(), rest.end(), "--follow") != rest.end())

@@ -1,0 +1,99 @@
+#include "cli/stack_deploy.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.h"
+#include "stack/compose.h"
+
+extern char** environ;
+
+namespace shoal {
+
+namespace {
+
+// Pinning every image asks a registry per image: a long answer, as `image pull` has.
+constexpr unsigned kStackDeployTimeoutMs = 600'000;
+
+// A file, bounded: more than `max` bytes is an error before anything parses it.
+Result<std::string> read_bounded(const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path + ": cannot open");
+  std::string text(max + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max) return make_error(path + ": larger than " + std::to_string(max) + " bytes");
+  return text;
+}
+
+// .env beside the file first, the environment over it (compose's order).
+stack::Variables variables_for(const std::string& file) {
+  stack::Variables vars;
+  const auto dot_env = std::filesystem::path(file).parent_path() / ".env";
+  if (auto text = read_bounded(dot_env.string(), stack::kMaxComposeFileBytes); text) vars = stack::parse_env_file(*text);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    if (auto eq = kv.find('='); eq != std::string::npos && eq > 0) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return vars;
+}
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "shoal stack deploy: %s\n(usage: shoal stack deploy -c FILE [--prune] [--resolve-image always|never] NAME)\n",
+               why.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int stack_deploy(const std::string& api, const std::vector<std::string>& argv) {
+  std::string file, name;
+  std::vector<std::string> request{"stack", "deploy"};
+  for (std::size_t i = 2; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "-c" || a == "--compose-file") {
+      if (i + 1 >= argv.size()) return usage(a + " needs a FILE");
+      if (!file.empty()) return usage("give one compose file (-c once)");
+      file = argv[++i];
+    } else if (a == "--prune") {
+      request.push_back(a);
+    } else if (a == "--resolve-image") {
+      if (i + 1 >= argv.size()) return usage("--resolve-image needs always or never");
+      request.insert(request.end(), {a, argv[++i]});
+    } else if (!a.empty() && a[0] == '-') {
+      return usage("unknown flag '" + a + "'");
+    } else if (name.empty()) {
+      name = a;
+    } else {
+      return usage("give one stack NAME");
+    }
+  }
+  if (file.empty()) return usage("give the compose file: -c FILE");
+  if (name.empty()) return usage("give the stack NAME");
+  auto text = read_bounded(file, stack::kMaxComposeFileBytes);
+  if (!text) return usage(text.message());
+  auto compose = stack::parse_compose(*text, name, variables_for(file), file);
+  if (!compose) return usage(compose.message());
+  if (!compose->ignored.empty()) {
+    std::string list;
+    for (const auto& key : compose->ignored) list += (list.empty() ? "" : ", ") + key;
+    std::fprintf(stderr, "Ignoring unsupported options: %s\n", list.c_str());
+  }
+  request.insert(request.end(), {name, "--"});
+  for (const auto& s : compose->services) request.push_back(nlohmann::json(s.args).dump());
+  const char* token = std::getenv("SHOAL_TOKEN");
+  auto resp = call_agent(api, {token ? token : "", request}, kStackDeployTimeoutMs);
+  if (!resp) {
+    std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
+    return 1;
+  }
+  std::fputs(resp->out.c_str(), stdout);
+  std::fputs(resp->err.c_str(), stderr);
+  return resp->exit_code;
+}
+
+}  // namespace shoal
