@@ -60,11 +60,13 @@ int follow_logs(const std::string& api, std::vector<std::string> argv) {
 
 // `image pull` and `image load` answer when the image is stored, which can take as long as the
 // download: an hour bounds a multi-GiB pull on a slow edge link (the agent's transfer has its
-// own stall timeout). Every other command answers within the default 10 s.
+// own stall timeout); `stack deploy` asks a registry for every image. Every other command
+// answers within the default 10 s.
 constexpr unsigned kImageTransferTimeoutMs = 3'600'000;
 
 bool is_image_transfer(const std::vector<std::string>& argv) {
-  return argv.size() >= 2 && argv[0] == "image" && (argv[1] == "pull" || argv[1] == "load");
+  return argv.size() >= 2 && ((argv[0] == "image" && (argv[1] == "pull" || argv[1] == "load")) ||
+                              (argv[0] == "stack" && argv[1] == "deploy"));  // pins every image
 }
 
 int forward(const std::string& api, std::vector<std::string> argv) {
@@ -199,7 +201,14 @@ int main(int argc, char** argv) {
     const char* env = std::getenv("SHOAL_API");
     api = env ? env : shoal::kDefaultApiAddress;
   }
-  if (rest.size() >= 2 && rest[0] == "stack" && rest[1] == "deploy") return shoal::stack_deploy(api, rest);
+  if (rest.size() >= 2 && rest[0] == "stack" && rest[1] == "deploy") {
+    auto request = shoal::stack_deploy_request(rest);
+    if (!request) {
+      std::fprintf(stderr, "shoal %s\n", request.message().c_str());
+      return 2;
+    }
+    return forward(api, *request);
+  }
   if (shoal::cli_waits(rest)) return shoal::wait_until_converged(api, rest);
   if (rest.size() >= 2 && rest[0] == "service" && rest[1] == "logs" &&
       std::find(rest.begin(), rest.end(), "--follow") != rest.end())

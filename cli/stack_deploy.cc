@@ -1,13 +1,11 @@
 #include "cli/stack_deploy.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/api_client.h"
 #include "stack/compose.h"
 
 extern char** environ;
@@ -15,9 +13,6 @@ extern char** environ;
 namespace shoal {
 
 namespace {
-
-// Pinning every image asks a registry per image: a long answer, as `image pull` has.
-constexpr unsigned kStackDeployTimeoutMs = 600'000;
 
 // A file, bounded: more than `max` bytes is an error before anything parses it.
 Result<std::string> read_bounded(const std::string& path, std::size_t max) {
@@ -42,58 +37,49 @@ stack::Variables variables_for(const std::string& file) {
   return vars;
 }
 
-int usage(const std::string& why) {
-  std::fprintf(stderr, "shoal stack deploy: %s\n(usage: shoal stack deploy -c FILE [--prune] [--resolve-image always|never] NAME)\n",
-               why.c_str());
-  return 2;
+Status usage(const std::string& why) {
+  return make_error("stack deploy: " + why +
+                    "\n(usage: shoal stack deploy -c FILE [--prune] [--resolve-image always|never] NAME)");
 }
 
 }  // namespace
 
-int stack_deploy(const std::string& api, const std::vector<std::string>& argv) {
+Result<std::vector<std::string>> stack_deploy_request(const std::vector<std::string>& argv) {
   std::string file, name;
   std::vector<std::string> request{"stack", "deploy"};
   for (std::size_t i = 2; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a == "-c" || a == "--compose-file") {
-      if (i + 1 >= argv.size()) return usage(a + " needs a FILE");
-      if (!file.empty()) return usage("give one compose file (-c once)");
+      if (i + 1 >= argv.size()) return usage(a + " needs a FILE").error();
+      if (!file.empty()) return usage("give one compose file (-c once)").error();
       file = argv[++i];
     } else if (a == "--prune") {
       request.push_back(a);
     } else if (a == "--resolve-image") {
-      if (i + 1 >= argv.size()) return usage("--resolve-image needs always or never");
+      if (i + 1 >= argv.size()) return usage("--resolve-image needs always or never").error();
       request.insert(request.end(), {a, argv[++i]});
     } else if (!a.empty() && a[0] == '-') {
-      return usage("unknown flag '" + a + "'");
+      return usage("unknown flag '" + a + "'").error();
     } else if (name.empty()) {
       name = a;
     } else {
-      return usage("give one stack NAME");
+      return usage("give one stack NAME").error();
     }
   }
-  if (file.empty()) return usage("give the compose file: -c FILE");
-  if (name.empty()) return usage("give the stack NAME");
+  if (file.empty()) return usage("give the compose file: -c FILE").error();
+  if (name.empty()) return usage("give the stack NAME").error();
   auto text = read_bounded(file, stack::kMaxComposeFileBytes);
-  if (!text) return usage(text.message());
+  if (!text) return usage(text.message()).error();
   auto compose = stack::parse_compose(*text, name, variables_for(file), file);
-  if (!compose) return usage(compose.message());
+  if (!compose) return usage(compose.message()).error();
   if (!compose->ignored.empty()) {
     std::string list;
     for (const auto& key : compose->ignored) list += (list.empty() ? "" : ", ") + key;
     std::fprintf(stderr, "Ignoring unsupported options: %s\n", list.c_str());
   }
   request.insert(request.end(), {name, "--"});
-  for (const auto& s : compose->services) request.push_back(nlohmann::json(s.args).dump());
-  const char* token = std::getenv("SHOAL_TOKEN");
-  auto resp = call_agent(api, {token ? token : "", request}, kStackDeployTimeoutMs);
-  if (!resp) {
-    std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
-    return 1;
-  }
-  std::fputs(resp->out.c_str(), stdout);
-  std::fputs(resp->err.c_str(), stderr);
-  return resp->exit_code;
+  for (const auto& svc : compose->services) request.push_back(nlohmann::json(svc.args).dump());
+  return request;
 }
 
 }  // namespace shoal

@@ -101,13 +101,26 @@ def wait_until(pred, timeout_s, what):
         time.sleep(0.05)
     raise AssertionError(f'timed out after {timeout_s}s waiting for {what}')
 
+SKIP = 77  # the exit status run-tests.py counts as skipped
+
+
+class Skip(Exception):
+    """Raised by a scenario that cannot run here (it says why); never for a failure."""
+
+
 def run_scenarios_main(scenarios, argv, make_cluster=Cluster):
-    """main() of a scenario file: `FILE SHOAL SCENARIO` runs scenario_SCENARIO on a fresh
-    cluster; a failure prints its error first (CI shows the head), then the agents' logs."""
+    """main() of a scenario file: `FILE SHOAL SCENARIO` runs scenario_SCENARIO from `scenarios`
+    (the file's globals) on a fresh cluster; prints ok/skip/FAILED (the error first: CI shows
+    the head of the output), then the agents' logs on failure."""
     shoal, scenario = argv[1], argv[2]
     c = make_cluster(shoal)
+    status = 0
     try:
         scenarios['scenario_' + scenario](c)
+        print(f'ok {scenario}')
+    except Skip as s:
+        print(f'skip {scenario}: {s}')
+        status = SKIP
     except Exception as e:
         print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
         for n, a in c.agents.items():
@@ -115,4 +128,4 @@ def run_scenarios_main(scenarios, argv, make_cluster=Cluster):
         raise
     finally:
         c.stop()
-    print(f'ok {scenario}')
+    sys.exit(status)

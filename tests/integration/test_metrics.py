@@ -6,7 +6,7 @@ three members alive.
 Usage: test_metrics.py SHOAL_BINARY SCENARIO"""
 import json, os, shutil, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, free_port, wait_until
+from cluster import free_port, run_scenarios_main, wait_until
 
 TOKEN = 'metrics-test-token-0123456789'
 
@@ -134,19 +134,5 @@ def scenario_prometheus_scrapes_three(c):
         try: prom.wait(10)
         except subprocess.TimeoutExpired: prom.kill(); prom.wait(5)
 
-def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
-    c = Cluster(shoal)
-    try:
-        globals()['scenario_' + scenario](c)
-    except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
-        for n, a in c.agents.items():
-            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
-        raise
-    finally:
-        c.stop()
-    print(f'ok {scenario}')
-
 if __name__ == '__main__':
-    main()
+    run_scenarios_main(globals(), sys.argv)

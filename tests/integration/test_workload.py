@@ -8,18 +8,13 @@ the tasks of agents that were SIGKILLed (they keep running on purpose, for adopt
 through their cgroups. No assert is on elapsed time; timeouts are only there to not hang."""
 import ctypes, glob, json, os, signal, subprocess, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, wait_until
+from cluster import SKIP, Cluster, Skip, run_scenarios_main, wait_until
 
-SKIP = 77
 LIVE = ('running', 'healthy')
 
 _xxh = ctypes.CDLL('libxxhash.so.0')
 _xxh.XXH3_64bits.restype = ctypes.c_uint64
 _xxh.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-
-
-class Skip(Exception):
-    pass
 
 
 class WorkCluster(Cluster):
@@ -519,26 +514,8 @@ def scenario_service_cli_errors(c):
 
 
 def run_scenario(scenarios, argv):
-    """Runs scenario_<argv[2]> from `scenarios` (a module's globals) on a fresh WorkCluster of
-    the binary argv[1]: prints ok/skip/FAILED (first: CI shows the head of the output), then the
-    agents' logs on failure. The entry point of every WorkCluster-based scenario file."""
-    shoal, scenario = argv[1], argv[2]
-    c = WorkCluster(shoal)
-    status = 0
-    try:
-        scenarios['scenario_' + scenario](c)
-        print(f'ok {scenario}')
-    except Skip as s:
-        print(f'skip {scenario}: {s}')
-        status = SKIP
-    except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
-        for n, a in c.agents.items():
-            print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
-        raise
-    finally:
-        c.stop()
-    sys.exit(status)
+    """The entry point of every WorkCluster-based scenario file."""
+    run_scenarios_main(scenarios, argv, WorkCluster)
 
 
 def main():
