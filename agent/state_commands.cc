@@ -118,8 +118,6 @@ ApiResponse service_scale(Agent& agent, const ParsedFlags& f) {
   return ok(out);
 }
 
-}  // namespace
-
 // `--filter label=KEY[=VALUE]` and `--filter name=PREFIX`, as `docker service ls` reads them;
 // several filters must all match.
 Result<std::function<bool(const crdt::Service&)>> service_filter(const std::vector<std::string>& filters) {
@@ -146,6 +144,8 @@ Result<std::function<bool(const crdt::Service&)>> service_filter(const std::vect
     return std::all_of(tests.begin(), tests.end(), [&](const auto& t) { return t(s); });
   });
 }
+
+}  // namespace
 
 ApiResponse service_ls(Agent& agent, const ParsedFlags& f) {
   auto json = want_json(f);
