@@ -39,6 +39,26 @@ std::string namespace_of(const crdt::Service& s) {
   return it == s.spec.labels.end() ? "" : it->second;
 }
 
+// The services of `stack` (its label says so), but those in `keep`.
+std::vector<std::string> services_of(Agent& agent, const std::string& stack, const std::set<std::string>& keep = {}) {
+  std::vector<std::string> names;
+  for (const crdt::Service* svc : agent.state().all_services())
+    if (namespace_of(*svc) == stack && !keep.count(svc->name)) names.push_back(svc->name);
+  return names;
+}
+
+// Removes `names`, each write durable before the next, after the lines in `out`; a failure stops
+// there, with what was done said on stdout and why it stopped on stderr.
+ApiResponse remove_services(Agent& agent, const std::vector<std::string>& names, std::string out) {
+  for (const auto& name : names) {
+    const std::uint64_t now = agent.now().wall_ms;
+    auto r = finish_write(agent, [&](crdt::Replica& rep) { return rep.remove_service(now, name); }, name);
+    if (r.exit_code != 0) return {r.exit_code, out, r.err};
+    out += "Removing service " + name + "\n";
+  }
+  return ok(out);
+}
+
 // `stack deploy [--prune] [--resolve-image always|never] NAME -- JSON...`: one JSON array of
 // strings per service, the `service create` flags the CLI made of the compose file.
 Result<StackPlan> read_plan(const std::vector<std::string>& args) {
@@ -92,18 +112,7 @@ ApiResponse apply_plan(Agent& agent, StackPlan plan, const ImagePins& pins) {
     if (r.exit_code != 0) return {r.exit_code, out, r.err};  // what was done is said, then why it stopped
     out += (current == nullptr ? "Creating service " : "Updating service ") + s.name + "\n";
   }
-  if (plan.prune) {
-    std::vector<std::string> gone;
-    for (const crdt::Service* svc : agent.state().all_services())
-      if (namespace_of(*svc) == plan.stack && !named.count(svc->name)) gone.push_back(svc->name);
-    for (const auto& name : gone) {
-      const std::uint64_t now = agent.now().wall_ms;
-      auto r = finish_write(agent, [&](crdt::Replica& rep) { return rep.remove_service(now, name); }, name);
-      if (r.exit_code != 0) return {r.exit_code, out, r.err};
-      out += "Removing service " + name + "\n";
-    }
-  }
-  return ok(out);
+  return plan.prune ? remove_services(agent, services_of(agent, plan.stack, named), out) : ok(out);
 }
 
 ApiResponse stack_ls(Agent& agent, const ParsedFlags& f) {
@@ -127,16 +136,11 @@ ApiResponse stack_rm(Agent& agent, const ParsedFlags& f) {
   if (f.positional.empty()) return fail("stack rm: give a stack NAME", 2);
   std::string out;
   for (const auto& stack : f.positional) {
-    std::vector<std::string> names;
-    for (const crdt::Service* svc : agent.state().all_services())
-      if (namespace_of(*svc) == stack) names.push_back(svc->name);
-    if (names.empty()) return fail(out + "stack rm: no stack named " + stack);
-    for (const auto& name : names) {
-      const std::uint64_t now = agent.now().wall_ms;
-      auto r = finish_write(agent, [&](crdt::Replica& rep) { return rep.remove_service(now, name); }, name);
-      if (r.exit_code != 0) return {r.exit_code, out, r.err};
-      out += "Removing service " + name + "\n";
-    }
+    const auto names = services_of(agent, stack);
+    if (names.empty()) return {1, out, "shoal: stack rm: no stack named " + stack + "\n"};
+    auto r = remove_services(agent, names, out);
+    if (r.exit_code != 0) return r;
+    out = r.out;
   }
   return ok(out);
 }

@@ -62,6 +62,8 @@ def scenario_deploy_update_prune_rm(c):
     wait_until(lambda: c.run_cli('stack', 'ls', api=api2).splitlines()[1:] == ['shop  1'], 30, 'the stack on n2')
     assert c.run_cli('stack', 'rm', 'shop', api=api2).splitlines() == ['Removing service shop-web']
     assert c.run_cli('stack', 'ls', '--format', 'json', api=api2) == '[]\n'
+    p = c.run_cli('stack', 'rm', 'shop', api=api2, check=False)
+    assert p.returncode == 1 and p.stderr == 'shoal: stack rm: no stack named shop\n', p
 
     # Mistakes are clear errors, and change nothing.
     for args, needle in [([], 'give the compose file'), (['-c', os.path.join(c.dir, 'none.yaml')], 'none.yaml'),
