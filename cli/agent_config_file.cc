@@ -1,26 +1,9 @@
 #include "cli/agent_config_file.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "agent/config_file.h"
+#include "image/file_io.h"
 
 namespace shoal {
-
-namespace {
-
-Result<std::string> read_bounded(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("--config " + path + ": " + std::strerror(errno));
-  std::string text(kMaxConfigFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return make_error("--config " + path + ": read failed");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;  // config_to_args refuses it when over the bound
-}
-
-}  // namespace
 
 Result<AgentArgs> agent_args_with_config(const std::vector<std::string>& argv) {
   AgentArgs out;
@@ -41,8 +24,9 @@ Result<AgentArgs> agent_args_with_config(const std::vector<std::string>& argv) {
     out.flags = std::move(flags);
     return out;
   }
-  auto text = read_bounded(config);
-  if (!text) return text.error();
+  // Bounded before yaml-cpp sees a byte (config_to_args checks the same bound for its callers).
+  auto text = image::read_file_bounded(config, kMaxConfigFileBytes);
+  if (!text) return make_error("--config: " + text.message());
   auto from_file = config_to_args(*text, config);
   if (!from_file) return from_file.error();
   out.flags = merge_config_args(*from_file, flags);

@@ -2,10 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "image/file_io.h"
 #include "stack/compose.h"
 
 extern char** environ;
@@ -14,22 +14,11 @@ namespace shoal {
 
 namespace {
 
-// A file, bounded: more than `max` bytes is an error before anything parses it.
-Result<std::string> read_bounded(const std::string& path, std::size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot open");
-  std::string text(max + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max) return make_error(path + ": larger than " + std::to_string(max) + " bytes");
-  return text;
-}
-
 // .env beside the file first, the environment over it (compose's order).
 stack::Variables variables_for(const std::string& file) {
   stack::Variables vars;
   const auto dot_env = std::filesystem::path(file).parent_path() / ".env";
-  if (auto text = read_bounded(dot_env.string(), stack::kMaxComposeFileBytes); text) vars = stack::parse_env_file(*text);
+  if (auto text = image::read_file_bounded(dot_env.string(), stack::kMaxComposeFileBytes); text) vars = stack::parse_env_file(*text);
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
     if (auto eq = kv.find('='); eq != std::string::npos && eq > 0) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
@@ -68,7 +57,7 @@ Result<std::vector<std::string>> stack_deploy_request(const std::vector<std::str
   }
   if (file.empty()) return usage("give the compose file: -c FILE").error();
   if (name.empty()) return usage("give the stack NAME").error();
-  auto text = read_bounded(file, stack::kMaxComposeFileBytes);
+  auto text = image::read_file_bounded(file, stack::kMaxComposeFileBytes);
   if (!text) return usage(text.message()).error();
   auto compose = stack::parse_compose(*text, name, variables_for(file), file);
   if (!compose) return usage(compose.message()).error();
