@@ -103,5 +103,7 @@ POSTRM
 chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$stage/DEBIAN/postrm"
 
 mkdir -p "$out"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$out/shoal_${version}_${arch}.deb" >/dev/null
+# zstd (Debian 12's dpkg and apt read it): xz took 24 s (both cores) to pack the 138 MB stripped
+# binary of the sanitizer build, which CI packages too; zstd 0.4 s, for a package 1.5x larger.
+dpkg-deb --root-owner-group -Zzstd --build "$stage" "$out/shoal_${version}_${arch}.deb" >/dev/null
 echo "$out/shoal_${version}_${arch}.deb"

@@ -10,10 +10,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-extern "C" int timerfd_settime(int fd, int flags, const struct itimerspec *new_value, struct itimerspec *old_value) {
-  return static_cast<int>(syscall(SYS_timerfd_settime, fd, flags, new_value, old_value));
+int timerfd_settime(int fd, int flags, const struct itimerspec *new_value, struct itimerspec *old_value) {
+  return (int)syscall(SYS_timerfd_settime, fd, flags, new_value, old_value);
 }
 
-extern "C" int timerfd_gettime(int fd, struct itimerspec *curr_value) {
-  return static_cast<int>(syscall(SYS_timerfd_gettime, fd, curr_value));
+int timerfd_gettime(int fd, struct itimerspec *curr_value) {
+  return (int)syscall(SYS_timerfd_gettime, fd, curr_value);
 }
