@@ -115,6 +115,7 @@ Status Agent::init() {
   if (auto s = load_node_state(&incarnation); !s) return s;
   auto state = load_state();
   if (!state) return state.error();
+  if (auto s = open_events(); !s) return s;
   if (auto s = open_dataplane(); !s) return s;
   if (auto s = open_runtime(); !s) return s;
   if (auto s = open_images(); !s) return s;

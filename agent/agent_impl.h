@@ -16,6 +16,7 @@
 #include "agent/api_server.h"
 #include "agent/blob_exchange.h"
 #include "agent/docker_api_server.h"
+#include "agent/event_file.h"
 #include "agent/flags.h"
 #include "agent/known_peers.h"
 #include "agent/metrics_server.h"
@@ -28,6 +29,7 @@
 #include "membership/system_clock.h"
 #include "membership/transport_asio.h"
 #include "agent/dataplane.h"
+#include "node/event_log.h"
 #include "node/node_core.h"
 #include "placement/assignment.h"
 #include "runtime/runtime.h"
@@ -70,6 +72,7 @@ class Agent {
   // Images (image_commands.cc): `shoal image ...`. pull and load run on a worker thread and
   // answer later through `respond`; the rest answer at once.
   ApiResponse cmd_image(const std::vector<std::string>& args);
+  ApiResponse cmd_events(const std::vector<std::string>& args);  // events.cc
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
   // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
   void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
@@ -85,6 +88,8 @@ class Agent {
   Now now() const { return clock_.now(); }
   const crdt::DesiredState& state() const { return core_->state(); }
   const node::NodeCore& core() const { return *core_; }
+  const node::EventLog& events() const { return events_; }
+  std::uint64_t event_file_bad_lines() const { return event_file_ ? event_file_->bad_lines() : 0; }
   membership::Swim& swim() { return *swim_; }
   const Keyring& keyring() const { return *keyring_; }
   std::uint64_t api_refused() const { return api_ ? api_->refused_requests() : 0; }
@@ -157,6 +162,10 @@ class Agent {
   void begin_leave();
   void wait_for_leave();
 
+  // Events (events.cc): the log `shoal events` reads, kept on disk in <data-dir>/events.
+  Status open_events();
+  void record_event(node::ClusterEvent e);
+
   // Metrics (metrics_agent.cc): the endpoint, the document it serves, API timing.
   Status open_metrics(const std::string& token);
   std::string render_metrics_text() const;
@@ -198,6 +207,9 @@ class Agent {
   std::shared_ptr<ImageState> images_;
   std::set<std::string> image_pulls_;                     // canonical refs being pulled for tasks
   std::map<std::string, std::string> image_pull_errors_;  // the last failed pull's error, per ref
+  node::EventLog events_;
+  std::optional<EventFile> event_file_;  // made in init(); null in between
+  bool event_file_failing_ = false;      // the last append failed: logged once until one works
   ShellMetrics shell_metrics_;  // what only the shell measures (agent/shell_metrics.h)
   std::unique_ptr<MetricsServer> metrics_;  // null without --metrics-addr
 };

@@ -163,6 +163,7 @@ ApiResponse Agent::handle(const ApiRequest& request) {
   if (argv[0] == "state") return cmd_state(*this, rest);
   if (argv[0] == "stack") return cmd_stack(*this, rest);
   if (argv[0] == "image") return cmd_image(rest);
+  if (argv[0] == "events") return cmd_events(rest);
   if (argv[0] == "agent" && !rest.empty() && rest[0] == "info")
     return cmd_agent_info(*this, {rest.begin() + 1, rest.end()});
   return fail("unknown command '" + argv[0] + "'; try `shoal help`", 2);

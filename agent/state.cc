@@ -108,6 +108,7 @@ void Agent::drive(node::NodeInput input) {
 
 void Agent::carry_out(node::NodeOutput& out, node::NodeInput& next) {
   for (const auto& line : out.log) log_info(line);
+  for (auto& e : out.events) record_event(std::move(e));
   for (const auto& p : out.persist) next.persisted.push_back({p.ticket, write_state(p.state)});
   for (auto& a : out.acks) write_acks_[a.id] = std::move(a.result);
   for (const auto& delta : out.broadcast) broadcast_delta(delta);

@@ -58,6 +58,37 @@ int follow_logs(const std::string& api, std::vector<std::string> argv) {
   }
 }
 
+// `events` without --until: follow. Asks for what is new since the last answer every 250 ms
+// (`--after SEQ`; the agent's answer starts with "cursor SEQ", agent/events.cc), until
+// interrupted. The agent renders each event, so text and JSON look the same as a one-shot call.
+int follow_events(const std::string& api, const std::vector<std::string>& argv) {
+  const char* token = std::getenv("SHOAL_TOKEN");
+  std::string cursor = "0";
+  for (;;) {
+    std::vector<std::string> ask = argv;
+    ask.insert(ask.end(), {"--after", cursor});
+    auto resp = shoal::call_agent(api, {token ? token : "", ask});
+    if (!resp) {
+      std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
+      return 1;
+    }
+    if (resp->exit_code != 0) {
+      std::fputs(resp->err.c_str(), stderr);
+      return resp->exit_code;
+    }
+    const std::string& out = resp->out;
+    std::size_t eol = out.find('\n');
+    if (out.rfind("cursor ", 0) != 0 || eol == std::string::npos) {
+      std::fprintf(stderr, "shoal: events: the agent does not speak the follow protocol (older version?)\n");
+      return 1;
+    }
+    cursor = out.substr(7, eol - 7);
+    std::fwrite(out.data() + eol + 1, 1, out.size() - eol - 1, stdout);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 // `image pull` and `image load` answer when the image is stored, which can take as long as the
 // download: an hour bounds a multi-GiB pull on a slow edge link (the agent's transfer has its
 // own stall timeout); `stack deploy` asks a registry for every image. Every other command
@@ -210,6 +241,9 @@ int main(int argc, char** argv) {
     return forward(api, *request);
   }
   if (shoal::cli_waits(rest)) return shoal::wait_until_converged(api, rest);
+  if (!rest.empty() && rest[0] == "events" && std::find(rest.begin(), rest.end(), "--until") == rest.end() &&
+      std::none_of(rest.begin(), rest.end(), [](const std::string& a) { return a.rfind("--until=", 0) == 0; }))
+    return follow_events(api, rest);
   if (rest.size() >= 2 && rest[0] == "service" && rest[1] == "logs" &&
       std::find(rest.begin(), rest.end(), "--follow") != rest.end())
     return follow_logs(api, rest);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crdt/codec.h"
+#include "node/state_events.h"
 #include "placement/place.h"
 
 namespace shoal::node {
@@ -18,6 +19,10 @@ bool expects_peers(const NodeId& self, const crdt::DesiredState& state, bool has
   for (const auto& [runner, task] : state.all_tasks())
     if (runner != self) return true;
   return false;
+}
+
+void append_events(NodeOutput& out, std::vector<ClusterEvent> events) {
+  for (auto& e : events) out.events.push_back(std::move(e));
 }
 
 bool alive_or_suspect(const membership::Member& m) {
@@ -136,6 +141,7 @@ crdt::DesiredState NodeCore::on_peer_digest(const NodeId& peer, const crdt::Dige
 }
 
 void NodeCore::on_member_event(const Now& now, const membership::Event& e, NodeOutput& out) {
+  out.events.push_back(member_event(e));
   // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
   // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
   if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
@@ -175,7 +181,9 @@ void NodeCore::on_persisted(const Now& now, const PersistOutcome& p, NodeOutput&
       out.log.push_back("cannot persist this node's task status: " + p.result.message());
     return;
   }
+  StateProbe probe(replica_.state(), done.delta);
   replica_.merge(done.delta);
+  append_events(out, probe.events(replica_.state()));
   out.broadcast.push_back(std::move(done.delta));
   for (std::uint64_t id : done.ids)
     if (id != 0) out.acks.push_back({id, Status{}});
@@ -244,11 +252,13 @@ void NodeCore::start_next_commit(NodeOutput& out) {
 // (crdt::Replica::merge_remote): an invalid delta is dropped, counted and never re-gossiped.
 void NodeCore::merge_remote(const Now& now, const RemoteDelta& remote, NodeOutput& out) {
   if (remote.delta.empty()) return;
+  StateProbe probe(replica_.state(), remote.delta);
   auto report = replica_.merge_remote(remote.delta, remote.origin, now.wall_ms);
   if (!report) {
     out.log.push_back(report.message());
     return;
   }
+  append_events(out, probe.events(replica_.state()));
   if (!report->clock_adopted) {
     auto [it, first] = clock_ahead_logged_ms_.try_emplace(remote.origin.name, now.mono_ms);
     if (first || now.mono_ms - it->second >= kClockAheadLogIntervalMs) {

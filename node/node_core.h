@@ -32,6 +32,7 @@
 #include "crdt/anti_entropy.h"
 #include "crdt/desired_state.h"
 #include "membership/swim.h"
+#include "node/cluster_event.h"
 #include "node/cluster_view.h"
 #include "node/node_config.h"
 #include "node/reconcile.h"
@@ -135,6 +136,9 @@ struct NodeOutput {
   bool reconcile = false;  // call step again with local_tasks
   std::optional<ReconcileDecision> decision;
   std::vector<std::string> log;  // lines for the operator
+  // What changed, as this node saw it (node/state_events.h); the shell stamps and keeps them
+  // (node/event_log.h) for `shoal events`.
+  std::vector<ClusterEvent> events;
   std::uint64_t next_deadline_ms = 0;  // monotonic; call step(now >= this, {}) then
 };
 

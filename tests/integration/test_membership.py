@@ -226,6 +226,8 @@ def scenario_cli_help(c):
             if flag == '--follow':
                 continue  # the CLI's own: it polls the agent until interrupted
             args = [*path.split(), flag] + (['1'] if takes_value else [])
+            if path == 'events' and flag != '--until':
+                args += ['--until', '1']  # without it, `events` follows until interrupted
             p = c.run_cli(*args, api=api, check=False)
             assert 'unknown flag' not in p.stderr, (args, p.stderr)
             checked += 1

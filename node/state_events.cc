@@ -1,0 +1,94 @@
+#include "node/state_events.h"
+
+#include <string>
+
+namespace shoal::node {
+namespace {
+
+ClusterEvent service_event(const std::string& action, const std::string& name, const crdt::Service* svc) {
+  ClusterEvent e = make_event(EventType::kService, action, name);
+  if (svc) {
+    e.attributes["version"] = std::to_string(svc->version);
+    if (!svc->spec.task.image.empty()) e.attributes["image"] = svc->spec.task.image;
+    if (svc->spec.mode == ServiceMode::kReplicated) e.attributes["replicas"] = std::to_string(svc->spec.replicas);
+  }
+  return e;
+}
+
+ClusterEvent task_event(const NodeId& runner, const crdt::TaskStatus& t) {
+  ClusterEvent e = make_event(EventType::kTask, to_string(t.state), t.service + "." + std::to_string(t.slot));
+  e.attributes["node"] = runner.name;
+  e.attributes["service"] = t.service;
+  e.attributes["version"] = std::to_string(t.spec_version);
+  if (!t.error.empty()) e.attributes["error"] = t.error;
+  return e;
+}
+
+}  // namespace
+
+StateProbe::StateProbe(const crdt::DesiredState& state, const crdt::DesiredState& delta) {
+  for (const auto& [name, entry] : delta.services.entries) {
+    const crdt::Service* svc = state.service(name);
+    services_.emplace(name, svc ? std::optional<crdt::Service>(*svc) : std::nullopt);
+  }
+  for (const auto& [node, reg] : delta.availability) availability_.emplace(node, state.availability_of(node));
+  for (const auto& [runner, entries] : delta.tasks.writers)
+    for (const auto& [key, entry] : entries) {
+      const crdt::TaskStatus* t = state.task(runner, key);
+      tasks_.emplace(std::pair{runner, key}, t ? std::optional<crdt::TaskStatus>(*t) : std::nullopt);
+    }
+}
+
+std::vector<ClusterEvent> StateProbe::events(const crdt::DesiredState& state) const {
+  std::vector<ClusterEvent> out;
+  for (const auto& [name, before] : services_) {
+    const crdt::Service* after = state.service(name);
+    if (!before && after) out.push_back(service_event("created", name, after));
+    else if (before && !after) out.push_back(service_event("removed", name, nullptr));
+    else if (before && after && *before != *after) out.push_back(service_event("updated", name, after));
+  }
+  for (const auto& [node, before] : availability_) {
+    Availability after = state.availability_of(node);
+    if (after == before) continue;
+    ClusterEvent e = make_event(EventType::kNode, "updated", node.name);
+    e.attributes["availability"] = to_string(after);
+    out.push_back(std::move(e));
+  }
+  for (const auto& [where, before] : tasks_) {
+    const crdt::TaskStatus* after = state.task(where.first, where.second);
+    // A state entered (or re-entered by a new version); a forgotten status is no event: the
+    // slot's next task says what happened.
+    if (after && (!before || before->state != after->state || before->spec_version != after->spec_version))
+      out.push_back(task_event(where.first, *after));
+  }
+  return out;
+}
+
+namespace {
+
+const char* member_action(membership::Event::Kind kind) {
+  using K = membership::Event::Kind;
+  switch (kind) {
+    case K::kJoined: return "joined";
+    case K::kUpdated: return "updated";
+    case K::kSuspect: return "suspect";
+    case K::kFailed: return "failed";
+    case K::kLeft: return "left";
+    case K::kAlive: return "alive";
+    case K::kClockOffset: return "clock_offset";
+    case K::kClockOffsetOk: return "clock_offset_ok";
+  }
+  return "?";
+}
+
+}  // namespace
+
+ClusterEvent member_event(const membership::Event& e) {
+  ClusterEvent out = make_event(EventType::kMember, member_action(e.kind), e.member.id.name);
+  out.attributes["addr"] = e.member.addr;
+  out.attributes["incarnation"] = std::to_string(e.member.incarnation);
+  if (e.member.clock_offset_ms) out.attributes["clock_offset_ms"] = std::to_string(*e.member.clock_offset_ms);
+  return out;
+}
+
+}  // namespace shoal::node

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""`shoal events`: a follower sees members, services, node availability and tasks as they
+happen on another node's write; the history survives a restart (--since); filters and times
+as docker events takes them; mistakes are clear errors.
+Usage: test_events.py SHOAL SCENARIO"""
+import json, os, subprocess, sys, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster import wait_until
+from test_workload import run_scenario
+
+class Follower:
+    """`shoal events ARGS` running in the background, its lines collected as they come."""
+    def __init__(self, c, api, *args):
+        self.proc = subprocess.Popen([c.shoal, '--api', api, 'events', *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip('\n'))
+
+    def wait_for(self, needle, what):
+        wait_until(lambda: any(needle in l for l in self.lines), 30, what)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(5)
+
+def history(c, api, *args):
+    out = c.run_cli('events', '--since', '0', '--until', '0s', '--format', 'json', *args, api=api)
+    return [json.loads(l) for l in out.splitlines()]
+
+def scenario_follow_and_resume(c):
+    c.start('n1')
+    c.start('n2', join=['n1'])
+    api1, api2 = c.agents['n1']['api'], c.agents['n2']['api']
+    wait_until(lambda: any(e['name'] == 'n2' and e['action'] == 'joined' for e in history(c, api1)), 30,
+               'n1 saw n2 join')
+
+    # A live follower on n1 sees what a write on n2 did, in order, as text lines.
+    follow = Follower(c, api1, '--filter', 'type=service', '--filter', 'type=node')
+    c.cli('n2', 'service', 'create', '--name', 'web', '--replicas', '2', '--detach', '--', 'sleep', '1000')
+    follow.wait_for('service created web', 'the follower saw web created')
+    c.cli('n2', 'service', 'scale', 'web=3')
+    follow.wait_for('service updated web', 'the follower saw web scaled')
+    c.cli('n2', 'node', 'update', '--availability', 'pause', 'n2')
+    follow.wait_for('node updated n2 (availability=pause)', 'the follower saw n2 paused')
+    follow.stop()
+    assert all(' service ' in l or ' node ' in l for l in follow.lines), follow.lines
+    line = next(l for l in follow.lines if 'service created web' in l)
+    assert line[:4].isdigit() and line[10] == 'T' and '(replicas=2, version=1)' in line, line
+
+    # Tasks: each slot's states, named service.slot with the node that runs it.
+    wait_until(lambda: len({e['name'] for e in history(c, api1, '--filter', 'name=web', '--filter', 'type=task')
+                            if e['action'] in ('running', 'healthy')}) == 3, 60, 'three live tasks in the events')
+    task = next(e for e in history(c, api1, '--filter', 'type=task'))
+    assert task['name'].startswith('web.') and task['attributes']['service'] == 'web' and task['attributes']['node'] in ('n1', 'n2'), task
+
+    # The history survives a restart, and seq goes on after it.
+    before = history(c, api1)
+    c.kill('n1')
+    c.restart('n1')
+    after = history(c, api1)
+    assert after[:len(before)] == before, (before[-3:], after[:3])
+    c.cli('n2', 'service', 'rm', 'web')
+    wait_until(lambda: any(e['action'] == 'removed' for e in history(c, api1, '--filter', 'type=service')), 30,
+               'n1 saw web removed after its restart')
+    seqs = [e['seq'] for e in history(c, api1)]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
+
+    # --since/--until bound the answer; a failed member is an event.
+    mid = history(c, api1)[-1]['time_ms'] / 1000
+    assert all(e['time_ms'] >= mid * 1000 for e in history(c, api1, '--since', f'{mid:.3f}'))
+    early = c.run_cli('events', '--since', '0', '--until', '2000-01-01', api=api1)
+    assert early == '', early
+    c.kill('n2')
+    wait_until(lambda: any(e['name'] == 'n2' and e['action'] == 'failed' for e in history(c, api1, '--filter', 'type=member')),
+               60, 'n1 saw n2 fail')
+
+    # Mistakes: clear errors, exit 2.
+    for args, needle in [(['--filter', 'type=container'], 'member, node, service or task'),
+                         (['--since', 'yesterday'], 'RFC 3339'), (['--filter', 'label'], 'KEY=VALUE')]:
+        p = c.run_cli('events', *args, '--until', '0s', api=api1, check=False)
+        assert p.returncode == 2 and needle in p.stderr, (args, p)
+
+if __name__ == '__main__':
+    run_scenario(globals(), sys.argv)
