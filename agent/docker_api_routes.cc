@@ -181,6 +181,7 @@ void route_docker_request(Agent& agent, const DockerRequest& req, std::function<
   if (top == "swarm") return respond(swarm(agent, req, path));
   if (top == "tasks") return respond(route_tasks(agent, req, path));
   if (top == "nodes") return respond(route_nodes(agent, req, path));
+  if (top == "events") return respond(route_events(agent, req, path));
   if (top != "services") return respond(not_found_route(req));
   std::string text = image_to_pin(agent, req, path);
   if (text.empty()) return respond(route_services(agent, req, path));

@@ -64,6 +64,7 @@ DockerResponse route_services(Agent& agent, const DockerRequest& req, const std:
 std::string image_to_pin(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 DockerResponse route_tasks(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 DockerResponse route_nodes(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
+DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path);
 
 inline DockerResponse not_found_route(const DockerRequest& req) {
   return error(404, "page not found: shoal's Docker API has no " + req.method + " " + req.target.path +

@@ -154,6 +154,7 @@ class DockerSession : public std::enable_shared_from_this<DockerSession<Socket>>
     res->keep_alive(keep_alive);
     res->prepare_payload();
     if (head_) res->content_length(resp.body.size());
+    else if (resp.chunked) res->chunked(true);
     head_ = false;
     arm_deadline(server_->limits.write_timeout_ms, false);
     auto self = this->shared_from_this();

@@ -59,6 +59,9 @@ struct DockerResponse {
   unsigned status = 200;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";
+  // Sent with Transfer-Encoding: chunked, as dockerd sends its streams (/events): clients read
+  // such a body as a stream of JSON messages (docker-py reads a body with a length as one).
+  bool chunked = false;
 };
 
 // `--docker-api` addresses: "unix:///run/shoal/docker.sock" or "tcp://127.0.0.1:2375".

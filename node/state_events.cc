@@ -9,6 +9,9 @@ ClusterEvent service_event(const std::string& action, const std::string& name, c
   ClusterEvent e = make_event(EventType::kService, action, name);
   if (svc) {
     e.attributes["version"] = std::to_string(svc->version);
+    // With the name, what identifies this service's life (a re-created one is another object;
+    // the Docker API's service ID hashes both).
+    e.attributes["created_ms"] = std::to_string(svc->created_ms);
     if (!svc->spec.task.image.empty()) e.attributes["image"] = svc->spec.task.image;
     if (svc->spec.mode == ServiceMode::kReplicated) e.attributes["replicas"] = std::to_string(svc->spec.replicas);
   }
@@ -44,7 +47,7 @@ std::vector<ClusterEvent> StateProbe::events(const crdt::DesiredState& state) co
   for (const auto& [name, before] : services_) {
     const crdt::Service* after = state.service(name);
     if (!before && after) out.push_back(service_event("created", name, after));
-    else if (before && !after) out.push_back(service_event("removed", name, nullptr));
+    else if (before && !after) out.push_back(service_event("removed", name, &*before));
     else if (before && after && *before != *after) out.push_back(service_event("updated", name, after));
   }
   for (const auto& [node, before] : availability_) {

@@ -4,7 +4,7 @@ Docker clients: the `docker` CLI (Debian's docker.io; no dockerd is started, DOC
 at a shoal agent) and the Docker SDK for Python. Three agents on loopback, each with its own
 Docker API socket; a write through one node is read through another.
 Usage: test_docker_api.py SHOAL_BINARY SCENARIO   ($DOCKER: the docker CLI, default `docker`)"""
-import json, os, re, shutil, socket, subprocess, sys, tempfile
+import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import wait_until
 from test_workload import run_scenario
@@ -126,6 +126,19 @@ def scenario_docker_cli(c):
     p = docker(c, 'n1', 'service', 'inspect', 'web', check=False)
     assert p.returncode != 0 and 'no such service' in p.stderr.lower(), p.stderr
 
+    # docker events: n3's view of all that, as a time window (shoal's /events does not stream).
+    events = [json.loads(l) for l in lines(c, 'n3', 'events', '--since', '0', '--until', '0s', '--format', '{{json .}}')]
+    web = [(e['Action'], e['Actor']['ID']) for e in events
+           if e['Type'] == 'service' and e['Actor']['Attributes']['name'] == 'web']
+    assert web[0] == ('create', sid) and web[-1] == ('remove', sid) and ('update', sid) in web, web
+    assert any(e['Type'] == 'node' and e['Actor']['Attributes'].get('availability.new') == 'drain' and
+               e['Actor']['Attributes']['name'] == 'n2' for e in events), events
+    removes = lines(c, 'n3', 'events', '--since', '0', '--until', '0s', '--filter', 'event=remove',
+                    '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}')
+    assert removes == ['service remove web'], removes
+    p = docker(c, 'n3', 'events', '--since', '0', check=False)  # no --until: dockerd would stream
+    assert p.returncode != 0 and 'does not stream' in p.stderr, p.stderr
+
 
 def scenario_python_sdk(c):
     import docker as docker_sdk
@@ -173,6 +186,12 @@ def scenario_python_sdk(c):
     assert [s.name for s in n1.services.list()] == ['api']
     got.remove()
     wait_until(lambda: n2.services.list() == [], 30, 'api removed on n2')
+    # The SDK's events(): n2's view of api's life, filtered by the service's name.
+    until = int(time.time()) + 1
+    seen = [(e['Action'], e['Actor']['ID']) for e in n2.events(since=0, until=until, decode=True,
+                                                               filters={'service': 'api'})]
+    assert seen[0] == ('create', svc.id) and seen[-1] == ('remove', svc.id), seen
+    assert list(n2.events(since=0, until=until, decode=True, filters={'type': 'container'})) == []
 
 
 def scenario_image_service(c):

@@ -50,7 +50,7 @@ def scenario_follow_and_resume(c):
     follow.stop()
     assert all(' service ' in l or ' node ' in l for l in follow.lines), follow.lines
     line = next(l for l in follow.lines if 'service created web' in l)
-    assert line[:4].isdigit() and line[10] == 'T' and '(replicas=2, version=1)' in line, line
+    assert line[:4].isdigit() and line[10] == 'T' and 'replicas=2, version=1)' in line, line
 
     # Tasks: each slot's states, named service.slot with the node that runs it.
     wait_until(lambda: len({e['name'] for e in history(c, api1, '--filter', 'name=web', '--filter', 'type=task')

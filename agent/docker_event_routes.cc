@@ -1,0 +1,107 @@
+// GET /events: this node's event log (node/event_log.h) in Docker's event shape, for `docker
+// events --since ... --until ...` and the SDKs' events(). Service events are Docker's service
+// create/update/remove (with the service's ID as /services shows it); node availability and
+// member changes are node update events (state.new ready|down, availability.new). Task events
+// have no Docker counterpart here (Docker's are local container events) and are not sent.
+//
+// Without `until` dockerd streams forever; shoal's API answers one request with one response,
+// so that is a 400 that says what works (`--until`, or `shoal events`, which follows).
+#include "agent/agent_impl.h"
+#include "agent/docker_api_routes.h"
+#include "common/time_arg.h"
+
+namespace shoal {
+namespace docker_api {
+
+namespace {
+
+struct DockerEvent {
+  std::string type, action, id;
+  std::map<std::string, std::string> attributes;
+};
+
+const char* member_state(const std::string& action) {
+  if (action == "failed" || action == "left") return "down";
+  if (action == "suspect") return "unknown";
+  return "ready";
+}
+
+// nullopt: an event Docker has no word for.
+std::optional<DockerEvent> docker_event(const node::ClusterEvent& e) {
+  DockerEvent d;
+  switch (e.type) {
+    case node::EventType::kService: {
+      d.type = "service";
+      d.action = e.action == "created" ? "create" : e.action == "removed" ? "remove" : "update";
+      auto created = e.attributes.find("created_ms");
+      d.id = docker_id("service", e.name + "\n" + (created == e.attributes.end() ? "0" : created->second));
+      d.attributes["name"] = e.name;
+      return d;
+    }
+    case node::EventType::kNode:
+      d.type = "node", d.action = "update", d.id = node_id(e.name);
+      d.attributes = {{"name", e.name}, {"availability.new", e.attributes.count("availability") ? e.attributes.at("availability") : ""}};
+      return d;
+    case node::EventType::kMember:
+      if (e.action == "clock_offset" || e.action == "clock_offset_ok" || e.action == "updated") return std::nullopt;
+      d.type = "node", d.action = "update", d.id = node_id(e.name);
+      d.attributes = {{"name", e.name}, {"state.new", member_state(e.action)}};
+      return d;
+    case node::EventType::kTask:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool accepted(const DockerFilters& f, const DockerEvent& d) {
+  for (const auto& [key, values] : f) {
+    if (values.empty()) continue;
+    if (key == "type" && !filter_accepts(f, key, d.type)) return false;
+    if (key == "event" && !filter_accepts(f, key, d.action)) return false;
+    if (key == "scope" && !filter_accepts(f, key, "swarm")) return false;
+    if ((key == "service" || key == "node") &&
+        (d.type != key || (!filter_accepts(f, key, d.id, true) && !filter_accepts(f, key, d.attributes.at("name")))))
+      return false;
+    // Objects shoal has no events of (containers, images, networks, ...): nothing matches.
+    if (key != "type" && key != "event" && key != "scope" && key != "service" && key != "node") return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path) {
+  if (path.size() != 1) return not_found_route(req);
+  if (req.method != "GET") return method_not_allowed();
+  const auto& query = req.target.query;
+  auto filters = parse_docker_filters(query.count("filters") ? query.at("filters") : "",
+                                      {"config", "container", "daemon", "event", "image", "label", "network",
+                                       "node", "plugin", "scope", "secret", "service", "type", "volume"});
+  if (!filters) return error(400, filters.message());
+  if (!query.count("until") || query.at("until").empty())
+    return error(400, "shoal's /events answers a time window and does not stream: give --until (e.g. docker events "
+                      "--since 10m --until 0s), or follow with `shoal events` on the node");
+  node::EventQuery q;
+  const std::uint64_t now_ms = agent.now().wall_ms;
+  for (const char* key : {"since", "until"}) {
+    auto it = query.find(key);
+    if (it == query.end() || it->second.empty()) continue;
+    auto t = parse_time_arg(it->second, now_ms);
+    if (!t) return error(400, std::string(key) + ": " + t.message());
+    (std::string(key) == "since" ? q.since_ms : q.until_ms) = *t;
+  }
+  std::string body;
+  for (const auto& e : agent.events().query(q)) {
+    auto d = docker_event(e);
+    if (!d || !accepted(*filters, *d)) continue;
+    json attrs = json::object();
+    for (const auto& [k, v] : d->attributes) attrs[k] = v;
+    json m = {{"Type", d->type}, {"Action", d->action}, {"Actor", {{"ID", d->id}, {"Attributes", attrs}}},
+              {"scope", "swarm"}, {"time", e.time_ms / 1000}, {"timeNano", e.time_ms * 1'000'000}};
+    body += m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+  return {200, std::move(body), "application/json", /*chunked=*/true};
+}
+
+}  // namespace docker_api
+}  // namespace shoal
