@@ -4,6 +4,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/metrics_collect.h"
+#include "agent/web_view.h"
 #include "common/log.h"
 
 namespace shoal {
@@ -19,8 +20,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 Status Agent::open_metrics(const std::string& token) {
   if (config_.metrics_addr.empty()) return {};
   metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_metrics_text(); });
+  metrics_->add_page("/", "text/html; charset=utf-8", [] { return std::string(web_view_html()); });
+  metrics_->add_page("/view.json", "application/json", [this] { return render_view_json(*this); });
   if (auto s = metrics_->listen(config_.metrics_addr, token); !s) return s;
-  log_info("metrics at http://" + config_.metrics_addr + "/metrics");
+  log_info("metrics at http://" + config_.metrics_addr + "/metrics, the web view at http://" + config_.metrics_addr + "/");
   return {};
 }
 

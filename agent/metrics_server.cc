@@ -1,5 +1,7 @@
 #include "agent/metrics_server.h"
 
+#include <map>
+
 #include <sodium.h>
 
 #include <boost/beast/core.hpp>
@@ -19,6 +21,7 @@ using asio::ip::tcp;
 struct MetricsServer::Impl : std::enable_shared_from_this<MetricsServer::Impl> {
   asio::io_context& io;
   Render render;
+  std::map<std::string, std::pair<std::string, Render>> pages;  // path -> (content type, render)
   MetricsServerLimits limits;
   std::string token;  // "" = no token asked (loopback)
   std::unique_ptr<tcp::acceptor> acceptor;
@@ -102,7 +105,11 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
                     req.version());
     beast::string_view target = req.target();
     target = target.substr(0, target.find('?'));  // Prometheus may add parameters; none are used
-    if (target != "/metrics") return answer(http::status::not_found, "not found: metrics are at /metrics\n", req.version());
+    if (auto page = server_->pages.find(std::string(target)); page != server_->pages.end())
+      return answer(http::status::ok, page->second.second(), req.version(), page->second.first.c_str(),
+                    req.method() == http::verb::head);
+    if (target != "/metrics")
+      return answer(http::status::not_found, "not found: metrics are at /metrics, the web view at /\n", req.version());
     ++server_->stats.scrapes;
     answer(http::status::ok, server_->render(), req.version(), metrics::kContentType, req.method() == http::verb::head);
   }
@@ -169,6 +176,10 @@ void MetricsServer::Impl::accept() {
 
 MetricsServer::MetricsServer(asio::io_context& io, Render render, MetricsServerLimits limits)
     : impl_(std::make_shared<Impl>(io, std::move(render), limits)) {}
+
+void MetricsServer::add_page(const std::string& path, const std::string& content_type, Render render) {
+  impl_->pages[path] = {content_type, std::move(render)};
+}
 
 MetricsServer::~MetricsServer() { close(); }
 

@@ -1,6 +1,7 @@
 // The agent's metrics endpoint (Asio + Boost.Beast shell): `GET /metrics` answers the document
-// `render` returns (agent/metrics_collect.h). Off unless --metrics-addr is given. Read-only:
-// it serves GET and HEAD of one path and changes nothing.
+// `render` returns (agent/metrics_collect.h), and the pages added with add_page (the web view,
+// agent/web_view.h) theirs. Off unless --metrics-addr is given. Read-only: it serves GET and
+// HEAD and changes nothing.
 //
 // Access: a loopback address serves anyone on the host (as node_exporter does; the numbers
 // say nothing secret). Any other address needs the agent's API token (--api-token-file), sent
@@ -50,6 +51,10 @@ class MetricsServer {
 
   MetricsServer(boost::asio::io_context& io, Render render, MetricsServerLimits limits = {});
   ~MetricsServer();
+
+  // Serves `render()` at `path` too (GET and HEAD), e.g. the web view at "/" (agent/web_view.h).
+  // Same access rule as /metrics; call before listen().
+  void add_page(const std::string& path, const std::string& content_type, Render render);
 
   // `address`: IP:PORT. `token`: the API token ("" if none); required unless the address is
   // loopback. Port 0 picks a free port (see port()).

@@ -5,12 +5,13 @@ set -euo pipefail
 # libyaml-cpp-dev: the agent's --config file (YAML). groff-base: the cli-help test renders
 # `shoal help --man` with groff and fails on any warning. systemd: its systemd-analyze checks
 # contrib/shoal.service. dpkg-dev: dpkg-shlibdeps names the package's dependencies (make deb).
+# chromium: headless, it loads the agent's web view in tests/integration/test_web_view.py.
 core=(meson ninja-build g++ pkg-config cmake python3 libboost-dev libmsgpack-cxx-dev nftables
       libsodium-dev libxxhash-dev libmnl-dev librapidcheck-dev libgtest-dev iproute2
       busybox-static iputils-ping runc bc
       libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev docker-registry skopeo umoci
       apache2-utils python3-jwt python3-cryptography faketime libyaml-cpp-dev
-      prometheus docker.io python3-docker groff-base systemd dpkg-dev)
+      prometheus docker.io python3-docker groff-base systemd dpkg-dev chromium)
 bench=(serf bc)
 fuzz=(clang)
 # make test-ipvs: qemu boots Debian's kernel (downloaded by scripts/test-ipvs.sh, not installed);

@@ -1,0 +1,51 @@
+#include "agent/web_view.h"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/agent_impl.h"
+#include "agent/event_file.h"
+
+namespace shoal {
+namespace {
+
+using json = nlohmann::json;
+
+// A verb's JSON answer, or null when it failed (the page shows what it has).
+json verb_json(Agent& agent, std::vector<std::string> argv) {
+  argv.insert(argv.end(), {"--format", "json"});
+  ApiResponse r = agent.handle({"", argv});
+  if (r.exit_code != 0) return nullptr;
+  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+}  // namespace
+
+std::string render_view_json(Agent& agent) {
+  json view;
+  view["node"] = agent.config().name;
+  view["time_ms"] = agent.now().wall_ms;
+  view["members"] = verb_json(agent, {"members"});
+  view["nodes"] = verb_json(agent, {"node", "ls"});
+  json services = verb_json(agent, {"service", "ls"});
+  json tasks = json::object();
+  std::size_t listed = 0;
+  if (services.is_array())
+    for (const auto& s : services) {
+      if (listed++ >= kWebViewMaxServices) break;
+      const std::string name = s.value("name", "");
+      tasks[name] = verb_json(agent, {"service", "ps", name});
+    }
+  view["services"] = services;
+  view["tasks"] = tasks;
+  view["tasks_left_out"] = services.is_array() && services.size() > kWebViewMaxServices
+                               ? services.size() - kWebViewMaxServices : 0;
+  json events = json::array();
+  const auto& log = agent.events().events();
+  for (std::size_t i = log.size() > kWebViewEvents ? log.size() - kWebViewEvents : 0; i < log.size(); ++i)
+    events.push_back(json::parse(event_json(log[i])));
+  view["events"] = events;
+  return view.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace shoal
