@@ -36,6 +36,14 @@ std::optional<DockerEvent> docker_event(const node::ClusterEvent& e) {
       auto created = e.attributes.find("created_ms");
       d.id = docker_id("service", e.name + "\n" + (created == e.attributes.end() ? "0" : created->second));
       d.attributes["name"] = e.name;
+      // Rolling-update phases as dockerd's UpdateStatus.State (monitoring has no such state).
+      if (e.action.rfind("update_", 0) == 0) {
+        static const std::map<std::string, std::string> kStates = {{"update_started", "updating"},
+            {"update_paused", "paused"}, {"update_rolling_back", "rollback_started"}, {"update_completed", "completed"}};
+        auto state = kStates.find(e.action);
+        if (state == kStates.end()) return std::nullopt;
+        d.attributes["updatestate.new"] = state->second;
+      }
       return d;
     }
     case node::EventType::kNode:

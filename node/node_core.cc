@@ -5,6 +5,7 @@
 
 #include "crdt/codec.h"
 #include "node/state_events.h"
+#include "node/update_events.h"
 #include "placement/place.h"
 
 namespace shoal::node {
@@ -347,6 +348,7 @@ ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership:
   if (assignment) d.assignment = std::move(*assignment);
   // Rolling-update monitor windows compare other nodes' since_ms: wall time on purpose.
   d.plans = plan_services(d.assignment, state, now.wall_ms);
+  append_events(out, update_events(update_marks_, d.plans, state));
   std::map<std::string, ServiceOrder> orders;
   for (const crdt::Service* svc : state.all_services())
     orders[svc->name].start_first = svc->spec.update.order == UpdateOrder::kStartFirst;

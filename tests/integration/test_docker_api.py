@@ -127,13 +127,16 @@ def scenario_docker_cli(c):
     assert p.returncode != 0 and 'no such service' in p.stderr.lower(), p.stderr
 
     # docker events: n3's view of all that, as a time window (shoal's /events does not stream).
-    events = [json.loads(l) for l in lines(c, 'n3', 'events', '--since', '0', '--until', '0s', '--format', '{{json .}}')]
+    # The CLI turns `--until 0s` into whole seconds, which would leave out what happened in the
+    # last fraction of one: ask up to a time just ahead.
+    until = str(int(time.time()) + 2)
+    events = [json.loads(l) for l in lines(c, 'n3', 'events', '--since', '0', '--until', until, '--format', '{{json .}}')]
     web = [(e['Action'], e['Actor']['ID']) for e in events
            if e['Type'] == 'service' and e['Actor']['Attributes']['name'] == 'web']
     assert web[0] == ('create', sid) and web[-1] == ('remove', sid) and ('update', sid) in web, web
     assert any(e['Type'] == 'node' and e['Actor']['Attributes'].get('availability.new') == 'drain' and
                e['Actor']['Attributes']['name'] == 'n2' for e in events), events
-    removes = lines(c, 'n3', 'events', '--since', '0', '--until', '0s', '--filter', 'event=remove',
+    removes = lines(c, 'n3', 'events', '--since', '0', '--until', until, '--filter', 'event=remove',
                     '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}')
     assert removes == ['service remove web'], removes
     p = docker(c, 'n3', 'events', '--since', '0', check=False)  # no --until: dockerd would stream

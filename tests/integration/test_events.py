@@ -58,6 +58,14 @@ def scenario_follow_and_resume(c):
     task = next(e for e in history(c, api1, '--filter', 'type=task'))
     assert task['name'].startswith('web.') and task['attributes']['service'] == 'web' and task['attributes']['node'] in ('n1', 'n2'), task
 
+    # A rolling update: every node reports the phases it sees, here up to completed.
+    c.cli('n2', 'service', 'update', '--env', 'STAGE=2', '--update-delay', '0s', '--update-monitor', '1s', 'web')
+    wait_until(lambda: [e['action'] for e in history(c, api1, '--filter', 'name=web', '--filter', 'type=service')
+                        if e['action'].startswith('update_')][-1:] == ['update_completed'], 90,
+               'the update of web started and completed in the events')
+    phases = [e['action'] for e in history(c, api1, '--filter', 'type=service') if e['action'].startswith('update_')]
+    assert phases[0] == 'update_started' and phases[-1] == 'update_completed', phases
+
     # The history survives a restart, and seq goes on after it.
     before = history(c, api1)
     c.kill('n1')
