@@ -67,7 +67,7 @@ std::vector<std::string> log_generations(const std::string& path, std::uint32_t 
   return out;
 }
 
-Result<bool> rotate_log_if_needed(const std::string& path, const LogLimits& limits) {
+Result<bool> LogRotator::rotate_if_needed(const std::string& path, const LogLimits& limits) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return false;  // the task has not written yet
@@ -75,21 +75,23 @@ Result<bool> rotate_log_if_needed(const std::string& path, const LogLimits& limi
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size <= limits.max_bytes) return false;
+  if (fd_.get() < 0 || st.st_dev != dev_ || st.st_ino != ino_) {
+    fd_ = UniqueFd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (fd_.get() < 0) return errno_error("cannot open log", path);
+    dev_ = st.st_dev, ino_ = st.st_ino;
+  }
+  const int in = fd_.get();
   const auto gens = log_generations(path, limits.max_files);
   // Oldest goes, the others move up one: .(n-2) -> .(n-1), ..., .1 -> .2.
   if (gens.size() >= 2) {
     ::unlink(gens.back().c_str());
     for (std::size_t i = gens.size() - 1; i >= 2; --i) ::rename(gens[i - 1].c_str(), gens[i].c_str());
   }
-  int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return errno_error("cannot open log", path);
   Status copied;
   if (gens.size() >= 2) {
+    // A new file (the old .1 was unlinked or moved up above), so closing it flushes nothing.
     int out = ::open(gens[1].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (out < 0) {
-      ::close(in);
-      return errno_error("cannot create log", gens[1]);
-    }
+    if (out < 0) return errno_error("cannot create log", gens[1]);
     // Only the newest max_bytes go to .1: a file that grew far past the cap between two checks
     // still leaves at most max_bytes per generation.
     const std::uint64_t from = line_start_after(in, size - limits.max_bytes, size);
@@ -103,9 +105,8 @@ Result<bool> rotate_log_if_needed(const std::string& path, const LogLimits& limi
                           path);
     ::close(out);
   }
-  ::close(in);
   if (!copied) return copied.error();
-  if (::truncate(path.c_str(), 0) != 0) return errno_error("cannot truncate log", path);
+  if (::ftruncate(in, 0) != 0) return errno_error("cannot truncate log", path);
   return true;
 }
 

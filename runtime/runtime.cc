@@ -31,6 +31,7 @@ struct Runtime::Task {
   pid_t probe_pid = 0;
   pid_t container_pid = 0;       // oci: the container's init, from the pid file
   LogPaths logs;
+  LogRotator stdout_rotator, stderr_rotator;  // hold the logs open once they rotate (log_rotation.h)
   std::string bundle_dir;
   bool stop_requested = false;
   bool unhealthy = false;
@@ -511,9 +512,9 @@ void Runtime::step_health(Task& t, std::int64_t now_ms) {
 }
 
 void Runtime::rotate_logs(Task& t) {
-  for (const std::string* path : {&t.logs.stdout_path, &t.logs.stderr_path}) {
+  for (auto [path, rotator] : {std::pair{&t.logs.stdout_path, &t.stdout_rotator}, std::pair{&t.logs.stderr_path, &t.stderr_rotator}}) {
     if (path->empty()) continue;
-    auto rotated = rotate_log_if_needed(*path, config_.log_limits);
+    auto rotated = rotator->rotate_if_needed(*path, config_.log_limits);
     if (rotated && *rotated) rotated_last_poll_ = true;
     // Said once per task (it is retried every poll; a full disk would flood the notices).
     if (!rotated && !t.log_rotation_failed) {

@@ -316,7 +316,9 @@ def watch_log_disk(c, logs, prefix, seconds, writer=None):
 # Rotation is copy-truncate from outside the task (runtime/log_rotation.h): disk use is the cap
 # plus what the task writes between two checks (10 ms apart while it rotates, if the agent gets
 # the CPU). A task logging 10 MB/s (a very chatty service) stays within the cap + 2 MiB; `yes`
-# at full speed (~300 MB/s, competing with the agent for CPU) is bounded, not within the cap.
+# at full speed (~1.1 GB/s, competing with the agent for CPU) is bounded, not within the cap:
+# ~170 MB at peak here. It was 0.5-1.4 GB, near the bound, while each rotation closed the log it
+# had truncated before, which made ext4 flush it (runtime/log_rotation.h, LogRotator).
 def scenario_chatty_logs(c):
     c.start('n1', extra=['--log-max-size', '1MiB', '--log-max-files', '2'])
     logs = os.path.join(c.dir, 'n1', 'logs')

@@ -44,11 +44,12 @@ TEST(LogRotation, RotatesPastTheCapAndKeepsMaxFiles) {
   const std::string log = d.path + "/t.stdout.log";
   LogLimits limits{4096, 3};
   std::uint64_t written = 0;
+  LogRotator rotator;
   for (int round = 0; round < 20; ++round) {
     const std::string chunk = lines(round * 1000, round * 1000 + 1000);  // ~10 KiB
     append(log, chunk);
     written += chunk.size();
-    ASSERT_TRUE(rotate_log_if_needed(log, limits).ok());
+    ASSERT_TRUE(rotator.rotate_if_needed(log, limits).ok());
     std::uint64_t total = 0;
     for (const auto& g : log_generations(log, 10)) total += file_size(g);
     EXPECT_LE(total, limits.max_files * limits.max_bytes) << "round " << round;
@@ -67,10 +68,29 @@ TEST(LogRotation, SmallFileIsLeftAlone) {
   TempDir d;
   const std::string log = d.path + "/t.log";
   append(log, "hello\n");
-  auto r = rotate_log_if_needed(log, LogLimits{});
+  LogRotator rotator;
+  auto r = rotator.rotate_if_needed(log, LogLimits{});
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(*r);
-  EXPECT_FALSE(*rotate_log_if_needed(d.path + "/missing.log", LogLimits{}));
+  EXPECT_FALSE(*rotator.rotate_if_needed(d.path + "/missing.log", LogLimits{}));
+}
+
+// A log replaced under its path (removed by hand, the task restarted) is the new file that
+// rotates, not the one held open before.
+TEST(LogRotation, AReplacedFileIsReopened) {
+  TempDir d;
+  const std::string log = d.path + "/t.stdout.log";
+  LogLimits limits{4096, 2};
+  LogRotator rotator;
+  append(log, lines(0, 1000));
+  ASSERT_TRUE(*rotator.rotate_if_needed(log, limits));
+  ::unlink(log.c_str());
+  append(log, lines(5000, 6000));
+  ASSERT_TRUE(*rotator.rotate_if_needed(log, limits));
+  EXPECT_EQ(file_size(log), 0u);
+  auto newest = read_file(log + ".1");
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(newest->substr(newest->size() - 10), "line 5999\n");
 }
 
 TEST(LogRotation, LimitsAreValidated) {

@@ -115,7 +115,9 @@ TEST_F(SpawnTest, ResolvConfIsBindMountedOnlyInsideTheTask) {
   EXPECT_EQ(wait_exit(s->pid), 0);
   EXPECT_EQ(read_out(), "nameserver 10.200.7.1\nsearch shoal\n");
   EXPECT_EQ(read_file("/etc/resolv.conf").ok(), host_before.ok());  // the host's file untouched
-  if (host_before.ok()) EXPECT_EQ(*read_file("/etc/resolv.conf"), *host_before);
+  if (host_before.ok()) {
+    EXPECT_EQ(*read_file("/etc/resolv.conf"), *host_before);
+  }
 }
 
 TEST(ProcessSpawnRequest, ResolvConfOnlyWithNamespaces) {
