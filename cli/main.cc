@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <thread>
 #include <cstdlib>
 #include <filesystem>
@@ -25,22 +26,34 @@
 
 namespace {
 
+// One request of a follow loop: the answer, or nothing after printing why (and `exit_code`
+// says what to exit with: 1 when the agent could not be reached, else the agent's code).
+std::optional<shoal::ApiResponse> ask_agent(const std::string& api, const std::vector<std::string>& argv,
+                                            int& exit_code) {
+  const char* token = std::getenv("SHOAL_TOKEN");
+  auto resp = shoal::call_agent(api, {token ? token : "", argv});
+  if (!resp) {
+    std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
+    exit_code = 1;
+    return std::nullopt;
+  }
+  if (resp->exit_code != 0) {
+    std::fputs(resp->err.c_str(), stderr);
+    exit_code = resp->exit_code;
+    return std::nullopt;
+  }
+  return std::move(*resp);
+}
+
 // `service logs NAME --follow`: poll the agent and print lines not printed yet, per task,
 // until interrupted (or the service is removed).
 int follow_logs(const std::string& api, std::vector<std::string> argv) {
   argv.erase(std::remove(argv.begin(), argv.end(), "--follow"), argv.end());
-  const char* token = std::getenv("SHOAL_TOKEN");
   std::map<std::string, std::size_t> printed;  // task prefix -> lines printed
   for (;;) {
-    auto resp = shoal::call_agent(api, {token ? token : "", argv});
-    if (!resp) {
-      std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
-      return 1;
-    }
-    if (resp->exit_code != 0) {
-      std::fputs(resp->err.c_str(), stderr);
-      return resp->exit_code;
-    }
+    int exit_code = 0;
+    auto resp = ask_agent(api, argv, exit_code);
+    if (!resp) return exit_code;
     std::map<std::string, std::size_t> seen;
     std::size_t start = 0;
     const std::string& out = resp->out;
@@ -62,20 +75,13 @@ int follow_logs(const std::string& api, std::vector<std::string> argv) {
 // (`--after SEQ`; the agent's answer starts with "cursor SEQ", agent/events.cc), until
 // interrupted. The agent renders each event, so text and JSON look the same as a one-shot call.
 int follow_events(const std::string& api, const std::vector<std::string>& argv) {
-  const char* token = std::getenv("SHOAL_TOKEN");
   std::string cursor = "0";
   for (;;) {
     std::vector<std::string> ask = argv;
     ask.insert(ask.end(), {"--after", cursor});
-    auto resp = shoal::call_agent(api, {token ? token : "", ask});
-    if (!resp) {
-      std::fprintf(stderr, "shoal: %s\n", resp.message().c_str());
-      return 1;
-    }
-    if (resp->exit_code != 0) {
-      std::fputs(resp->err.c_str(), stderr);
-      return resp->exit_code;
-    }
+    int exit_code = 0;
+    auto resp = ask_agent(api, ask, exit_code);
+    if (!resp) return exit_code;
     const std::string& out = resp->out;
     std::size_t eol = out.find('\n');
     if (out.rfind("cursor ", 0) != 0 || eol == std::string::npos) {
