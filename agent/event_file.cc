@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "agent/atomic_file.h"
@@ -24,10 +23,13 @@ std::string hex16(std::uint64_t v) {
 
 }  // namespace
 
+nlohmann::json event_object(const node::ClusterEvent& e) {
+  return {{"seq", e.seq}, {"time_ms", e.time_ms}, {"type", node::to_string(e.type)},
+          {"action", e.action}, {"name", e.name}, {"attributes", e.attributes}};
+}
+
 std::string event_json(const node::ClusterEvent& e) {
-  nlohmann::json j = {{"seq", e.seq}, {"time_ms", e.time_ms}, {"type", node::to_string(e.type)},
-                      {"action", e.action}, {"name", e.name}, {"attributes", e.attributes}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return event_object(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string encode_event_line(const node::ClusterEvent& e) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "common/result.h"
 #include "node/event_log.h"
 
@@ -19,7 +21,9 @@ inline constexpr std::size_t kMaxEventLineBytes = 64 * 1024;
 
 std::string encode_event_line(const node::ClusterEvent& e);  // with its '\n'
 Result<node::ClusterEvent> decode_event_line(std::string_view line);  // without the '\n'
-// The JSON object of an event (also what `shoal events --format json` prints).
+// The JSON object of an event (also what `shoal events --format json` prints), as an object
+// (the web view embeds it) and as its text.
+nlohmann::json event_object(const node::ClusterEvent& e);
 std::string event_json(const node::ClusterEvent& e);
 
 class EventFile {

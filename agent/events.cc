@@ -1,4 +1,6 @@
 // `shoal events`: this node's event log (node/event_log.h), kept on disk (agent/event_file.h).
+#include <cstdio>
+
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
 #include "common/log.h"
@@ -25,9 +27,19 @@ std::string event_text(const node::ClusterEvent& e) {
 
 }  // namespace
 
+// The history is for operators, not state: a file that cannot be read (too large, unreadable)
+// is moved aside and a new history starts, rather than keeping the agent from starting.
 Status Agent::open_events() {
-  event_file_.emplace(config_.data_dir + "/events");
-  if (auto s = event_file_->load(events_); !s) return s;
+  const std::string path = config_.data_dir + "/events";
+  event_file_.emplace(path);
+  if (auto s = event_file_->load(events_); !s) {
+    const std::string aside = path + ".unreadable";
+    const bool moved = ::rename(path.c_str(), aside.c_str()) == 0;
+    log_warning(s.message() + (moved ? "; moved to " + aside : "; it could not be moved aside either") +
+                ", and a new event history starts");
+    events_ = node::EventLog{};
+    event_file_.emplace(path);
+  }
   if (event_file_->bad_lines() > 0)
     log_warning("events file: skipped " + std::to_string(event_file_->bad_lines()) +
                 " damaged or out-of-order line(s); the rest of the history is kept");

@@ -43,7 +43,7 @@ std::string render_view_json(Agent& agent) {
   json events = json::array();
   const auto& log = agent.events().events();
   for (std::size_t i = log.size() > kWebViewEvents ? log.size() - kWebViewEvents : 0; i < log.size(); ++i)
-    events.push_back(json::parse(event_json(log[i])));
+    events.push_back(event_object(log[i]));
   view["events"] = events;
   return view.dump(-1, ' ', false, json::error_handler_t::replace);
 }

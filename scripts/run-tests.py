@@ -5,13 +5,23 @@
    --jobs N runs up to N tests at once, as `meson test` does: a test registered with
    `is_parallel : false` (it measures the agent's memory or timing, or uses a global resource)
    always runs alone. Results are printed as tests finish.
-Usage: run-tests.py BUILD_DIR [--suite NAME]... [--timeout-scale X] [--jobs N]"""
-import json, os, subprocess, sys, tempfile, time
+   --skip-suite NAME leaves out the tests of a suite; --rc-scale X runs X times the property
+   cases a test's RC_PARAMS asks for (max_success, at least 1). The sanitizer run uses both
+   (Makefile, test-asan).
+Usage: run-tests.py BUILD_DIR [--suite NAME]... [--skip-suite NAME]... [--timeout-scale X]
+                    [--rc-scale X] [--jobs N]"""
+import json, os, re, subprocess, sys, tempfile, time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-def run_one(t, build, scale):
+def scaled_rc_params(params, rc_scale):
+    """RC_PARAMS with max_success scaled (rapidcheck's own spelling: space-separated k=v)."""
+    return re.sub(r'max_success=(\d+)', lambda m: f'max_success={max(1, int(int(m.group(1)) * rc_scale))}', params)
+
+def run_one(t, build, scale, rc_scale=1.0):
     """Runs one test; returns (name, passed, failed, skipped, failure names, output, seconds)."""
     env = dict(os.environ); env.update(t.get('env') or {})
+    if rc_scale != 1.0 and 'RC_PARAMS' in env:
+        env['RC_PARAMS'] = scaled_rc_params(env['RC_PARAMS'], rc_scale)
     timeout = (t.get('timeout') or 300) * scale
     start = time.time()
     failures = []
@@ -47,16 +57,21 @@ def main():
     if not args:
         print(__doc__, file=sys.stderr); return 2
     build = args.pop(0)
-    suites, scale, jobs = [], 1.0, 1
+    suites, skipped_suites, scale, rc_scale, jobs = [], [], 1.0, 1.0, 1
     while args:
         a = args.pop(0)
         if a == '--suite': suites.append(args.pop(0))
+        elif a == '--skip-suite': skipped_suites.append(args.pop(0))
         elif a == '--timeout-scale': scale = float(args.pop(0))
+        elif a == '--rc-scale': rc_scale = float(args.pop(0))
         elif a == '--jobs': jobs = max(1, int(args.pop(0)))
         else: print(f'run-tests: unknown argument {a}', file=sys.stderr); return 2
     tests = json.loads(subprocess.check_output(['meson', 'introspect', build, '--tests']))
+    def in_suite(t, names):
+        return any(n in (x.split(':')[-1] for x in t['suite']) for n in names)
     if suites:
-        tests = [t for t in tests if any(s in (x.split(':')[-1] for x in t['suite']) for s in suites)]
+        tests = [t for t in tests if in_suite(t, suites)]
+    tests = [t for t in tests if not in_suite(t, skipped_suites)]
     totals = [0, 0, 0]
     failures = []
 
@@ -81,10 +96,10 @@ def main():
         for t in tests:
             if not t.get('is_parallel', True):
                 drain(0)
-                report(run_one(t, build, scale))
+                report(run_one(t, build, scale, rc_scale))
             else:
                 drain(jobs - 1)
-                running.add(pool.submit(run_one, t, build, scale))
+                running.add(pool.submit(run_one, t, build, scale, rc_scale))
         drain(0)
     if failures:
         print('failed:'); print('\n'.join('  ' + x for x in failures))

@@ -93,5 +93,17 @@ def scenario_follow_and_resume(c):
         p = c.run_cli('events', *args, '--until', '0s', api=api1, check=False)
         assert p.returncode == 2 and needle in p.stderr, (args, p)
 
+def scenario_unreadable_history(c):
+    """An events file that cannot be read is moved aside: the agent starts, with a new history."""
+    data = os.path.join(c.dir, 'n1')
+    os.makedirs(os.path.join(data, 'events', 'not-a-file'))  # a directory where the file goes
+    c.start('n1')
+    api = c.agents['n1']['api']
+    c.cli('n1', 'service', 'create', '--name', 'web', '--detach', '--', 'sleep', '1000')
+    wait_until(lambda: any(e['name'] == 'web' for e in history(c, api)), 30, 'the new history has web')
+    assert os.path.isdir(os.path.join(data, 'events.unreadable'))
+    log = open(c.agents['n1']['log']).read()
+    assert 'moved to' in log and 'a new event history starts' in log, log[-2000:]
+
 if __name__ == '__main__':
     run_scenario(globals(), sys.argv)
