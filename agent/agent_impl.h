@@ -21,6 +21,7 @@
 #include "agent/known_peers.h"
 #include "agent/metrics_server.h"
 #include "agent/shell_metrics.h"
+#include "agent/state_sync.h"
 #include "agent/user_message.h"
 #include "common/keyring.h"
 #include "crdt/desired_state.h"
@@ -119,7 +120,7 @@ class Agent {
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
   // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
   // This node's log lines of a service, within kMaxLogsAnswerBytes (error past it).
-  Result<std::string> local_logs(const std::string& service, std::size_t tail_lines) const;
+  Result<std::string> local_logs(const LogsRequest& request) const;
   std::vector<NodeId> live_peers() const;
 
   // The dataplane (network.cc); dataplane_ is null with --network host.

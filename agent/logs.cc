@@ -1,14 +1,20 @@
-// `shoal service logs NAME [--tail N]`: the log lines of every task of the service, on every
-// node. This node reads its own tasks' files and asks each live peer over TCP (the membership
-// transport's application streams); it answers once all replied or timed out, so a dead node
-// costs at most the stream timeout.
+// `shoal service logs NAME [--tail N] [--since T] [--until T] [--timestamps]`: the log lines of
+// every task of the service, on every node, merged by time (agent/task_log_lines.h). This node
+// reads its own tasks' files and asks each live peer over TCP (the membership transport's
+// application streams); it answers once all replied or timed out, so a dead node costs at most
+// the stream timeout.
 #include <charconv>
+#include <map>
 #include <memory>
 
 #include "agent/agent_impl.h"
 #include "agent/atomic_file.h"
 #include "agent/command_util.h"
 #include "agent/state_sync.h"
+#include "agent/task_log_lines.h"
+#include "common/rfc3339.h"
+#include "common/time_arg.h"
+#include "runtime/log_record.h"
 #include "runtime/log_tail.h"
 
 namespace shoal {
@@ -27,30 +33,79 @@ Error answer_too_long(const std::string& service) {
                     " MiB of log lines; ask for fewer with --tail N");
 }
 
+// What `service logs` asks each node: the user's window, or for a follow (the CLI's
+// --node-since NODE=TIME,...) each node's own point to go on from. Per node, because each
+// node's times come from its own clock: one node's clock behind another's must not hide its
+// lines.
+struct AskedLogs {
+  LogsRequest request;
+  std::map<std::string, std::string> node_since;
+  LogsRequest for_node(const std::string& node) const {
+    LogsRequest r = request;
+    if (auto it = node_since.find(node); it != node_since.end()) r.since = it->second, r.tail_lines = 0;
+    return r;
+  }
+};
+
+Result<std::string> time_flag(const ParsedFlags& f, const std::string& flag, std::uint64_t now_ms) {
+  if (!f.has(flag)) return std::string();
+  auto ms = parse_time_arg(f.get(flag), now_ms);
+  if (!ms) return make_error(flag + " " + ms.message());
+  return rfc3339(*ms);
+}
+
+Result<AskedLogs> logs_request(const ParsedFlags& f, std::uint64_t now_ms) {
+  AskedLogs asked;
+  asked.request.service = f.positional[0];
+  if (f.has("--tail")) {
+    const std::string t = f.get("--tail");
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), asked.request.tail_lines);
+    if (t != "all" && (ec != std::errc() || p != t.data() + t.size()))
+      return make_error("--tail '" + t + "' is not a number of lines");
+  }
+  auto since = time_flag(f, "--since", now_ms);
+  if (!since) return since.error();
+  auto until = time_flag(f, "--until", now_ms);
+  if (!until) return until.error();
+  asked.request.since = *since;
+  asked.request.until = *until;
+  const std::string given = f.get("--node-since");
+  std::string_view list = given;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos || !runtime::is_log_record_time(item.substr(eq + 1)))
+      return make_error("--node-since wants NODE=TIME,... with times as log records write them");
+    asked.node_since[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return asked;
+}
+
 }  // namespace
 
-Result<std::string> Agent::local_logs(const std::string& service, std::size_t tail_lines) const {
+Result<std::string> Agent::local_logs(const LogsRequest& request) const {
   std::string out;
   if (!runtime_) return out;
   const std::uint32_t files = runtime_->log_limits().max_files;
   for (const auto& st : runtime_->list()) {
     auto spec = runtime_->spec(st.id);
-    if (!spec || spec->service != service) continue;
+    if (!spec || spec->service != request.service) continue;
     auto paths = runtime_->logs(st.id);
     if (!paths) continue;
-    const std::string prefix = st.id + "@" + config_.name + " | ";
+    const std::string source = st.id + "@" + config_.name;
     for (const std::string& path : {paths->stdout_path, paths->stderr_path}) {
-      // Read backwards from the end, never more than the answer may hold.
-      auto kept = runtime::read_log_tail(runtime::log_generations(path, files), tail_lines, kMaxLogsAnswerBytes);
-      if (!kept) return kept.message().rfind("more than", 0) == 0 ? answer_too_long(service) : kept.error();
-      std::size_t start = 0;
-      while (start < kept->size()) {
-        std::size_t end = kept->find('\n', start);
-        if (end == std::string::npos) end = kept->size();
-        if (out.size() + prefix.size() + (end - start) + 1 > kMaxLogsAnswerBytes) return answer_too_long(service);
-        out.append(prefix).append(*kept, start, end - start).push_back('\n');
-        start = end + 1;
-      }
+      // Docker's order: --tail picks the last lines, then --since/--until filter them. Without
+      // --tail, --since reads only the generations that can hold such lines. Either way, never
+      // more than the answer may hold.
+      const auto generations = runtime::log_generations(path, files);
+      auto kept = request.tail_lines == 0 && !request.since.empty()
+                      ? runtime::read_log_since(generations, request.since, kMaxLogsAnswerBytes)
+                      : runtime::read_log_tail(generations, request.tail_lines, kMaxLogsAnswerBytes);
+      if (!kept) return kept.message().rfind("more than", 0) == 0 ? answer_too_long(request.service) : kept.error();
+      append_task_log_lines(out, *kept, source, request.since, request.until);
+      if (out.size() > kMaxLogsAnswerBytes) return answer_too_long(request.service);
     }
   }
   return out;
@@ -65,18 +120,14 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
     return service_write_async(request, std::move(respond));
   if (argv.size() >= 2 && argv[0] == "stack" && argv[1] == "deploy") return stack_deploy_async(request, std::move(respond));
   if (argv.size() < 2 || argv[0] != "service" || argv[1] != "logs") return respond(handle(request));
-  auto f = parse_flags("service logs", {argv.begin() + 2, argv.end()}, {{"--tail"}, {}});
+  auto f = parse_flags("service logs", {argv.begin() + 2, argv.end()},
+                      {{"--tail", "--since", "--until", "--node-since"}, {"--timestamps", "--wire"}});
   if (!f) return respond(fail(f.message(), 2));
   if (f->positional.size() != 1) return respond(fail("service logs: give a service NAME", 2));
-  const std::string name = f->positional[0];
+  auto asked = logs_request(*f, now().wall_ms);
+  if (!asked) return respond(fail("service logs: " + asked.message(), 2));
+  const std::string name = asked->request.service;
   if (!replica_.state().service(name)) return respond(fail("service logs: no service named " + name));
-  std::uint64_t tail = 0;
-  if (f->has("--tail")) {
-    std::string t = f->get("--tail");
-    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), tail);
-    if (ec != std::errc() || p != t.data() + t.size())
-      return respond(fail("service logs: --tail '" + t + "' is not a number of lines", 2));
-  }
   struct Gather {
     std::string text;
     std::string error;  // the first node's error (or the total's): answered instead of text
@@ -89,18 +140,32 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
       else text += *part;
       if (!error.empty()) std::string().swap(text);
     }
-    void finish() { respond(error.empty() ? ok(text) : fail(error)); }
+    bool wire = false;
+    bool timestamps = false;
+    // All nodes' lines merged by time: as exchanged (--wire, for the CLI's follow) or printed.
+    void finish() {
+      if (!error.empty()) return respond(fail(error));
+      std::string merged = merge_task_log_lines(text);
+      if (wire) return respond(ok(merged));
+      std::string printed;
+      printed.reserve(merged.size());
+      std::string_view rest = merged;
+      for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(nl + 1))
+        if (auto line = parse_task_log_line(rest.substr(0, nl))) append_printed_log_line(printed, *line, timestamps);
+      respond(ok(printed));
+    }
   };
   auto g = std::make_shared<Gather>();
   g->respond = std::move(respond);
-  g->add(local_logs(name, tail), name);
-  std::vector<std::string> peers;
+  g->wire = f->has("--wire");
+  g->timestamps = f->has("--timestamps");
+  g->add(local_logs(asked->for_node(config_.name)), name);
+  std::vector<std::pair<std::string, Bytes>> peers;  // address, request
   for (const NodeId& id : live_peers())
-    if (auto m = swim_->member(id)) peers.push_back(m->addr);
+    if (auto m = swim_->member(id)) peers.emplace_back(m->addr, encode_logs_request(asked->for_node(id.name)));
   g->waiting = peers.size();
   if (peers.empty()) return g->finish();
-  Bytes req = encode_logs_request({name, tail});
-  for (const auto& addr : peers)
+  for (const auto& [addr, req] : peers)
     transport_->send_app_stream(addr, req, [g, name](std::optional<Envelope> env) {
       // A node that does not answer (down, timed out) contributes nothing, as before; one that
       // answers with an error makes the whole answer that error.

@@ -215,7 +215,7 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
       swim_->count_drop(DropReason::kMalformed);
       return std::nullopt;
     }
-    return encode_logs_reply(local_logs(req->service, req->tail_lines));
+    return encode_logs_reply(local_logs(*req));
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kBlobRequest)) return serve_blob_request(env);
   swim_->count_drop(DropReason::kUnknownType);

@@ -97,7 +97,8 @@ Result<crdt::DesiredState> decode_sync_push(const Envelope& env) {
 
 Bytes encode_logs_request(const LogsRequest& r) {
   msgpack::sbuffer buf;
-  msgpack::pack(buf, std::make_tuple(r.service, r.tail_lines));
+  if (r.since.empty() && r.until.empty()) msgpack::pack(buf, std::make_tuple(r.service, r.tail_lines));
+  else msgpack::pack(buf, std::make_tuple(r.service, r.tail_lines, r.since, r.until));
   return envelope(SyncType::kLogsRequest, Bytes(buf.data(), buf.data() + buf.size()));
 }
 
@@ -105,9 +106,13 @@ Result<LogsRequest> decode_logs_request(const Envelope& env) {
   if (auto s = expect(env, SyncType::kLogsRequest); !s) return s.error();
   try {
     auto oh = msgpack::unpack(reinterpret_cast<const char*>(env.body.data()), env.body.size(), nullptr, nullptr,
-                              msgpack::unpack_limit(2, 0, 256, 0, 0, 2));
+                              msgpack::unpack_limit(4, 0, 256, 0, 0, 2));
+    if (oh.get().type == msgpack::type::ARRAY && oh.get().via.array.size == 4) {
+      auto t = oh.get().as<std::tuple<std::string, std::uint64_t, std::string, std::string>>();
+      return LogsRequest{std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t)};
+    }
     auto t = oh.get().as<std::tuple<std::string, std::uint64_t>>();
-    return LogsRequest{std::get<0>(t), std::get<1>(t)};
+    return LogsRequest{std::get<0>(t), std::get<1>(t), {}, {}};
   } catch (const std::exception& e) {
     return make_error(std::string("malformed logs request: ") + e.what());
   }

@@ -19,7 +19,7 @@ enum class SyncType : std::uint32_t {
   kSyncReply = membership::kFirstAppStreamType + 1,
   kSyncPush = membership::kFirstAppStreamType + 2,
   kSyncAck = membership::kFirstAppStreamType + 3,
-  kLogsRequest = membership::kFirstAppStreamType + 4,  // {service, tail}: `shoal service logs`
+  kLogsRequest = membership::kFirstAppStreamType + 4,  // {service, tail[, since, until]}: `service logs`
   kLogsReply = membership::kFirstAppStreamType + 5,    // text, or [error] when it cannot answer
   kBlobRequest = membership::kFirstAppStreamType + 6,  // a chunk of an image blob (agent/blob_exchange.h)
   kBlobReply = membership::kFirstAppStreamType + 7,
@@ -28,6 +28,10 @@ enum class SyncType : std::uint32_t {
 struct LogsRequest {
   std::string service;
   std::uint64_t tail_lines = 0;  // 0 = everything
+  // Times as log records write them (runtime/log_record.h), "" = open. Sent only when one is
+  // set, so a request without them still reads on a node of the previous version.
+  std::string since;
+  std::string until;
 };
 
 Bytes encode_logs_request(const LogsRequest& r);

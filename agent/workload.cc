@@ -43,6 +43,8 @@ Status Agent::open_runtime() {
   rc.log_dir = config_.data_dir + "/logs";
   rc.require_isolation = config_.require_isolation;
   rc.log_limits = config_.log_limits;
+  // Task output goes through this binary's `log-pump` (runtime/log_pump.h): per-line times.
+  rc.log_pump = "/proc/self/exe";
   // One subtree per agent on a host: the runtime kills whatever under it no record explains, so
   // two agents (or two clusters' "n1") must never share one. The data dir tells them apart.
   char suffix[20];

@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/task_log_lines.h"
 #include "cli/agent_config_file.h"
 #include "cli/agent_secrets.h"
 #include "cli/api_client.h"
@@ -22,6 +23,7 @@
 #include "cli/wait.h"
 #include "common/keyring.h"
 #include "common/version.h"
+#include "runtime/log_pump.h"
 #include "sim/sim_command.h"
 
 namespace {
@@ -45,29 +47,23 @@ std::optional<shoal::ApiResponse> ask_agent(const std::string& api, const std::v
   return std::move(*resp);
 }
 
-// `service logs NAME --follow`: poll the agent and print lines not printed yet, per task,
-// until interrupted (or the service is removed).
+// `service logs NAME --follow`: asks the agent every 250 ms for the lines each node wrote from
+// the latest one printed from it (agent/task_log_lines.h, TaskLogFollow), until interrupted.
+// The first answer is what the user asked for (--tail, --since).
 int follow_logs(const std::string& api, std::vector<std::string> argv) {
   argv.erase(std::remove(argv.begin(), argv.end(), "--follow"), argv.end());
-  std::map<std::string, std::size_t> printed;  // task prefix -> lines printed
+  shoal::TaskLogFollow follow(std::find(argv.begin(), argv.end(), "--timestamps") != argv.end());
+  argv.push_back("--wire");
   for (;;) {
+    std::vector<std::string> ask = argv;
+    if (auto since = follow.node_since(); !since.empty()) ask.insert(ask.end(), {"--node-since", since});
     int exit_code = 0;
-    auto resp = ask_agent(api, argv, exit_code);
+    auto resp = ask_agent(api, ask, exit_code);
     if (!resp) return exit_code;
-    std::map<std::string, std::size_t> seen;
-    std::size_t start = 0;
-    const std::string& out = resp->out;
-    while (start < out.size()) {
-      std::size_t end = out.find('\n', start);
-      if (end == std::string::npos) end = out.size();
-      std::string line = out.substr(start, end - start);
-      std::string task = line.substr(0, line.find(" | "));
-      if (++seen[task] > printed[task]) std::printf("%s\n", line.c_str());
-      start = end + 1;
-    }
-    for (const auto& [task, n] : seen) printed[task] = std::max(printed[task], n);
+    const std::string text = follow.take(resp->out);
+    std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 
@@ -191,6 +187,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", shoal::key_to_base64(shoal::generate_key()).c_str());
     return 0;
   }
+  // Internal: started by the agent's runtime for each task, never by a person (runtime/log_pump.h).
+  if (args[0] == "log-pump") return shoal::runtime::run_log_pump({args.begin() + 1, args.end()});
   if (args[0] == "sim") return shoal::sim::run_sim_command({args.begin() + 1, args.end()});
   if (args[0] == "agent" && (args.size() < 2 || args[1] != "info")) {
     const char* env_key = std::getenv("SHOAL_KEY");

@@ -8,5 +8,7 @@
 namespace shoal {
 
 std::string rfc3339(std::uint64_t unix_ms);
+// The same from Unix nanoseconds (task log records keep every digit).
+std::string rfc3339_ns(std::uint64_t unix_ns);
 
 }  // namespace shoal

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/log_record.h"
+
 namespace shoal::runtime {
 
 namespace {
@@ -86,6 +88,82 @@ Result<std::string> read_log_tail(const std::vector<std::string>& newest_first, 
   std::string out;
   out.reserve(total);
   for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) out += *it;
+  return out;
+}
+
+namespace {
+
+// Calls on_line for each line of the file at `path` (without its '\n'); false on a read error.
+template <typename OnLine>
+Status for_each_line(const std::string& path, OnLine&& on_line) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Status{} : make_error("cannot open log " + path + ": " + std::strerror(errno));
+  std::string block(kBlockBytes, '\0'), carry;
+  for (;;) {
+    ssize_t got = ::read(fd, block.data(), block.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      ::close(fd);
+      return make_error("cannot read log " + path + ": " + std::strerror(errno));
+    }
+    if (got == 0) break;
+    std::string_view data(block.data(), static_cast<std::size_t>(got));
+    for (std::size_t nl; (nl = data.find('\n')) != std::string_view::npos; data.remove_prefix(nl + 1)) {
+      if (carry.empty()) {
+        if (!on_line(data.substr(0, nl))) return ::close(fd), Status{};
+      } else {
+        carry.append(data.substr(0, nl));
+        if (!on_line(std::string_view(carry))) return ::close(fd), Status{};
+        carry.clear();
+      }
+    }
+    // A line longer than a record can be (an old file) is cut rather than held whole.
+    if (carry.size() + data.size() <= 2 * kMaxLogLineBytes) carry.append(data);
+  }
+  ::close(fd);
+  if (!carry.empty()) on_line(std::string_view(carry));
+  return {};
+}
+
+// The time of the file's first record ("" if it has none or does not exist).
+std::string first_time(const std::string& path) {
+  std::string time;
+  (void)for_each_line(path, [&](std::string_view line) {
+    time = std::string(parse_log_record(line).time);
+    return false;
+  });
+  return time;
+}
+
+}  // namespace
+
+Result<std::string> read_log_since(const std::vector<std::string>& newest_first, std::string_view since,
+                                   std::size_t max_bytes) {
+  if (newest_first.empty()) return std::string();
+  // The newest generation that starts before `since` is the oldest one to read (each older
+  // one ends before it starts); if none does, all of them are read.
+  std::size_t start = newest_first.size() - 1;
+  for (std::size_t i = 0; i < newest_first.size(); ++i) {
+    const std::string t = first_time(newest_first[i]);
+    if (!t.empty() && t < since) {
+      start = i;
+      break;
+    }
+  }
+  std::string out;
+  bool too_long = false;
+  for (std::size_t i = start + 1; i-- > 0;) {
+    auto s = for_each_line(newest_first[i], [&](std::string_view line) {
+      const LogRecord r = parse_log_record(line);
+      if (r.time.empty() || r.time < since) return true;
+      if (out.size() + line.size() + 1 > max_bytes) return !(too_long = true);
+      out.append(line).push_back('\n');
+      return true;
+    });
+    if (!s) return s.error();
+    if (too_long)
+      return make_error("more than " + std::to_string(max_bytes >> 10) + " KiB of log lines; ask for fewer with --tail N");
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -16,5 +17,12 @@ namespace shoal::runtime {
 // Error, with what to do, if the answer would be longer than max_bytes.
 Result<std::string> read_log_tail(const std::vector<std::string>& newest_first, std::size_t lines,
                                   std::size_t max_bytes);
+
+// The records of the stream stored in `newest_first` whose time is at or after `since` (an
+// RFC 3339 UTC time with nine digits, log_record.h; records sort by time as text), oldest
+// first. Only the generations that can hold such records are read, forward, in blocks; lines
+// without a time (written by an older agent) are left out. Error as read_log_tail past max_bytes.
+Result<std::string> read_log_since(const std::vector<std::string>& newest_first, std::string_view since,
+                                   std::size_t max_bytes);
 
 }  // namespace shoal::runtime

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "runtime/fs_util.h"
+#include "runtime/log_pump.h"
 #include "runtime/oci_driver.h"
 #include "runtime/process_driver.h"
 #include "runtime/spawn.h"
@@ -54,6 +55,16 @@ std::string bundles_dir(const RuntimeConfig& c) { return join_path(c.state_dir, 
 
 // Exit status of a top process. Through our pid-1 init or runc, death by signal N arrives as
 // 128+N: decode it so callers see the signal either way.
+// The request with the log pump set when the config names one.
+SpawnRequest with_log_pump(SpawnRequest request, const RuntimeConfig& config) {
+  if (config.log_pump.empty()) return request;
+  request.log_pump.program = config.log_pump;
+  request.log_pump.argv = {"shoal", "log-pump"};
+  for (auto& a : log_pump_args(config.log_limits, request.stdout_path, request.stderr_path))
+    request.log_pump.argv.push_back(std::move(a));
+  return request;
+}
+
 ExitInfo decode_wait_status(int status, bool via_shim) {
   ExitInfo e;
   if (WIFSIGNALED(status)) {
@@ -259,7 +270,7 @@ Status Runtime::launch_process(Task& t) {
     t.oom_baseline = t.cgroup->oom_kills();
       launch.cgroup_procs_files = t.cgroup->procs_files();
   }
-  auto spawned = spawn_process(process_spawn_request(t.spec, launch));
+  auto spawned = spawn_process(with_log_pump(process_spawn_request(t.spec, launch), config_));
   if (!spawned) {
     if (t.cgroup) (void)t.cgroup->remove();
     t.cgroup.reset();
@@ -268,6 +279,7 @@ Status Runtime::launch_process(Task& t) {
   t.pid = spawned->pid;
   t.start_time = spawned->start_time;
   t.our_child = true;
+  if (spawned->log_pump_pid > 0) helpers_.push_back(spawned->log_pump_pid);
   return {};
 }
 
@@ -292,7 +304,7 @@ Status Runtime::launch_oci(Task& t) {
   OciLaunch launch{oci_runtime_, runc_root(config_), t.bundle_dir, join_path(t.bundle_dir, "container.pid"),
                    t.logs.stdout_path, t.logs.stderr_path};
   ::unlink(launch.pid_file.c_str());
-  auto spawned = spawn_process(oci_spawn_request(t.spec, launch));
+  auto spawned = spawn_process(with_log_pump(oci_spawn_request(t.spec, launch), config_));
   if (!spawned) {
     cleanup_cgroup(t);
     return make_error("task " + t.spec.id + ": " + spawned.message());
@@ -300,6 +312,7 @@ Status Runtime::launch_oci(Task& t) {
   t.pid = spawned->pid;
   t.start_time = spawned->start_time;
   t.our_child = true;
+  if (spawned->log_pump_pid > 0) helpers_.push_back(spawned->log_pump_pid);
   return {};
 }
 

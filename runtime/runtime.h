@@ -62,6 +62,11 @@ struct RuntimeConfig {
   // Size cap and generations of each task's stdout/stderr (runtime/log_rotation.h), checked
   // every liveness_check_ms while the task runs.
   LogLimits log_limits;
+  // The program that writes each task's output into its log files as timestamped records
+  // (log_pump.h), run as `<log_pump> log-pump ...`; the agent gives its own binary
+  // (/proc/self/exe). "" = tasks write their files directly, untimestamped, capped from outside
+  // by LogRotator (what the runtime's own tests use, having no shoal binary).
+  std::string log_pump;
   // After a poll that rotated a log, the next check comes this soon instead of after
   // liveness_check_ms: a task writing 300 MB/s grows its file 30 MB in 100 ms but 3 MB in 10,
   // so the overshoot past the cap stays small; a quiet task costs nothing extra.
@@ -164,7 +169,7 @@ class Runtime {
   TaskStore store_;
   std::map<std::string, Task, std::less<>> tasks_;  // ordered: iteration is deterministic
   std::vector<TaskStatus> changes_;
-  std::vector<pid_t> helpers_;      // abandoned probes, runc delete: reaped in poll()
+  std::vector<pid_t> helpers_;      // abandoned probes, runc delete, log pumps: reaped in poll()
   std::vector<TaskCgroup> dead_cgroups_;  // orphans still busy when we tried to remove them
   std::vector<std::string> notices_;
   std::int64_t last_poll_ms_ = 0;

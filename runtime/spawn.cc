@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -15,8 +16,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "runtime/fs_util.h"
+#include "runtime/log_pump.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -222,6 +225,56 @@ std::string path_from_env(const std::vector<std::string>& env) {
   return kDefaultPath;
 }
 
+// Starts the log pump on the read ends of two fresh pipes and returns their write ends, the
+// task's stdout and stderr. posix_spawn (a vfork) so the agent's memory is never copied; the
+// pump gets its own session (no terminal signal reaches it) and nothing of the agent's but the
+// two pipes (closefrom).
+Status start_log_pump(const LogPumpLaunch& pump, FdCloser& closer, int& stdout_fd, int& stderr_fd, pid_t& pid) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+  closer.add(out[0]), closer.add(out[1]);
+  if (::pipe2(err, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+  closer.add(err[0]), closer.add(err[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  for (int fd = 0; fd < 3; ++fd)
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[0], kLogPumpStdoutFd);
+  posix_spawn_file_actions_adddup2(&actions, err[0], kLogPumpStderrFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, kLogPumpStderrFd + 1);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv = c_strings(pump.argv);
+  // The agent's environment (the cluster key is wiped from it at start), so the pump reads the
+  // same wall clock the agent does, even under a test's faketime.
+  const int rc = ::posix_spawn(&pid, pump.program.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) pid = 0;
+  if (rc != 0) return make_error("cannot start the log pump " + pump.program + ": " + std::strerror(rc));
+  stdout_fd = out[1];
+  stderr_fd = err[1];
+  return {};
+}
+
+// A start that fails after the pump started must not leave it behind as a zombie: the pipes
+// close first (the FdCloser is declared after this guard), the pump sees end-of-file and exits,
+// and this reaps it. A successful start hands the pid to the caller instead.
+struct PumpGuard {
+  pid_t pid = 0;
+  ~PumpGuard() {
+    if (pid <= 0) return;
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+};
+
 Result<Spawned> fail_after_clone(pid_t pid, Error error) {
   ::kill(pid, SIGKILL);
   int status;
@@ -254,6 +307,7 @@ Result<std::string> resolve_command(const std::string& name, const std::vector<s
 
 Result<Spawned> spawn_process(const SpawnRequest& req) {
   if (req.argv.empty() && req.tcp_connect_port == 0) return make_error("spawn: empty argv");
+  PumpGuard pump;
   FdCloser closer;
   ChildPlan plan;
   std::string path;
@@ -273,12 +327,16 @@ Result<Spawned> spawn_process(const SpawnRequest& req) {
   plan.tcp_port = req.tcp_connect_port;
 
   plan.stdin_fd = closer.add(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  auto out = open_output(req.stdout_path);
-  if (!out) return out.error();
-  plan.stdout_fd = closer.add(*out);
-  auto err = open_output(req.stderr_path);
-  if (!err) return err.error();
-  plan.stderr_fd = closer.add(*err);
+  if (!req.log_pump.program.empty()) {
+    if (auto s = start_log_pump(req.log_pump, closer, plan.stdout_fd, plan.stderr_fd, pump.pid); !s) return s.error();
+  } else {
+    auto out = open_output(req.stdout_path);
+    if (!out) return out.error();
+    plan.stdout_fd = closer.add(*out);
+    auto err = open_output(req.stderr_path);
+    if (!err) return err.error();
+    plan.stderr_fd = closer.add(*err);
+  }
 
   unsigned long flags = 0;
   if (req.new_namespaces) flags |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
@@ -360,6 +418,7 @@ Result<Spawned> spawn_process(const SpawnRequest& req) {
   s.pid = child;
   auto st = process_start_time(child);
   s.start_time = st ? *st : 0;
+  s.log_pump_pid = std::exchange(pump.pid, 0);
   return s;
 }
 

@@ -22,12 +22,20 @@
 
 namespace shoal::runtime {
 
+// The program that carries a task's output to its log files (log_pump.h); empty = the task
+// writes the files itself.
+struct LogPumpLaunch {
+  std::string program;            // executed (e.g. /proc/self/exe)
+  std::vector<std::string> argv;  // argv[0] included; fds 3 and 4 are the pipes' read ends
+};
+
 struct SpawnRequest {
   std::vector<std::string> argv;     // argv[0]: a path, or a name looked up in env's PATH
   std::vector<std::string> env;      // the child's whole environment
   std::string working_dir;           // "" = inherit
   std::string stdout_path;           // "" = /dev/null; else opened O_APPEND|O_CREAT (0640)
   std::string stderr_path;
+  LogPumpLaunch log_pump;            // set: stdout/stderr are pipes to this program instead
   bool new_namespaces = false;       // new pid, mount, uts and ipc namespaces (+ the pid-1 init)
   std::string hostname;              // set in the new uts namespace (truncated to 64 bytes)
   std::string network_namespace;     // "" = inherit, "new" = fresh one, else path to join
@@ -40,6 +48,7 @@ struct SpawnRequest {
 struct Spawned {
   pid_t pid = 0;                 // host pid of the (first) child
   std::uint64_t start_time = 0;  // /proc start time, to recognise the pid after a restart
+  pid_t log_pump_pid = 0;        // our child too: the caller reaps it (it outlives the task)
 };
 
 Result<Spawned> spawn_process(const SpawnRequest& request);

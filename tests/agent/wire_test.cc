@@ -20,6 +20,30 @@ TEST(ApiProtocol, RoundTrip) {
   EXPECT_EQ(frame_length(f.data()), 3u);
 }
 
+// A logs request with a time window round-trips; one without is the previous version's
+// two-element form, which both versions read.
+TEST(LogsRequestWire, WindowRoundTripsAndTheOldFormStaysTheSame) {
+  auto decode = [&](const Bytes& b) {
+    DropReason why{};
+    auto e = decode_envelope(b.data(), b.size(), &why);
+    EXPECT_TRUE(e.ok());
+    return decode_logs_request(*e);
+  };
+  LogsRequest windowed{"web", 20, "2026-12-07T19:03:12.123456789Z", "2026-12-07T19:04:00.000000000Z"};
+  auto got = decode(encode_logs_request(windowed));
+  ASSERT_TRUE(got.ok()) << got.message();
+  EXPECT_EQ(got->service, "web");
+  EXPECT_EQ(got->tail_lines, 20u);
+  EXPECT_EQ(got->since, windowed.since);
+  EXPECT_EQ(got->until, windowed.until);
+  const Bytes plain = encode_logs_request({"web", 5, "", ""});
+  EXPECT_EQ(plain.back(), 5);  // [service, tail]: the last byte is the tail as a fixint
+  auto old = decode(plain);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->tail_lines, 5u);
+  EXPECT_TRUE(old->since.empty() && old->until.empty());
+}
+
 TEST(UserMessage, KeyOpRoundTripAndRejects) {
   auto m = decode_user_message(encode_user_message(UserMessageKind::kKeyOp, encode_key_op({KeyOp::kUse, "abc", 7})));
   ASSERT_TRUE(m.ok());

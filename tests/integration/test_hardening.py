@@ -313,12 +313,10 @@ def watch_log_disk(c, logs, prefix, seconds, writer=None):
 
 
 # 8. A chatty task's logs stay within --log-max-size x --log-max-files (it wrote 1.75 GB in 6 s).
-# Rotation is copy-truncate from outside the task (runtime/log_rotation.h): disk use is the cap
-# plus what the task writes between two checks (10 ms apart while it rotates, if the agent gets
-# the CPU). A task logging 10 MB/s (a very chatty service) stays within the cap + 2 MiB; `yes`
-# at full speed (~1.1 GB/s, competing with the agent for CPU) is bounded, not within the cap:
-# ~170 MB at peak here. It was 0.5-1.4 GB, near the bound, while each rotation closed the log it
-# had truncated before, which made ext4 flush it (runtime/log_rotation.h, LogRotator).
+# The task's output goes through its log pump (runtime/log_pump.h), the files' only writer,
+# which rotates by rename between records: disk use stays within the cap whatever the rate, a
+# steady 10 MB/s writer and `yes` at full speed alike. (It was the cap plus what the task wrote
+# between two checks while the agent rotated from outside by copy-truncate: ~170 MB for `yes`.)
 def scenario_chatty_logs(c):
     c.start('n1', extra=['--log-max-size', '1MiB', '--log-max-files', '2'])
     logs = os.path.join(c.dir, 'n1', 'logs')
@@ -330,15 +328,15 @@ def scenario_chatty_logs(c):
     peak, _ = watch_log_disk(c, logs, 'steady', 6)
     c.cli('n1', 'service', 'rm', 'steady')
     print(f'steady writer: peak log disk use {peak / (1 << 20):.2f} MiB, cap {cap >> 20} MiB')
-    assert peak <= cap + (2 << 20), f'steady: {peak} bytes on disk'
+    assert peak <= cap + (64 << 10), f'steady: {peak} bytes on disk'
 
     c.cli('n1', 'service', 'create', '--name', 'chatty', '--detach', '--', 'yes', 'a chatty line of a chatty task')
     wait_until(lambda: any(f.startswith('chatty') for f in os.listdir(logs)), 30, 'chatty logs')
     peak, written = watch_log_disk(c, logs, 'chatty', 6, writer=('yes',))
     c.cli('n1', 'service', 'rm', 'chatty')
     print(f'yes at full speed: wrote {written / (1 << 20):.0f} MiB in 6 s, peak log disk use '
-          f'{peak / (1 << 20):.1f} MiB (cap {cap >> 20} MiB + what it writes between two checks)')
-    assert written > 0 and peak <= written / 4, (peak, written)
+          f'{peak / (1 << 20):.2f} MiB (cap {cap >> 20} MiB)')
+    assert written > 0 and peak <= cap + (64 << 10), (peak, written)
 
 
 # 9. `service logs` of a large log: the tail is right, read from the task's node and through a
@@ -370,6 +368,53 @@ def scenario_large_logs(c):
     size = sum(os.path.getsize(os.path.join(logs, f)) for f in os.listdir(logs) if f.startswith('big'))
     print(f'large log: {size / (1 << 20):.1f} MiB on disk; agent RSS {before} -> {after} KiB after 6 requests')
     assert after - before < 64 * 1024, (before, after)
+
+
+# 9b. Task logs carry each line's time (written by the task's log pump, runtime/log_pump.h):
+# `service logs` merges nodes by time, --since/--until cut a window, --timestamps shows the
+# times, and --follow prints every line once, in order, from every node, although n2's clock is
+# 10 minutes behind n1's: each node is asked from its own last line, by its own clock. With one
+# cursor for all nodes (n1's times), n2's lines would never show.
+def scenario_logs_across_clocks(c):
+    from test_membership import skewed_env
+    c.start('n1')
+    c.start('n2', join=['n1'], env=skewed_env('-10m'))
+    wait_until(lambda: sorted(n for n, s in c.status_map('n1').items() if s == 'alive') == ['n1', 'n2'], 60, 'joined')
+    c.cli('n1', 'service', 'create', '--name', 'tick', '--mode', 'global', '--detach', '--', 'sh', '-c',
+          'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.1; done')
+    def sources():
+        out = c.cli('n1', 'service', 'logs', 'tick', '--tail', '1')
+        return {l.split(' | ')[0].split('@')[1] for l in out.splitlines()}
+    wait_until(lambda: sources() == {'n1', 'n2'}, 60, 'both nodes log')
+
+    follow = subprocess.Popen([c.shoal, '--api', c.api('n1'), 'service', 'logs', 'tick', '--follow'],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    follow.kill()
+    followed, err = follow.communicate(timeout=10)
+    counts = {}
+    for line in followed.splitlines():
+        source, text = line.split(' | ', 1)
+        counts.setdefault(source.split('@')[1], []).append(int(text.split()[1]))
+    assert set(counts) == {'n1', 'n2'}, (counts.keys(), err)
+    for node, seq in counts.items():
+        assert seq == list(range(len(seq))), (node, seq[:5], len(seq), 'a line lost, repeated or out of order')
+        assert len(seq) > 30, (node, len(seq))  # 4 s of 10 lines/s, on top of what was there
+
+    stamped = c.cli('n1', 'service', 'logs', 'tick', '--timestamps').splitlines()
+    times = [l.split(' | ', 1)[1].split(' ', 1)[0] for l in stamped]
+    assert times == sorted(times), 'lines merged by time'
+    n1_times = [t for l, t in zip(stamped, times) if '@n1 |' in l]
+    n2_times = [t for l, t in zip(stamped, times) if '@n2 |' in l]
+    assert n2_times and n1_times and n2_times[-1] < n1_times[0], 'n2 stamps by its own clock, 10 minutes behind'
+    # A window of n1's lines, given as RFC 3339 times.
+    lo, hi = n1_times[5], n1_times[15]
+    window = c.cli('n1', 'service', 'logs', 'tick', '--timestamps', '--since', lo, '--until', hi).splitlines()
+    got = [l.split(' | ', 1)[1].split(' ', 1)[0] for l in window if '@n1 |' in l]
+    # --since/--until take milliseconds: the window is the ten lines, give or take one at each end.
+    assert 9 <= len(got) <= 12 and all(lo[:23] <= t[:23] <= hi[:23] for t in got), (lo, hi, got)
+    p = c.cli('n1', 'service', 'logs', 'tick', '--since', 'yesterday', check=False)
+    assert p.returncode == 2 and 'RFC 3339' in p.stderr, p.stderr
 
 
 # 10. State on disk is verified before it is believed: a one-byte change in state.bin (an

@@ -12,6 +12,8 @@
 #include <fstream>
 
 #include "runtime/fs_util.h"
+#include "runtime/log_record.h"
+#include "runtime/log_rotation.h"
 #include "runtime/spawn.h"
 #include "runtime_fixture.h"
 
@@ -422,6 +424,52 @@ TEST_F(RuntimeTest, NextDeadlineIsNeverWhenIdle) {
   EXPECT_EQ(rt_->next_deadline_ms(), kNever);
   EXPECT_TRUE(rt_->poll(now_ms()).empty());
 }
+
+// With a log pump (the shoal binary, as the agent runs it): every line of a task that writes
+// far past a small cap is kept, in order, as a timestamped record; no generation passes the
+// cap; the pump is gone with the task.
+TEST_F(RuntimeTest, LogPumpTimestampsAndRotatesWithoutLosingALine) {
+  const char* shoal = std::getenv("SHOAL_BIN");
+  ASSERT_NE(shoal, nullptr) << "SHOAL_BIN names the shoal binary (set by meson)";
+  config_.log_pump = shoal;
+  config_.log_limits = {8192, 40};
+  open_runtime();
+  // 4,000 numbered lines (~160 KiB of records) through 8 KiB generations: ~20 rotations.
+  ASSERT_TRUE(rt_->start(spec("chat.1.1", {"/bin/sh", "-c", "seq 1 4000; echo bye >&2"}), now_ms()).ok());
+  ASSERT_TRUE(wait_state("chat.1.1", S::kShutdown));
+  auto logs = rt_->logs("chat.1.1");
+  ASSERT_TRUE(logs.ok());
+  auto read_all = [&](const std::string& path) {
+    std::string text;
+    auto gens = log_generations(path, config_.log_limits.max_files);
+    for (auto it = gens.rbegin(); it != gens.rend(); ++it) {
+      const std::string g = file_text(*it);
+      EXPECT_LE(g.size(), config_.log_limits.max_bytes) << *it;
+      text += g;
+    }
+    return text;
+  };
+  // The pump writes its last records after the task exits: wait for them.
+  std::string out;
+  ASSERT_TRUE(wait_until([&] { return (out = read_all(logs->stdout_path)).find(" 4000\n") != std::string::npos; }));
+  std::size_t start = 0;
+  int expect = 1;
+  std::string last_time;
+  while (start < out.size()) {
+    const std::size_t nl = out.find('\n', start);
+    LogRecord r = parse_log_record(std::string_view(out).substr(start, nl - start));
+    ASSERT_FALSE(r.time.empty()) << out.substr(start, 80);
+    EXPECT_GE(r.time, last_time);
+    EXPECT_EQ(r.stream, "stdout");
+    ASSERT_EQ(r.content, std::to_string(expect)) << "line lost or out of order";
+    last_time = std::string(r.time);
+    ++expect;
+    start = nl + 1;
+  }
+  EXPECT_EQ(expect, 4001);
+  ASSERT_TRUE(wait_until([&] { return file_text(logs->stderr_path).find(" stderr F bye\n") == 30; }));
+}
+
 
 }  // namespace
 }  // namespace shoal::runtime

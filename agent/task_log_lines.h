@@ -1,0 +1,65 @@
+// `service logs` lines as nodes exchange them and as the CLI prints them. Each node turns its
+// tasks' log records (runtime/log_record.h) into lines
+//
+//   <time> <task>@<node> | <content>
+//
+// with <time> the record's (RFC 3339, nine digits, UTC) or "-" for a line written before
+// records existed; the node that gathers them merges all nodes' lines by time and prints
+// "<task>@<node> | [<time> ]<content>", as `docker service logs [--timestamps]` does. Pure.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shoal {
+
+struct TaskLogLine {
+  std::string_view time;  // "" when unknown
+  std::string_view source;  // "<task>@<node>"
+  std::string_view content;
+};
+
+// A line as above; also an older node's "<task>@<node> | <content>" (time ""). nullopt for
+// anything else (an empty line).
+std::optional<TaskLogLine> parse_task_log_line(std::string_view line);
+
+// Appends the lines of one log file's `records` (one stream, oldest first) to `out`: a long
+// line's parts (P records) joined again, only times in [since, until] kept ("" = open end;
+// with a bound set, lines without a time are left out).
+void append_task_log_lines(std::string& out, std::string_view records, std::string_view source,
+                           std::string_view since, std::string_view until);
+
+// `lines` (any number of nodes' answers, concatenated) merged by time, oldest first; lines of
+// equal time keep their order, so one task's lines never swap. Returns the exchanged form.
+std::string merge_task_log_lines(std::string_view lines);
+
+// One exchanged line as printed to the user.
+void append_printed_log_line(std::string& out, const TaskLogLine& line, bool timestamps);
+
+// `service logs --follow` on the CLI's side: each answer (merged exchanged lines) gives the
+// lines not printed yet, and the next request asks each node for what it wrote from the latest
+// time printed from it (--node-since), by that node's own clock, so nodes whose clocks
+// disagree lose nothing. A request is inclusive of that time; lines already printed at it are
+// recognised and skipped.
+class TaskLogFollow {
+ public:
+  explicit TaskLogFollow(bool timestamps) : timestamps_(timestamps) {}
+
+  // What to print of this answer.
+  std::string take(std::string_view merged);
+  // "n1=TIME,n2=TIME" for --node-since; "" until a line with a time was printed.
+  std::string node_since() const;
+
+ private:
+  struct Cursor {
+    std::string time;                 // latest time printed from the node
+    std::vector<std::string> at_time;  // the lines printed with exactly that time
+  };
+  bool timestamps_;
+  std::map<std::string, Cursor, std::less<>> nodes_;
+};
+
+}  // namespace shoal
