@@ -33,6 +33,14 @@ DockerResponse out_of_sequence(std::uint64_t sent, std::uint64_t current) {
 
 std::string node_id(const std::string& node_name) { return docker_id("node", node_name); }
 
+std::string service_id(const std::string& name, std::uint64_t created_ms) {
+  return docker_id("service", name + "\n" + std::to_string(created_ms));
+}
+
+const char* docker_node_state(membership::MemberStatus s) {
+  return s == membership::MemberStatus::kAlive || s == membership::MemberStatus::kSuspect ? "ready" : "down";
+}
+
 namespace {
 
 // shoal clusters have no cluster object: every cluster shows this one ID (not derived from the

@@ -53,6 +53,12 @@ DockerResponse out_of_sequence(std::uint64_t sent, std::uint64_t current);
 
 // The node ID Docker clients see for a shoal node (derived from its unique name).
 std::string node_id(const std::string& node_name);
+// The service ID: from its name and creation time, so a service removed and created again
+// under the same name is another object to a client, as in Docker.
+std::string service_id(const std::string& name, std::uint64_t created_ms);
+// A member's state as Docker's NodeStatus.State: a suspect node is still "ready" (SWIM has not
+// decided; Docker's "unknown" means the manager lost track), failed and left are "down".
+const char* docker_node_state(membership::MemberStatus status);
 
 // Route groups. Each returns nullopt-like 404 "page not found" when the path is not its own.
 // `pins`: image text as the client sent it -> the pinned reference (see image_to_pin).

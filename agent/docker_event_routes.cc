@@ -6,9 +6,10 @@
 //
 // Without `until` dockerd streams forever; shoal's API answers one request with one response,
 // so that is a 400 that says what works (`--until`, or `shoal events`, which follows).
+#include <charconv>
+
 #include "agent/agent_impl.h"
 #include "agent/docker_api_routes.h"
-#include "common/time_arg.h"
 
 namespace shoal {
 namespace docker_api {
@@ -20,10 +21,19 @@ struct DockerEvent {
   std::map<std::string, std::string> attributes;
 };
 
-const char* member_state(const std::string& action) {
-  if (action == "failed" || action == "left") return "down";
-  if (action == "suspect") return "unknown";
-  return "ready";
+// The member's status after a member event, named by its action.
+membership::MemberStatus member_status(const std::string& action) {
+  if (action == "failed") return membership::MemberStatus::kFailed;
+  if (action == "left") return membership::MemberStatus::kLeft;
+  if (action == "suspect") return membership::MemberStatus::kSuspect;
+  return membership::MemberStatus::kAlive;
+}
+
+std::uint64_t created_ms(const node::ClusterEvent& e) {
+  auto it = e.attributes.find("created_ms");
+  std::uint64_t ms = 0;
+  if (it != e.attributes.end()) std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms);
+  return ms;
 }
 
 // nullopt: an event Docker has no word for.
@@ -33,8 +43,7 @@ std::optional<DockerEvent> docker_event(const node::ClusterEvent& e) {
     case node::EventType::kService: {
       d.type = "service";
       d.action = e.action == "created" ? "create" : e.action == "removed" ? "remove" : "update";
-      auto created = e.attributes.find("created_ms");
-      d.id = docker_id("service", e.name + "\n" + (created == e.attributes.end() ? "0" : created->second));
+      d.id = service_id(e.name, created_ms(e));
       d.attributes["name"] = e.name;
       // Rolling-update phases as dockerd's UpdateStatus.State (monitoring has no such state).
       if (e.action.rfind("update_", 0) == 0) {
@@ -51,9 +60,11 @@ std::optional<DockerEvent> docker_event(const node::ClusterEvent& e) {
       d.attributes = {{"name", e.name}, {"availability.new", e.attributes.count("availability") ? e.attributes.at("availability") : ""}};
       return d;
     case node::EventType::kMember:
-      if (e.action == "clock_offset" || e.action == "clock_offset_ok" || e.action == "updated") return std::nullopt;
+      if (e.action == "clock_offset" || e.action == "clock_offset_ok" || e.action == "updated" ||
+          e.action.starts_with("partition_"))
+        return std::nullopt;
       d.type = "node", d.action = "update", d.id = node_id(e.name);
-      d.attributes = {{"name", e.name}, {"state.new", member_state(e.action)}};
+      d.attributes = {{"name", e.name}, {"state.new", docker_node_state(member_status(e.action))}};
       return d;
     case node::EventType::kTask:
       return std::nullopt;
@@ -91,13 +102,11 @@ DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::v
                       "--since 10m --until 0s), or follow with `shoal events` on the node");
   node::EventQuery q;
   const std::uint64_t now_ms = agent.now().wall_ms;
-  for (const char* key : {"since", "until"}) {
+  auto bound = [&](const char* key) {
     auto it = query.find(key);
-    if (it == query.end() || it->second.empty()) continue;
-    auto t = parse_time_arg(it->second, now_ms);
-    if (!t) return error(400, std::string(key) + ": " + t.message());
-    (std::string(key) == "since" ? q.since_ms : q.until_ms) = *t;
-  }
+    return it == query.end() || it->second.empty() ? std::nullopt : std::optional(it->second);
+  };
+  if (auto s = node::set_event_window(q, bound("since"), bound("until"), now_ms); !s) return error(400, s.message());
   std::string body;
   for (const auto& e : agent.events().query(q)) {
     auto d = docker_event(e);

@@ -7,10 +7,6 @@ namespace docker_api {
 
 namespace {
 
-const char* node_state(membership::MemberStatus s) {
-  return s == membership::MemberStatus::kAlive || s == membership::MemberStatus::kSuspect ? "ready" : "down";
-}
-
 // The availability register's timestamp is the node's version: only an availability write
 // changes what a client may update. Never written: index 0.
 std::uint64_t node_version(const crdt::DesiredState& state, const NodeId& id) {
@@ -25,7 +21,7 @@ json node_json(Agent& agent, const membership::Member& m) {
   json labels = json::object();
   for (const auto& [k, v] : m.meta.labels) labels[k] = v;
   const std::string addr = m.meta.addresses.empty() ? "" : m.meta.addresses[0];
-  const bool up = std::string(node_state(m.status)) == "ready";
+  const bool up = std::string(docker_node_state(m.status)) == "ready";
   return {{"ID", node_id(m.id.name)},
           {"Version", {{"Index", node_version(state, m.id)}}},
           {"CreatedAt", rfc3339(m.meta.first_start_ms)},
@@ -36,7 +32,7 @@ json node_json(Agent& agent, const membership::Member& m) {
                            {"Resources", {{"NanoCPUs", m.meta.cpu_millis * 1'000'000}, {"MemoryBytes", m.meta.memory_bytes}}},
                            {"Engine", {{"EngineVersion", m.meta.version}, {"Labels", json::object()}}},
                            {"TLSInfo", json::object()}}},
-          {"Status", {{"State", node_state(m.status)}, {"Message", membership::status_name(m.status)}, {"Addr", addr}}},
+          {"Status", {{"State", docker_node_state(m.status)}, {"Message", membership::status_name(m.status)}, {"Addr", addr}}},
           {"ManagerStatus", {{"Leader", false}, {"Reachability", up ? "reachable" : "unreachable"}, {"Addr", m.addr}}}};
 }
 

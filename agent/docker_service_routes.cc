@@ -16,8 +16,8 @@ namespace {
 
 // A service's ID hashes its name and creation time: stable for its life, and a service removed
 // and created again under the same name is a new object with a new ID, as in Docker.
-std::string service_id(const crdt::Service& svc) {
-  return docker_id("service", svc.name + "\n" + std::to_string(svc.created_ms));
+std::string service_id_of(const crdt::Service& svc) {
+  return service_id(svc.name, svc.created_ms);
 }
 
 std::uint64_t service_version(const crdt::DesiredState& state, const std::string& name) {
@@ -32,7 +32,7 @@ struct ServiceLookup {
 ServiceLookup find_service(Agent& agent, const std::string& ref) {
   auto all = agent.state().all_services();
   std::vector<DockerIdCandidate> candidates;
-  for (const auto* s : all) candidates.push_back({service_id(*s), s->name});
+  for (const auto* s : all) candidates.push_back({service_id_of(*s), s->name});
   auto found = find_by_id_or_name(candidates, ref);
   if (found.outcome == DockerIdLookup::kAmbiguous)
     return {nullptr, error(400, "service " + ref + " is ambiguous (more than one service has this ID prefix)")};
@@ -67,7 +67,7 @@ json service_json(Agent& agent, const crdt::Service& svc, bool with_status, cons
   json spec = service_spec_to_docker(svc.name, svc.spec);
   json endpoint = {{"Spec", spec["EndpointSpec"]}, {"Ports", ports}, {"VirtualIPs", json::array()}};
   if (!svc.vip.empty()) endpoint["VirtualIPs"].push_back({{"NetworkID", ""}, {"Addr", svc.vip + "/32"}});
-  json out = {{"ID", service_id(svc)},
+  json out = {{"ID", service_id_of(svc)},
               {"Version", {{"Index", service_version(state, svc.name)}}},
               {"CreatedAt", rfc3339(svc.created_ms)},
               {"UpdatedAt", rfc3339(reg ? reg->at.wall_ms : svc.created_ms)},
@@ -96,7 +96,7 @@ DockerResponse list_services(Agent& agent, const DockerRequest& req) {
   if (status) rows = task_rows_input(agent);
   json out = json::array();
   for (const crdt::Service* svc : agent.state().all_services()) {
-    if (!filter_accepts(*filters, "id", service_id(*svc), true) || !filter_accepts(*filters, "name", svc->name, true) ||
+    if (!filter_accepts(*filters, "id", service_id_of(*svc), true) || !filter_accepts(*filters, "name", svc->name, true) ||
         !filter_accepts(*filters, "mode", to_string(svc->spec.mode)))
       continue;
     if (auto it = filters->find("label"); it != filters->end() && !it->second.empty()) continue;  // no service labels
@@ -133,7 +133,7 @@ DockerResponse create_service(Agent& agent, const DockerRequest& req, const Imag
   auto s = agent.commit_write([&](crdt::Replica& r) { return r.create_service(now, name, spec->spec, vip); });
   if (!s) return error(400, s.message());
   const crdt::Service* svc = agent.state().service(name);
-  return reply(201, {{"ID", svc ? service_id(*svc) : ""}, {"Warnings", json::array()}});
+  return reply(201, {{"ID", svc ? service_id_of(*svc) : ""}, {"Warnings", json::array()}});
 }
 
 DockerResponse update_service(Agent& agent, const DockerRequest& req, const crdt::Service& current,
@@ -177,7 +177,7 @@ std::vector<TaskView> all_tasks(Agent& agent, const std::vector<const crdt::Serv
   TaskRows rows = task_rows_input(agent);
   std::vector<TaskView> out;
   for (const crdt::Service* svc : services) {
-    const std::string sid = service_id(*svc);
+    const std::string sid = service_id_of(*svc);
     const bool global = svc->spec.mode == ServiceMode::kGlobal;
     json current_template = service_spec_to_docker(svc->name, svc->spec)["TaskTemplate"];
     json previous_template = svc->previous_spec ? service_spec_to_docker(svc->name, *svc->previous_spec)["TaskTemplate"]

@@ -78,11 +78,13 @@ Status EventFile::load(node::EventLog& log) {
 
 Status EventFile::append(const node::ClusterEvent& e, const node::EventLog& log) {
   if (lines_ + 1 > 2 * log.capacity()) return compact(log);  // the log already holds `e`
-  UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return make_error("events file " + path_ + ": cannot open for append");
+  if (fd_.get() < 0) fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (fd_.get() < 0) return make_error("events file " + path_ + ": cannot open for append");
   std::string line = encode_event_line(e);
-  if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+  if (::write(fd_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    fd_ = UniqueFd();  // open again next time: the file may have been replaced or repaired
     return make_error("events file " + path_ + ": short write (disk full?)");
+  }
   ++lines_;
   return {};
 }
@@ -91,6 +93,7 @@ Status EventFile::compact(const node::EventLog& log) {
   std::string text;
   for (const auto& e : log.events()) text += encode_event_line(e);
   if (auto s = write_file_atomically(path_, text); !s) return make_error("events file " + path_ + ": " + s.message());
+  fd_ = UniqueFd();  // it was the replaced file's
   lines_ = log.events().size();
   return {};
 }

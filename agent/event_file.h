@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "node/event_log.h"
 
 namespace shoal {
@@ -41,6 +42,9 @@ class EventFile {
   Status compact(const node::EventLog& log);
 
   std::string path_;
+  // Held open between appends (a node joining a large cluster records thousands of events at
+  // once); closed when compaction replaces the file, reopened at the next append.
+  UniqueFd fd_;
   std::uint64_t lines_ = 0;  // in the file now
   std::uint64_t bad_lines_ = 0;
 };

@@ -5,7 +5,6 @@
 #include "agent/command_util.h"
 #include "common/log.h"
 #include "common/rfc3339.h"
-#include "common/time_arg.h"
 
 namespace shoal {
 namespace {
@@ -66,12 +65,9 @@ ApiResponse Agent::cmd_events(const std::vector<std::string>& args) {
   if (!json) return fail(json.message(), 2);
   node::EventQuery q;
   const std::uint64_t now_ms = now().wall_ms;
-  for (const char* flag : {"--since", "--until"}) {
-    if (!f->has(flag)) continue;
-    auto t = parse_time_arg(f->get(flag), now_ms);
-    if (!t) return fail(std::string("events ") + flag + ": " + t.message(), 2);
-    (std::string(flag) == "--since" ? q.since_ms : q.until_ms) = *t;
-  }
+  auto bound = [&](const char* flag) { return f->has(flag) ? std::optional(f->get(flag)) : std::nullopt; };
+  if (auto s = node::set_event_window(q, bound("--since"), bound("--until"), now_ms); !s)
+    return fail("events --" + s.message(), 2);
   for (const auto& filter : f->all("--filter"))
     if (auto s = node::add_event_filter(q, filter); !s) return fail("events " + s.message(), 2);
   const bool follower = f->has("--after");

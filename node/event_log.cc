@@ -1,8 +1,22 @@
 #include "node/event_log.h"
 
 #include <algorithm>
+#include <tuple>
+
+#include "common/time_arg.h"
 
 namespace shoal::node {
+
+Status set_event_window(EventQuery& query, const std::optional<std::string>& since,
+                        const std::optional<std::string>& until, std::uint64_t now_ms) {
+  for (auto [name, text, bound] : {std::tuple{"since", &since, &query.since_ms}, std::tuple{"until", &until, &query.until_ms}}) {
+    if (!*text) continue;
+    auto t = parse_time_arg(**text, now_ms);
+    if (!t) return make_error(std::string(name) + ": " + t.message());
+    *bound = *t;
+  }
+  return {};
+}
 
 Status add_event_filter(EventQuery& query, const std::string& filter) {
   auto eq = filter.find('=');

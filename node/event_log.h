@@ -34,6 +34,11 @@ struct EventQuery {
 // filter and says what is accepted.
 Status add_event_filter(EventQuery& query, const std::string& filter);
 
+// The window's bounds as docker events takes them (common/time_arg.h), each when given; an
+// error starts with "since: " or "until: ".
+Status set_event_window(EventQuery& query, const std::optional<std::string>& since,
+                        const std::optional<std::string>& until, std::uint64_t now_ms);
+
 bool matches(const EventQuery& query, const ClusterEvent& e);
 
 class EventLog {

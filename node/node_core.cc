@@ -103,6 +103,7 @@ NodeCore::NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now
       anti_entropy_(config.crdt, seed, now.mono_ms),
       settle_(expects_peers(self, state, !join.seeds.empty()), now.mono_ms, config.settle_timeout_ms),
       periodic_due_ms_(now.mono_ms),
+      partition_watch_(self.name),
       join_targets_(dedupe_targets(std::move(join))),
       join_backoff_ms_(config.join_backoff_first_ms) {
   SHOAL_ASSERT(config_.reconcile_interval_ms > 0);
@@ -143,6 +144,7 @@ crdt::DesiredState NodeCore::on_peer_digest(const NodeId& peer, const crdt::Dige
 
 void NodeCore::on_member_event(const Now& now, const membership::Event& e, NodeOutput& out) {
   out.events.push_back(member_event(e));
+  if (auto partition = partition_watch_.on_member_event(e, now.mono_ms)) out.events.push_back(std::move(*partition));
   // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
   // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
   if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);

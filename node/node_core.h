@@ -35,6 +35,7 @@
 #include "node/cluster_event.h"
 #include "node/cluster_view.h"
 #include "node/node_config.h"
+#include "node/partition_watch.h"
 #include "node/reconcile.h"
 #include "node/settle_gate.h"
 #include "node/update_events.h"
@@ -199,6 +200,7 @@ class NodeCore {
   std::optional<std::uint64_t> reconcile_due_ms_;   // coalesced reconcile request
   std::uint64_t periodic_due_ms_ = 0;
   UpdateMarks update_marks_;  // rolling-update phases of the last round (node/update_events.h)
+  PartitionWatch partition_watch_;  // partition suspected/healed events (node/partition_watch.h)
   std::vector<std::string> join_targets_;     // seeds then remembered peers, deduplicated
   std::optional<std::uint64_t> join_due_ms_;  // some target was missing from the alive view
   std::uint64_t join_view_ = 0;               // fingerprint of the alive view at the last step

@@ -93,6 +93,31 @@ def scenario_follow_and_resume(c):
         p = c.run_cli('events', *args, '--until', '0s', api=api1, check=False)
         assert p.returncode == 2 and needle in p.stderr, (args, p)
 
+def scenario_partition_marks(c):
+    """A node cut off (here: killed) makes the others' views partial: `partition_suspected`
+    names it; when it is back, `partition_healed` says who came back and after how long."""
+    c.start('n1')
+    c.start('n2', join=['n1'])
+    c.start('n3', join=['n1'])
+    api1 = c.agents['n1']['api']
+    def marks():
+        return [e for e in history(c, api1, '--filter', 'type=member') if e['action'].startswith('partition_')]
+    wait_until(lambda: sum(e['action'] == 'joined' for e in history(c, api1)) >= 2, 30, 'n1 saw both join')
+    assert marks() == [], marks()
+    c.kill('n3')
+    wait_until(lambda: [e['action'] for e in marks()] == ['partition_suspected'], 30, 'n1 suspects a partition')
+    split = marks()[0]
+    assert split['name'] == 'n1' and split['attributes']['unreachable'] == 'n3', split
+    assert split['attributes']['reachable'] == '2' and split['attributes']['members'] == '3', split
+    c.restart('n3')
+    wait_until(lambda: [e['action'] for e in marks()] == ['partition_suspected', 'partition_healed'], 60,
+               'n1 sees the partition healed')
+    heal = marks()[1]
+    assert heal['attributes']['back'] == 'n3' and int(heal['attributes']['duration_ms']) > 0, heal
+    text = c.run_cli('events', '--since', '0', '--until', '0s', '--filter', 'type=member', api=api1)
+    assert 'partition_healed' in text, text
+
+
 def scenario_unreadable_history(c):
     """An events file that cannot be read is moved aside: the agent starts, with a new history."""
     data = os.path.join(c.dir, 'n1')
