@@ -46,6 +46,15 @@ struct ImagePreparation {
   std::string reason;  // kWaiting: why (pulling, or the last pull's error); kFailed: the error
 };
 
+// What `service logs` asks each node (agent/logs.cc): the user's window, or for a follow (the
+// CLI's --node-since NODE=TIME,...) each node's own point to go on from. Per node, because
+// each node's times come from its own clock: one node's clock behind another's must not hide
+// its lines.
+struct LogsQuery {
+  LogsRequest request;
+  std::map<std::string, std::string> node_since;
+  LogsRequest for_node(const std::string& node) const;
+};
 
 class Agent {
  public:
@@ -83,6 +92,10 @@ class Agent {
   // unpinned. `what` prefixes the log line when the held digest stands in for the registry's.
   void pin_image_async(const std::string& text, bool no_resolve, const std::string& what,
                        std::function<void(Result<std::string>)> done);
+  // Every live node's log lines of a service (this one's and each peer's over the gossip
+  // transport), merged by time in the exchanged form (agent/task_log_lines.h); `done` runs on
+  // the io thread once all answered or timed out. Error past kMaxLogsAnswerBytes in all.
+  void gather_logs(const LogsQuery& query, std::function<void(Result<std::string>)> done);
 
   const AgentConfig& config() const { return config_; }
   // The time of the event being handled: the agent's only reading of the clocks.
@@ -118,7 +131,6 @@ class Agent {
   void broadcast_delta(const crdt::DesiredState& delta);
   void sync_with(const NodeId& peer);
   std::optional<Bytes> handle_app_stream(const std::string& from, const Envelope& env);
-  // Log lines of this node's tasks of `service`, each prefixed "task@node | ".
   // This node's log lines of a service, within kMaxLogsAnswerBytes (error past it).
   Result<std::string> local_logs(const LogsRequest& request) const;
   std::vector<NodeId> live_peers() const;

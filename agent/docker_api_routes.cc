@@ -33,6 +33,10 @@ DockerResponse out_of_sequence(std::uint64_t sent, std::uint64_t current) {
 
 std::string node_id(const std::string& node_name) { return docker_id("node", node_name); }
 
+std::string docker_task_id(const std::string& service_id, std::uint32_t slot, std::uint64_t version, const std::string& node) {
+  return docker_id("task", service_id + "\n" + std::to_string(slot) + "\n" + std::to_string(version) + "\n" + node);
+}
+
 std::string service_id(const std::string& name, std::uint64_t created_ms) {
   return docker_id("service", name + "\n" + std::to_string(created_ms));
 }
@@ -191,6 +195,12 @@ void route_docker_request(Agent& agent, const DockerRequest& req, std::function<
   if (top == "nodes") return respond(route_nodes(agent, req, path));
   if (top == "events") return respond(route_events(agent, req, path));
   if (top != "services") return respond(not_found_route(req));
+  if (path.size() == 3 && path[2] == "logs") {
+    if (req.method != "GET") return respond(method_not_allowed());
+    auto found = find_service(agent, path[1]);
+    if (!found.svc) return respond(found.error);
+    return route_service_logs(agent, req, *found.svc, std::move(respond));
+  }
   std::string text = image_to_pin(agent, req, path);
   if (text.empty()) return respond(route_services(agent, req, path));
   agent.pin_image_async(text, false, "docker-api service write",

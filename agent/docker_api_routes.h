@@ -60,6 +60,22 @@ std::string service_id(const std::string& name, std::uint64_t created_ms);
 // decided; Docker's "unknown" means the manager lost track), failed and left are "down".
 const char* docker_node_state(membership::MemberStatus status);
 
+// A task's ID: from its service, slot, version and node, so each task of a rolling update or
+// a move is another task to a client, as in Docker.
+std::string docker_task_id(const std::string& service_id, std::uint32_t slot, std::uint64_t version, const std::string& node);
+
+// A service named by ID, ID prefix or name; else the 404 (or 400 if ambiguous) to answer.
+struct ServiceLookup {
+  const crdt::Service* svc = nullptr;
+  DockerResponse error;
+};
+ServiceLookup find_service(Agent& agent, const std::string& ref);
+
+// GET /services/{id}/logs: every node's lines of the service (Agent::gather_logs) in Docker's
+// multiplexed stream, with the details `docker service logs` reads (node, service, task IDs).
+void route_service_logs(Agent& agent, const DockerRequest& req, const crdt::Service& svc,
+                        std::function<void(DockerResponse)> respond);
+
 // Route groups. Each returns nullopt-like 404 "page not found" when the path is not its own.
 // `pins`: image text as the client sent it -> the pinned reference (see image_to_pin).
 using ImagePinning = std::map<std::string, std::string>;

@@ -25,10 +25,8 @@ std::uint64_t service_version(const crdt::DesiredState& state, const std::string
   return reg ? version_index(reg->at) : 0;
 }
 
-struct ServiceLookup {
-  const crdt::Service* svc = nullptr;
-  DockerResponse error;
-};
+}  // namespace
+
 ServiceLookup find_service(Agent& agent, const std::string& ref) {
   auto all = agent.state().all_services();
   std::vector<DockerIdCandidate> candidates;
@@ -39,6 +37,8 @@ ServiceLookup find_service(Agent& agent, const std::string& ref) {
   if (found.outcome == DockerIdLookup::kNotFound) return {nullptr, error(404, "service " + ref + " not found")};
   return {all[found.index], {}};
 }
+
+namespace {
 
 // Is the runner alive (or suspect) in our view? A dead node's last status stays in the state.
 bool runs_now(Agent& agent, const std::string& node) {
@@ -186,7 +186,7 @@ std::vector<TaskView> all_tasks(Agent& agent, const std::vector<const crdt::Serv
       // A task of the version before (mid-update, or shut down by it) ran the previous spec.
       const json& template_spec = r.version == svc->version || r.version == 0 ? current_template : previous_template;
       TaskView t;
-      t.id = docker_id("task", sid + "\n" + std::to_string(r.slot) + "\n" + std::to_string(r.version) + "\n" + r.node);
+      t.id = docker_task_id(sid, r.slot, r.version, r.node);
       t.service_id = sid;
       t.node_id = r.node.empty() ? "" : node_id(r.node);
       // A task on a node we see as dead is no longer wanted there (its slot moves).
@@ -298,8 +298,6 @@ DockerResponse route_services(Agent& agent, const DockerRequest& req, const std:
     if (!found.svc) return found.error;
     return update_service(agent, req, *found.svc, pins);
   }
-  if (path.size() == 3 && path[2] == "logs")
-    return error(501, "service logs through the Docker API are not in this shoal build: use `shoal service logs`");
   return not_found_route(req);
 }
 

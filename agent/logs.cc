@@ -33,20 +33,6 @@ Error answer_too_long(const std::string& service) {
                     " MiB of log lines; ask for fewer with --tail N");
 }
 
-// What `service logs` asks each node: the user's window, or for a follow (the CLI's
-// --node-since NODE=TIME,...) each node's own point to go on from. Per node, because each
-// node's times come from its own clock: one node's clock behind another's must not hide its
-// lines.
-struct AskedLogs {
-  LogsRequest request;
-  std::map<std::string, std::string> node_since;
-  LogsRequest for_node(const std::string& node) const {
-    LogsRequest r = request;
-    if (auto it = node_since.find(node); it != node_since.end()) r.since = it->second, r.tail_lines = 0;
-    return r;
-  }
-};
-
 Result<std::string> time_flag(const ParsedFlags& f, const std::string& flag, std::uint64_t now_ms) {
   if (!f.has(flag)) return std::string();
   auto ms = parse_time_arg(f.get(flag), now_ms);
@@ -54,8 +40,8 @@ Result<std::string> time_flag(const ParsedFlags& f, const std::string& flag, std
   return rfc3339(*ms);
 }
 
-Result<AskedLogs> logs_request(const ParsedFlags& f, std::uint64_t now_ms) {
-  AskedLogs asked;
+Result<LogsQuery> logs_query(const ParsedFlags& f, std::uint64_t now_ms) {
+  LogsQuery asked;
   asked.request.service = f.positional[0];
   if (f.has("--tail")) {
     const std::string t = f.get("--tail");
@@ -85,6 +71,12 @@ Result<AskedLogs> logs_request(const ParsedFlags& f, std::uint64_t now_ms) {
 
 }  // namespace
 
+LogsRequest LogsQuery::for_node(const std::string& node) const {
+  LogsRequest r = request;
+  if (auto it = node_since.find(node); it != node_since.end()) r.since = it->second, r.tail_lines = 0;
+  return r;
+}
+
 Result<std::string> Agent::local_logs(const LogsRequest& request) const {
   std::string out;
   if (!runtime_) return out;
@@ -95,7 +87,7 @@ Result<std::string> Agent::local_logs(const LogsRequest& request) const {
     auto paths = runtime_->logs(st.id);
     if (!paths) continue;
     const std::string source = st.id + "@" + config_.name;
-    for (const std::string& path : {paths->stdout_path, paths->stderr_path}) {
+    for (const auto& [stream, path] : {std::pair{"stdout", paths->stdout_path}, std::pair{"stderr", paths->stderr_path}}) {
       // Docker's order: --tail picks the last lines, then --since/--until filter them. Without
       // --tail, --since reads only the generations that can hold such lines. Either way, never
       // more than the answer may hold.
@@ -104,7 +96,7 @@ Result<std::string> Agent::local_logs(const LogsRequest& request) const {
                       ? runtime::read_log_since(generations, request.since, kMaxLogsAnswerBytes)
                       : runtime::read_log_tail(generations, request.tail_lines, kMaxLogsAnswerBytes);
       if (!kept) return kept.message().rfind("more than", 0) == 0 ? answer_too_long(request.service) : kept.error();
-      append_task_log_lines(out, *kept, source, request.since, request.until);
+      append_task_log_lines(out, *kept, source, stream, request.since, request.until);
       if (out.size() > kMaxLogsAnswerBytes) return answer_too_long(request.service);
     }
   }
@@ -124,15 +116,30 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
                       {{"--tail", "--since", "--until", "--node-since"}, {"--timestamps", "--wire"}});
   if (!f) return respond(fail(f.message(), 2));
   if (f->positional.size() != 1) return respond(fail("service logs: give a service NAME", 2));
-  auto asked = logs_request(*f, now().wall_ms);
+  auto asked = logs_query(*f, now().wall_ms);
   if (!asked) return respond(fail("service logs: " + asked.message(), 2));
   const std::string name = asked->request.service;
   if (!replica_.state().service(name)) return respond(fail("service logs: no service named " + name));
+  // As exchanged (--wire, for the CLI's follow) or as printed.
+  gather_logs(*asked, [respond = std::move(respond), wire = f->has("--wire"),
+                       timestamps = f->has("--timestamps")](Result<std::string> merged) {
+    if (!merged) return respond(fail(merged.message()));
+    if (wire) return respond(ok(*merged));
+    std::string printed;
+    printed.reserve(merged->size());
+    std::string_view rest = *merged;
+    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(nl + 1))
+      if (auto line = parse_task_log_line(rest.substr(0, nl))) append_printed_log_line(printed, *line, timestamps);
+    respond(ok(printed));
+  });
+}
+
+void Agent::gather_logs(const LogsQuery& query, std::function<void(Result<std::string>)> done) {
   struct Gather {
     std::string text;
     std::string error;  // the first node's error (or the total's): answered instead of text
     std::size_t waiting = 0;
-    ApiServer::Respond respond;
+    std::function<void(Result<std::string>)> done;
     void add(Result<std::string> part, const std::string& service) {
       if (!error.empty()) return;
       if (!part) error = part.message();
@@ -140,29 +147,15 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
       else text += *part;
       if (!error.empty()) std::string().swap(text);
     }
-    bool wire = false;
-    bool timestamps = false;
-    // All nodes' lines merged by time: as exchanged (--wire, for the CLI's follow) or printed.
-    void finish() {
-      if (!error.empty()) return respond(fail(error));
-      std::string merged = merge_task_log_lines(text);
-      if (wire) return respond(ok(merged));
-      std::string printed;
-      printed.reserve(merged.size());
-      std::string_view rest = merged;
-      for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(nl + 1))
-        if (auto line = parse_task_log_line(rest.substr(0, nl))) append_printed_log_line(printed, *line, timestamps);
-      respond(ok(printed));
-    }
+    void finish() { done(error.empty() ? Result<std::string>(merge_task_log_lines(text)) : make_error(error)); }
   };
+  const std::string name = query.request.service;
   auto g = std::make_shared<Gather>();
-  g->respond = std::move(respond);
-  g->wire = f->has("--wire");
-  g->timestamps = f->has("--timestamps");
-  g->add(local_logs(asked->for_node(config_.name)), name);
+  g->done = std::move(done);
+  g->add(local_logs(query.for_node(config_.name)), name);
   std::vector<std::pair<std::string, Bytes>> peers;  // address, request
   for (const NodeId& id : live_peers())
-    if (auto m = swim_->member(id)) peers.emplace_back(m->addr, encode_logs_request(asked->for_node(id.name)));
+    if (auto m = swim_->member(id)) peers.emplace_back(m->addr, encode_logs_request(query.for_node(id.name)));
   g->waiting = peers.size();
   if (peers.empty()) return g->finish();
   for (const auto& [addr, req] : peers)

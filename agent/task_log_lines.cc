@@ -18,9 +18,11 @@ bool in_window(std::string_view time, std::string_view since, std::string_view u
   return (since.empty() || time >= since) && (until.empty() || time <= until);
 }
 
-void append_line(std::string& out, std::string_view time, std::string_view source, std::string_view content) {
+void append_line(std::string& out, std::string_view time, std::string_view source, std::string_view stream,
+                 std::string_view content) {
   out.append(time.empty() ? kNoTime : time).push_back(' ');
-  out.append(source).append(kSeparator).append(content).push_back('\n');
+  out.append(source).push_back(' ');
+  out.append(stream).append(kSeparator).append(content).push_back('\n');
 }
 
 template <typename OnLine>
@@ -39,20 +41,25 @@ std::optional<TaskLogLine> parse_task_log_line(std::string_view line) {
   const std::size_t bar = line.find(kSeparator);
   if (bar == std::string_view::npos) return std::nullopt;
   std::string_view head = line.substr(0, bar);
-  TaskLogLine out{{}, head, line.substr(bar + kSeparator.size())};
+  TaskLogLine out{{}, head, {}, line.substr(bar + kSeparator.size())};
   const std::size_t space = head.find(' ');
   if (space != std::string_view::npos) {
-    // "<time> <source>"; a source has no spaces, so an older node's line never has one here.
+    // "<time> <source> <stream>"; a source has no spaces, so an older node's line (only the
+    // source) never has one here.
     const std::string_view time = head.substr(0, space);
     out.time = time == kNoTime ? std::string_view() : time;
     out.source = head.substr(space + 1);
+    if (const std::size_t s2 = out.source.find(' '); s2 != std::string_view::npos) {
+      out.stream = out.source.substr(s2 + 1);
+      out.source = out.source.substr(0, s2);
+    }
   }
   if (out.source.empty()) return std::nullopt;
   return out;
 }
 
 void append_task_log_lines(std::string& out, std::string_view records, std::string_view source,
-                           std::string_view since, std::string_view until) {
+                           std::string_view stream, std::string_view since, std::string_view until) {
   std::string joined;  // a long line's parts so far
   std::string_view joined_time;
   for_each_line(records, [&](std::string_view raw) {
@@ -64,14 +71,14 @@ void append_task_log_lines(std::string& out, std::string_view records, std::stri
     }
     if (!joined.empty()) {
       joined.append(r.content);
-      if (in_window(joined_time, since, until)) append_line(out, joined_time, source, joined);
+      if (in_window(joined_time, since, until)) append_line(out, joined_time, source, stream, joined);
       joined.clear();
       return;
     }
-    if (in_window(r.time, since, until)) append_line(out, r.time, source, r.content);
+    if (in_window(r.time, since, until)) append_line(out, r.time, source, stream, r.content);
   });
   // A long line still being written: show what there is.
-  if (!joined.empty() && in_window(joined_time, since, until)) append_line(out, joined_time, source, joined);
+  if (!joined.empty() && in_window(joined_time, since, until)) append_line(out, joined_time, source, stream, joined);
 }
 
 std::string merge_task_log_lines(std::string_view lines) {

@@ -1,10 +1,10 @@
 // `service logs` lines as nodes exchange them and as the CLI prints them. Each node turns its
 // tasks' log records (runtime/log_record.h) into lines
 //
-//   <time> <task>@<node> | <content>
+//   <time> <task>@<node> <stream> | <content>
 //
 // with <time> the record's (RFC 3339, nine digits, UTC) or "-" for a line written before
-// records existed; the node that gathers them merges all nodes' lines by time and prints
+// records existed, and <stream> stdout or stderr; the node that gathers them merges all nodes' lines by time and prints
 // "<task>@<node> | [<time> ]<content>", as `docker service logs [--timestamps]` does. Pure.
 #pragma once
 
@@ -17,8 +17,9 @@
 namespace shoal {
 
 struct TaskLogLine {
-  std::string_view time;  // "" when unknown
+  std::string_view time;    // "" when unknown
   std::string_view source;  // "<task>@<node>"
+  std::string_view stream;  // "stdout", "stderr"; "" from a node of the previous version
   std::string_view content;
 };
 
@@ -26,11 +27,11 @@ struct TaskLogLine {
 // anything else (an empty line).
 std::optional<TaskLogLine> parse_task_log_line(std::string_view line);
 
-// Appends the lines of one log file's `records` (one stream, oldest first) to `out`: a long
-// line's parts (P records) joined again, only times in [since, until] kept ("" = open end;
-// with a bound set, lines without a time are left out).
+// Appends the lines of one log file's `records` (the stream `stream`, oldest first) to `out`:
+// a long line's parts (P records) joined again, only times in [since, until] kept ("" = open
+// end; with a bound set, lines without a time are left out).
 void append_task_log_lines(std::string& out, std::string_view records, std::string_view source,
-                           std::string_view since, std::string_view until);
+                           std::string_view stream, std::string_view since, std::string_view until);
 
 // `lines` (any number of nodes' answers, concatenated) merged by time, oldest first; lines of
 // equal time keep their order, so one task's lines never swap. Returns the exchanged form.

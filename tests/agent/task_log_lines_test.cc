@@ -32,19 +32,19 @@ TEST(TaskLogLines, RecordsBecomeLinesWithPartsJoinedAndTheWindowKept) {
   const std::string records = "an older agent's line\n" + record(1, "one") + record(2, "lo", true) +
                               record(3, "ng") + record(4, "a | b") + record(5, "");
   std::string all;
-  append_task_log_lines(all, records, "web.1.1@n1", "", "");
+  append_task_log_lines(all, records, "web.1.1@n1", "stdout", "", "");
   EXPECT_EQ(printed(all, false),
             "web.1.1@n1 | an older agent's line\nweb.1.1@n1 | one\nweb.1.1@n1 | long\n"
             "web.1.1@n1 | a | b\nweb.1.1@n1 | \n");
   std::string window;
-  append_task_log_lines(window, records, "web.1.1@n1", time_at(2), time_at(4));
+  append_task_log_lines(window, records, "web.1.1@n1", "stdout", time_at(2), time_at(4));
   EXPECT_EQ(printed(window, true), "web.1.1@n1 | " + time_at(2) + " long\nweb.1.1@n1 | " + time_at(4) + " a | b\n");
 }
 
 TEST(TaskLogLines, NodesMergeByTimeAndOneTasksLinesKeepTheirOrder) {
   std::string n1, n2;
-  append_task_log_lines(n1, record(10, "n1 a") + record(30, "n1 b") + record(30, "n1 c"), "w.1.1@n1", "", "");
-  append_task_log_lines(n2, record(20, "n2 a") + record(40, "n2 b"), "w.2.1@n2", "", "");
+  append_task_log_lines(n1, record(10, "n1 a") + record(30, "n1 b") + record(30, "n1 c"), "w.1.1@n1", "stdout", "", "");
+  append_task_log_lines(n2, record(20, "n2 a") + record(40, "n2 b"), "w.2.1@n2", "stdout", "", "");
   const std::string old_node = "w.3.1@n3 | from a node of the previous version\n";
   const std::string merged = merge_task_log_lines(n2 + old_node + n1);
   EXPECT_EQ(printed(merged, false),
@@ -55,10 +55,16 @@ TEST(TaskLogLines, NodesMergeByTimeAndOneTasksLinesKeepTheirOrder) {
 TEST(TaskLogLines, OnlyLinesOfTheShapeParse) {
   EXPECT_FALSE(parse_task_log_line(""));
   EXPECT_FALSE(parse_task_log_line("no separator"));
-  auto l = parse_task_log_line("- w.1.1@n1 | x");
+  auto l = parse_task_log_line("- w.1.1@n1 stderr | x");
   ASSERT_TRUE(l);
   EXPECT_EQ(l->time, "");
   EXPECT_EQ(l->source, "w.1.1@n1");
+  EXPECT_EQ(l->stream, "stderr");
+  auto old = parse_task_log_line("w.1.1@n1 | x | y");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->source, "w.1.1@n1");
+  EXPECT_EQ(old->stream, "");
+  EXPECT_EQ(old->content, "x | y");
 }
 
 // Law: however a node's lines arrive over successive answers (each answer: everything from
@@ -71,7 +77,7 @@ RC_GTEST_PROP(TaskLogFollowProps, PrintsEachLineOnce, ()) {
   std::uint64_t t = 0;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     t += static_cast<std::uint64_t>(steps[i]);
-    append_task_log_lines(lines.emplace_back(), record(t, "line " + std::to_string(i)), "w.1.1@n1", "", "");
+    append_task_log_lines(lines.emplace_back(), record(t, "line " + std::to_string(i)), "w.1.1@n1", "stdout", "", "");
   }
   TaskLogFollow follow(false);
   std::string out;
@@ -94,8 +100,8 @@ RC_GTEST_PROP(TaskLogFollowProps, PrintsEachLineOnce, ()) {
 TEST(TaskLogFollow, EachNodeHasItsOwnCursor) {
   TaskLogFollow follow(true);
   std::string n1, n2;
-  append_task_log_lines(n1, record(100, "n1"), "w.1.1@n1", "", "");
-  append_task_log_lines(n2, record(5, "n2, its clock behind"), "w.2.1@n2", "", "");
+  append_task_log_lines(n1, record(100, "n1"), "w.1.1@n1", "stdout", "", "");
+  append_task_log_lines(n2, record(5, "n2, its clock behind"), "w.2.1@n2", "stdout", "", "");
   EXPECT_EQ(follow.take(merge_task_log_lines(n1 + n2)),
             "w.2.1@n2 | " + time_at(5) + " n2, its clock behind\nw.1.1@n1 | " + time_at(100) + " n1\n");
   EXPECT_EQ(follow.node_since(), "n1=" + time_at(100) + ",n2=" + time_at(5));

@@ -123,6 +123,31 @@ def scenario_docker_cli(c):
     assert out(c, 'n2', 'service', 'rm', 'web') == 'web'
     for n in ('n1', 'n2', 'n3'):
         wait_until(lambda: lines(c, n, 'service', 'ls', '-q') == [], 30, f'web gone on {n}')
+
+    # `docker service logs`: every task's lines from every node, through any node, with the
+    # task names the CLI builds from /tasks and /nodes; stdout and stderr apart; Docker's times.
+    out(c, 'n1', 'service', 'create', '--detach', '--no-resolve-image', '--name', 'talk', '--replicas', '3',
+        PROCESS, 'sh', '-c', 'i=0; while :; do echo out $i; echo err $i >&2; i=$((i+1)); sleep 0.2; done')
+    def talkers():
+        p = docker(c, 'n3', 'service', 'logs', '--tail', '1', 'talk', check=False)
+        return {l.split(' | ')[0].strip() for l in p.stdout.splitlines()} if p.returncode == 0 else set()
+    wait_until(lambda: len(talkers()) == 3, 60, 'three tasks log')
+    names = talkers()
+    assert all(re.fullmatch(r'talk\.[123]\.[0-9a-f]{12}@n[123]', n) for n in names), names
+    assert len({n.split('@')[1] for n in names}) >= 2, ('spread over nodes', names)
+    p = docker(c, 'n2', 'service', 'logs', '--tail', '2', '--timestamps', 'talk')
+    assert all(' | out ' in l for l in p.stdout.splitlines()) and all(' | err ' in l for l in p.stderr.splitlines()), p
+    assert len(p.stdout.splitlines()) == 6 and len(p.stderr.splitlines()) == 6, p
+    times = [l.split(' ', 1)[0] for l in p.stdout.splitlines()]
+    assert times == sorted(times) and all(re.fullmatch(r'\d{4}-\d\d-\d\dT[\d:.]{18}Z', t) for t in times), times
+    since = time.time() + 1
+    time.sleep(2)
+    recent = docker(c, 'n1', 'service', 'logs', '--since', f'{since:.3f}', '--timestamps', '--no-task-ids', 'talk').stdout
+    assert recent and all(l.split(' ', 1)[0] >= time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(since))
+                          for l in recent.splitlines()), recent[:300]
+    p = docker(c, 'n1', 'service', 'logs', '--follow', 'talk', check=False)
+    assert p.returncode != 0 and 'shoal service logs --follow' in p.stderr, p.stderr
+    out(c, 'n1', 'service', 'rm', 'talk')
     p = docker(c, 'n1', 'service', 'inspect', 'web', check=False)
     assert p.returncode != 0 and 'no such service' in p.stderr.lower(), p.stderr
 
@@ -138,7 +163,7 @@ def scenario_docker_cli(c):
                e['Actor']['Attributes']['name'] == 'n2' for e in events), events
     removes = lines(c, 'n3', 'events', '--since', '0', '--until', until, '--filter', 'event=remove',
                     '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}')
-    assert removes == ['service remove web'], removes
+    assert removes == ['service remove web', 'service remove talk'], removes
     p = docker(c, 'n3', 'events', '--since', '0', check=False)  # no --until: dockerd would stream
     assert p.returncode != 0 and 'does not stream' in p.stderr, p.stderr
 
@@ -187,6 +212,20 @@ def scenario_python_sdk(c):
     except docker_sdk.errors.APIError as e:
         assert e.status_code == 400 and 'TaskTemplate.ContainerSpec.Mounts' in e.explanation, e.explanation
     assert [s.name for s in n1.services.list()] == ['api']
+    # service.logs(): the multiplexed stream, one frame per line, each stream on its own.
+    chat = n1.services.create(PROCESS, command=['sh', '-c', 'echo hello; echo oops >&2; exec sleep 1000'], name='chat')
+    def chat_logs(**kw):
+        return b''.join(n2.services.get(chat.id).logs(**kw)).decode()
+    wait_until(lambda: chat_logs(stdout=True, stderr=True) in ('hello\noops\n', 'oops\nhello\n'), 60, 'chat logs')
+    assert chat_logs(stdout=True) == 'hello\n' and chat_logs(stderr=True) == 'oops\n'
+    stamped = chat_logs(stdout=True, timestamps=True)
+    assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z hello\n', stamped), stamped
+    try:
+        chat_logs()
+        raise AssertionError('logs without a stream were answered')
+    except docker_sdk.errors.APIError as e:
+        assert e.status_code == 400 and 'at least one stream' in e.explanation, e.explanation
+    chat.remove()
     got.remove()
     wait_until(lambda: n2.services.list() == [], 30, 'api removed on n2')
     # The SDK's events(): n2's view of api's life, filtered by the service's name.

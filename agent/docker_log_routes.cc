@@ -1,0 +1,115 @@
+// GET /services/{id}/logs for `docker service logs` and the SDKs' service.logs(). The body is
+// Docker's multiplexed stream: per line an 8-byte header (stream 1 = stdout, 2 = stderr, three
+// zero bytes, the payload's length as big-endian uint32), then "[<time> ][<details> ]<line>\n".
+// The details name the node, service and task by the IDs /nodes, /services and /tasks serve;
+// the docker CLI reads them to print "web.1.<task>@<node> | line".
+//
+// follow=1 is a 400 that says what works: shoal's API answers one request with one response
+// (`shoal service logs --follow` follows).
+#include <charconv>
+
+#include "agent/agent_impl.h"
+#include "agent/docker_api_routes.h"
+#include "agent/task_log_lines.h"
+#include "common/time_arg.h"
+
+namespace shoal {
+namespace docker_api {
+
+namespace {
+
+// What a zero time looks like in Docker's timestamps: a line without one (an older file).
+constexpr std::string_view kNoTime = "0001-01-01T00:00:00.000000000Z";
+
+// "web.2.7@n1" -> the task's Docker ID (slot 2, version 7 on n1), "" if it is not that shape.
+std::string task_of(std::string_view source, const std::string& service_id) {
+  const std::size_t at = source.rfind('@');
+  const std::string_view id = source.substr(0, at);
+  const std::size_t v = id.rfind('.');
+  if (at == std::string_view::npos || v == std::string_view::npos || v == 0) return "";
+  const std::size_t s = id.rfind('.', v - 1);
+  if (s == std::string_view::npos) return "";
+  std::uint32_t slot = 0;
+  std::uint64_t version = 0;
+  const std::string_view slot_text = id.substr(s + 1, v - s - 1), version_text = id.substr(v + 1);
+  if (std::from_chars(slot_text.data(), slot_text.data() + slot_text.size(), slot).ec != std::errc() ||
+      std::from_chars(version_text.data(), version_text.data() + version_text.size(), version).ec != std::errc())
+    return "";
+  return docker_task_id(service_id, slot, version, std::string(source.substr(at + 1)));
+}
+
+void append_frame(std::string& out, bool stderr_stream, std::string_view payload) {
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  const char header[8] = {static_cast<char>(stderr_stream ? 2 : 1), 0, 0, 0, static_cast<char>(n >> 24),
+                          static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+  out.append(header, sizeof header).append(payload);
+}
+
+struct LogsAsked {
+  LogsQuery query;
+  bool out = false, err = false, timestamps = false, details = false;
+};
+
+Result<LogsAsked> logs_asked(const DockerRequest& req, const crdt::Service& svc, std::uint64_t now_ms) {
+  LogsAsked a;
+  a.out = query_bool(req.target, "stdout");
+  a.err = query_bool(req.target, "stderr");
+  a.timestamps = query_bool(req.target, "timestamps");
+  a.details = query_bool(req.target, "details");
+  if (!a.out && !a.err) return make_error("Bad parameters: you must choose at least one stream");
+  if (query_bool(req.target, "follow"))
+    return make_error("follow: shoal's Docker API answers with what is logged so far and does not stream; "
+                      "follow with `shoal service logs --follow " + svc.name + "` on the node");
+  a.query.request.service = svc.name;
+  const auto& q = req.target.query;
+  if (auto it = q.find("tail"); it != q.end() && it->second != "all") {
+    // As dockerd: a tail that is not a number of lines means all of them.
+    std::uint64_t n = 0;
+    if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), n).ec == std::errc())
+      a.query.request.tail_lines = n;
+  }
+  for (auto [key, bound] : {std::pair{"since", &a.query.request.since}, std::pair{"until", &a.query.request.until}}) {
+    auto it = q.find(key);
+    if (it == q.end() || it->second.empty() || it->second == "0") continue;
+    auto ms = parse_time_arg(it->second, now_ms);
+    if (!ms) return make_error(std::string(key) + ": " + ms.message());
+    *bound = rfc3339(*ms);
+  }
+  return a;
+}
+
+}  // namespace
+
+void route_service_logs(Agent& agent, const DockerRequest& req, const crdt::Service& svc,
+                        std::function<void(DockerResponse)> respond) {
+  auto asked = logs_asked(req, svc, agent.now().wall_ms);
+  if (!asked) return respond(error(400, asked.message()));
+  const std::string sid = service_id(svc.name, svc.created_ms);
+  agent.gather_logs(asked->query, [a = *asked, sid, respond = std::move(respond)](Result<std::string> merged) {
+    if (!merged) return respond(error(400, merged.message()));
+    DockerResponse r;
+    r.content_type = "application/vnd.docker.multiplexed-stream";
+    std::string payload;
+    std::string_view rest = *merged;
+    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(nl + 1)) {
+      auto line = parse_task_log_line(rest.substr(0, nl));
+      if (!line) continue;
+      const bool is_err = line->stream == "stderr";
+      if (is_err ? !a.err : !a.out) continue;
+      payload.clear();
+      if (a.timestamps) payload.append(line->time.empty() ? kNoTime : line->time).push_back(' ');
+      if (a.details) {
+        const std::string node = std::string(line->source.substr(line->source.rfind('@') + 1));
+        payload.append("com.docker.swarm.node.id=").append(node_id(node));
+        payload.append(",com.docker.swarm.service.id=").append(sid);
+        payload.append(",com.docker.swarm.task.id=").append(task_of(line->source, sid)).push_back(' ');
+      }
+      payload.append(line->content).push_back('\n');
+      append_frame(r.body, is_err, payload);
+    }
+    respond(std::move(r));
+  });
+}
+
+}  // namespace docker_api
+}  // namespace shoal
