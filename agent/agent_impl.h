@@ -20,6 +20,7 @@
 #include "agent/flags.h"
 #include "agent/known_peers.h"
 #include "agent/metrics_server.h"
+#include "agent/peer_views.h"
 #include "agent/shell_metrics.h"
 #include "agent/state_sync.h"
 #include "agent/user_message.h"
@@ -103,6 +104,9 @@ class Agent {
   const crdt::DesiredState& state() const { return core_->state(); }
   const node::NodeCore& core() const { return *core_; }
   const node::EventLog& events() const { return events_; }
+  // The web view asks: each peer's member view as last heard (agent/peer_views.h), and from
+  // now on for kPeerViewWatchMs, a fresh one every kPeerViewIntervalMs.
+  nlohmann::json watched_peer_views();
   std::uint64_t event_file_bad_lines() const { return event_file_ ? event_file_->bad_lines() : 0; }
   membership::Swim& swim() { return *swim_; }
   const Keyring& keyring() const { return *keyring_; }
@@ -225,6 +229,13 @@ class Agent {
   bool event_file_failing_ = false;      // the last append failed: logged once until one works
   ShellMetrics shell_metrics_;  // what only the shell measures (agent/shell_metrics.h)
   std::unique_ptr<MetricsServer> metrics_;  // null without --metrics-addr
+  // agent/peer_views.cc: the members each peer sees, asked for while the web view is open.
+  PeerViews peer_views_;
+  boost::asio::steady_timer peer_view_timer_{io_};
+  std::uint64_t peer_views_watched_until_ms_ = 0;  // monotonic
+  bool peer_view_loop_ = false;
+  void ask_peer_views();
+  std::vector<std::pair<std::string, std::string>> member_statuses() const;
 };
 
 }  // namespace shoal

@@ -20,7 +20,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 Status Agent::open_metrics(const std::string& token) {
   if (config_.metrics_addr.empty()) return {};
   metrics_ = std::make_unique<MetricsServer>(io_, [this] { return render_metrics_text(); });
-  metrics_->add_page("/", "text/html; charset=utf-8", [] { return std::string(web_view_html()); });
+  // Loading the page starts asking peers for their views, so its first refresh has them.
+  metrics_->add_page("/", "text/html; charset=utf-8", [this] {
+    (void)watched_peer_views();
+    return std::string(web_view_html());
+  });
   metrics_->add_page("/view.json", "application/json", [this] { return render_view_json(*this); });
   if (auto s = metrics_->listen(config_.metrics_addr, token); !s) return s;
   log_info("metrics at http://" + config_.metrics_addr + "/metrics, the web view at http://" + config_.metrics_addr + "/");

@@ -218,6 +218,7 @@ std::optional<Bytes> Agent::handle_app_stream(const std::string& from, const Env
     return encode_logs_reply(local_logs(*req));
   }
   if (env.type == static_cast<std::uint32_t>(SyncType::kBlobRequest)) return serve_blob_request(env);
+  if (env.type == static_cast<std::uint32_t>(SyncType::kViewRequest)) return encode_view_reply(member_statuses());
   swim_->count_drop(DropReason::kUnknownType);
   return std::nullopt;
 }

@@ -23,6 +23,8 @@ enum class SyncType : std::uint32_t {
   kLogsReply = membership::kFirstAppStreamType + 5,    // text, or [error] when it cannot answer
   kBlobRequest = membership::kFirstAppStreamType + 6,  // a chunk of an image blob (agent/blob_exchange.h)
   kBlobReply = membership::kFirstAppStreamType + 7,
+  kViewRequest = membership::kFirstAppStreamType + 8,  // the members a node sees (agent/peer_views.h)
+  kViewReply = membership::kFirstAppStreamType + 9,
 };
 
 struct LogsRequest {

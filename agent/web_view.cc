@@ -26,6 +26,7 @@ std::string render_view_json(Agent& agent) {
   view["node"] = agent.config().name;
   view["time_ms"] = agent.now().wall_ms;
   view["members"] = verb_json(agent, {"members"});
+  view["views"] = agent.watched_peer_views();
   view["nodes"] = verb_json(agent, {"node", "ls"});
   json services = verb_json(agent, {"service", "ls"});
   json tasks = json::object();

@@ -31,6 +31,9 @@ const char* web_view_html() {
 <div id="banner"></div>
 <h2>Nodes</h2>
 <table id="nodes"><thead><tr><th>node</th><th>status</th><th>availability</th><th>tasks</th><th>clock offset</th><th>labels</th></tr></thead><tbody></tbody></table>
+<h2>Membership as each node sees it</h2>
+<div id="views-note"></div>
+<table id="views"><thead><tr></tr></thead><tbody></tbody></table>
 <h2>Services</h2>
 <table id="services"><thead><tr><th>service</th><th>mode</th><th>ready / desired</th><th>version</th><th>runs</th><th>where each slot runs</th></tr></thead><tbody></tbody></table>
 <div id="left-out"></div>
@@ -71,6 +74,7 @@ function render(v) {
     const off = offsets[n.name];
     cell(tr, off === null || off === undefined ? "" : off + " ms"); cell(tr, labels(n.labels));
   });
+  renderViews(v);
   fill("services", v.services, (tr, s) => {
     const tasks = (v.tasks || {})[s.name] || [];
     const ready = tasks.filter(t => t.desired === "running" && LIVE.has(t.state)).length;
@@ -92,6 +96,26 @@ function render(v) {
     cell(tr, new Date(e.time_ms).toISOString()); cell(tr, e.type); cell(tr, e.action); cell(tr, e.name);
     cell(tr, labels(e.attributes));
   });
+}
+// One row per node whose view this node has (its own, and each peer's last answer), one column
+// per member: in a partition the rows disagree.
+function renderViews(v) {
+  const views = v.views || {};
+  const observers = Object.keys(views).sort((a, b) => a === v.node ? -1 : b === v.node ? 1 : a.localeCompare(b));
+  const names = [...new Set(observers.flatMap(o => Object.keys(views[o].members || {})))].sort();
+  const head = document.querySelector("#views thead tr");
+  head.replaceChildren();
+  for (const h of ["seen by", ...names]) { const th = document.createElement("th"); th.textContent = h; head.appendChild(th); }
+  fill("views", observers, (tr, o) => {
+    const age = views[o].age_ms;
+    cell(tr, o + (age > 5000 ? " (as of " + Math.round(age / 1000) + " s ago)" : ""));
+    for (const n of names) { const st = (views[o].members || {})[n]; cell(tr, st || "-", st ? statusClass(st) : ""); }
+  });
+  const fresh = observers.filter(o => views[o].age_ms <= 5000);
+  const disagree = names.filter(n => new Set(fresh.map(o => (views[o].members || {})[n] || "-")).size > 1);
+  document.getElementById("views-note").textContent = disagree.length
+    ? "views disagree on " + disagree.join(", ") + ": a partition, a node cut off, or news still spreading"
+    : fresh.length + " of " + observers.length + " views fresh, all agree";
 }
 async function refresh() {
   try {

@@ -3,6 +3,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "agent/api_protocol.h"
+#include "agent/peer_views.h"
 #include "agent/state_sync.h"
 #include "agent/user_message.h"
 
@@ -42,6 +43,27 @@ TEST(LogsRequestWire, WindowRoundTripsAndTheOldFormStaysTheSame) {
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(old->tail_lines, 5u);
   EXPECT_TRUE(old->since.empty() && old->until.empty());
+}
+
+// A member view round-trips; bytes that are not one are an error, never a crash.
+TEST(PeerViewWire, RoundTripsAndRejectsGarbage) {
+  auto decode = [](const Bytes& b) {
+    DropReason why{};
+    auto e = decode_envelope(b.data(), b.size(), &why);
+    EXPECT_TRUE(e.ok());
+    return decode_view_reply(*e);
+  };
+  auto got = decode(encode_view_reply({{"n1", "alive"}, {"n2", "failed"}}));
+  ASSERT_TRUE(got.ok()) << got.message();
+  EXPECT_EQ(got->members, (std::vector<std::pair<std::string, std::string>>{{"n1", "alive"}, {"n2", "failed"}}));
+  for (const Bytes& body : {Bytes{0xc1}, Bytes{0x91, 0x01}, Bytes{0x92, 0xa1, 'x'}}) {
+    auto bad = decode(encode_envelope(static_cast<std::uint32_t>(SyncType::kViewReply), body));
+    EXPECT_FALSE(bad.ok());
+  }
+  PeerViews views;
+  views.store("n2", {{{"n1", "alive"}}, 1000});
+  EXPECT_EQ(views.to_json(3500)["n2"]["age_ms"], 2500);
+  EXPECT_EQ(views.to_json(3500)["n2"]["members"]["n1"], "alive");
 }
 
 TEST(UserMessage, KeyOpRoundTripAndRejects) {

@@ -4,7 +4,7 @@ page from a 3-node cluster; the test reads the DOM the page's script built (node
 where each slot runs, events, the whole/partial banner), checks that text from the cluster is
 shown, not run, and saves a screenshot to <build>/meson-logs/web_view.png.
 Usage: test_web_view.py SHOAL_BINARY SCENARIO"""
-import html, os, shutil, subprocess, sys, tempfile, urllib.request
+import html, os, re, shutil, subprocess, sys, tempfile, urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import free_port, wait_until
 from test_workload import run_scenario
@@ -47,6 +47,11 @@ def scenario_chromium_sees_three_nodes(c):
         assert f'<td>{node}</td><td class="ok">alive</td>' in dom, (node, dom[:3000])
     slots = [f'web.{i} @ ' for i in range(3)]
     assert all(s in dom for s in slots), dom[:3000]
+    # Each node's view of the members, n1's first: three rows that agree.
+    assert '<th>seen by</th><th>n1</th><th>n2</th><th>n3</th>' in dom, dom[:3000]
+    for node in ('n1', 'n2', 'n3'):
+        assert f'<td>{node}</td>' + '<td class="ok">alive</td>' * 3 in dom, (node, dom[:4000])
+    assert '3 of 3 views fresh, all agree' in dom, dom[:4000]
 
     logs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(c.shoal))), 'meson-logs')
     os.makedirs(logs, exist_ok=True)
@@ -64,6 +69,13 @@ def scenario_chromium_sees_three_nodes(c):
     dom = chromium(c, '--dump-dom', url)
     assert 'partial view: 2 of 3 members alive as n1 sees them' in dom, dom[:3000]
     assert '<td>n3</td><td class="bad">failed</td>' in dom, dom[:3000]
+    # n1 and n2 see n3 failed; n3's own last view (it saw everyone alive) ages and is shown so.
+    assert '<td>n2</td><td class="ok">alive</td><td class="ok">alive</td><td class="bad">failed</td>' in dom, dom[:4000]
+    def n3_view_old():
+        dom = chromium(c, '--dump-dom', url)
+        return re.search(r'<td>n3 \(as of \d+ s ago\)</td>(<td class="ok">alive</td>){3}', dom) and \
+            '2 of 3 views fresh, all agree' in dom
+    wait_until(n3_view_old, 30, "n3's last view shown as old, the two fresh views agreeing")
 
 if __name__ == '__main__':
     run_scenario(globals(), sys.argv)
