@@ -31,25 +31,40 @@ LogRecord parse_log_record(std::string_view line) {
   return {line.substr(0, s1), stream, tag == 'P', line.substr(body)};
 }
 
-void append_log_record(std::string& out, std::uint64_t unix_ns, std::string_view stream, bool partial,
-                       std::string_view content) {
-  out += rfc3339_ns(unix_ns);
-  out.push_back(' ');
+namespace {
+
+// With the time already formatted: one read's lines share one time, formatted once (formatting
+// it per line made the pump 11x slower than `cat`).
+void append_record(std::string& out, std::string_view time, std::string_view stream, bool partial,
+                   std::string_view content) {
+  out.append(time).push_back(' ');
   out.append(stream);
   out.append(partial ? " P " : " F ");
   out.append(content);
   out.push_back('\n');
 }
 
+}  // namespace
+
+void append_log_record(std::string& out, std::uint64_t unix_ns, std::string_view stream, bool partial,
+                       std::string_view content) {
+  append_record(out, rfc3339_ns(unix_ns), stream, partial, content);
+}
+
 void LogLineFramer::feed(std::string_view bytes, std::uint64_t unix_ns, std::string& out) {
+  const std::string time = rfc3339_ns(unix_ns);
   while (!bytes.empty()) {
     const std::size_t nl = bytes.find('\n');
     const std::size_t room = kMaxLogLineBytes - pending_.size();
     if (nl != std::string_view::npos && nl <= room) {
       // The line ends within the limit: one full record.
-      pending_.append(bytes.substr(0, nl));
-      append_log_record(out, unix_ns, stream_, false, pending_);
-      pending_.clear();
+      if (pending_.empty()) {
+        append_record(out, time, stream_, false, bytes.substr(0, nl));  // the common case: no copy
+      } else {
+        pending_.append(bytes.substr(0, nl));
+        append_record(out, time, stream_, false, pending_);
+        pending_.clear();
+      }
       bytes.remove_prefix(nl + 1);
       continue;
     }
@@ -58,7 +73,7 @@ void LogLineFramer::feed(std::string_view bytes, std::uint64_t unix_ns, std::str
     bytes.remove_prefix(take);
     if (pending_.size() == kMaxLogLineBytes) {
       // A line this long goes out in parts, so the pump holds at most one part per stream.
-      append_log_record(out, unix_ns, stream_, true, pending_);
+      append_record(out, time, stream_, true, pending_);
       pending_.clear();
     }
   }

@@ -21,6 +21,8 @@ if [ -f bench/e2e/bench_e2e.py ]; then
   section "end to end: service create, 1,000 replicas, failover"
   python3 bench/e2e/bench_e2e.py "$B/cli/shoal"
 fi
+section "observability: log pump vs cat, an events follower, the web view at 1,000 services vs a static page"
+python3 bench/observe/bench_observe.py "$B/cli/shoal" 5
 section "images: pull + unpack of a ~100 MB, 5-layer image vs skopeo copy + umoci unpack; cached start vs runc"
 if [ "$(id -u)" -eq 0 ]; then
   python3 bench/image/bench_image.py "$B/cli/shoal" 5 100
