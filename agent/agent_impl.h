@@ -84,6 +84,9 @@ class Agent {
   // answer later through `respond`; the rest answer at once.
   ApiResponse cmd_image(const std::vector<std::string>& args);
   ApiResponse cmd_events(const std::vector<std::string>& args);  // events.cc
+  // `events --after SEQ --wait-ms N`, the CLI's follow: answered at once if something is new,
+  // else held until an event the follower wants is recorded or N ms pass (events.cc).
+  void events_async(std::vector<std::string> args, ApiServer::Respond respond);
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
   // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
   void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
@@ -231,6 +234,16 @@ class Agent {
   std::unique_ptr<MetricsServer> metrics_;  // null without --metrics-addr
   // agent/peer_views.cc: the members each peer sees, asked for while the web view is open.
   PeerViews peer_views_;
+  // Followers of `events` waiting for something new (events_async), at most kMaxEventWaiters.
+  struct EventWaiter {
+    std::vector<std::string> args;
+    ApiServer::Respond respond;
+    std::uint64_t deadline_ms = 0;  // monotonic
+  };
+  std::vector<EventWaiter> event_waiters_;
+  boost::asio::steady_timer event_wait_timer_{io_};
+  void answer_event_waiters(bool only_expired);
+  void arm_event_wait_timer();
   boost::asio::steady_timer peer_view_timer_{io_};
   std::uint64_t peer_views_watched_until_ms_ = 0;  // monotonic
   bool peer_view_loop_ = false;

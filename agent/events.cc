@@ -1,6 +1,8 @@
 // `shoal events`: this node's event log (node/event_log.h), kept on disk (agent/event_file.h).
 #include <cstdio>
 
+#include <algorithm>
+
 #include "agent/agent_impl.h"
 #include "agent/command_util.h"
 #include "common/log.h"
@@ -45,8 +47,71 @@ Status Agent::open_events() {
   return {};
 }
 
+namespace {
+
+// A held follow is answered within this, whatever it asked: below the CLI's 10 s call timeout.
+constexpr std::uint64_t kMaxEventWaitMs = 8'000;
+// Followers held at once; more are answered at once (they poll, as before).
+constexpr std::size_t kMaxEventWaiters = 64;
+
+// Whether an answer to a follower ("cursor SEQ\n" then events) holds any event.
+bool has_events(const ApiResponse& r) {
+  const std::size_t eol = r.out.find('\n');
+  return r.exit_code != 0 || (eol != std::string::npos && eol + 1 < r.out.size());
+}
+
+}  // namespace
+
+void Agent::events_async(std::vector<std::string> args, ApiServer::Respond respond) {
+  std::uint64_t wait_ms = 0;
+  auto it = std::find(args.begin(), args.end(), "--wait-ms");
+  if (it != args.end()) {
+    if (it + 1 == args.end()) return respond(fail("events --wait-ms: give a number of milliseconds", 2));
+    try {
+      wait_ms = std::min<std::uint64_t>(std::stoull(*(it + 1)), kMaxEventWaitMs);
+    } catch (const std::exception&) {
+      return respond(fail("events --wait-ms: '" + *(it + 1) + "' is not a number of milliseconds", 2));
+    }
+    args.erase(it, it + 2);
+  }
+  ApiResponse now_answer = cmd_events(args);
+  const bool follower = std::find(args.begin(), args.end(), "--after") != args.end();
+  if (!follower || wait_ms == 0 || has_events(now_answer) || event_waiters_.size() >= kMaxEventWaiters)
+    return respond(std::move(now_answer));
+  event_waiters_.push_back({std::move(args), std::move(respond), now().mono_ms + wait_ms});
+  arm_event_wait_timer();
+}
+
+// Answers the waiters that now have something (or whose time is up, with what there is).
+void Agent::answer_event_waiters(bool only_expired) {
+  const std::uint64_t t = now().mono_ms;
+  std::vector<std::pair<ApiServer::Respond, ApiResponse>> ready;
+  std::erase_if(event_waiters_, [&](EventWaiter& w) {
+    const bool expired = w.deadline_ms <= t;
+    if (only_expired && !expired) return false;
+    ApiResponse r = cmd_events(w.args);
+    if (!expired && !has_events(r)) return false;
+    ready.emplace_back(std::move(w.respond), std::move(r));
+    return true;
+  });
+  for (auto& [respond, r] : ready) respond(std::move(r));
+  arm_event_wait_timer();
+}
+
+void Agent::arm_event_wait_timer() {
+  if (event_waiters_.empty()) return;
+  std::uint64_t first = event_waiters_.front().deadline_ms;
+  for (const auto& w : event_waiters_) first = std::min(first, w.deadline_ms);
+  const std::uint64_t t = now().mono_ms;
+  event_wait_timer_.expires_after(std::chrono::milliseconds(first > t ? first - t : 0));
+  event_wait_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) answer_event_waiters(true);
+  });
+}
+
 void Agent::record_event(node::ClusterEvent e) {
   const node::ClusterEvent& stamped = events_.append(std::move(e), now().wall_ms);
+  if (!event_waiters_.empty()) answer_event_waiters(false);
   if (!event_file_) return;
   auto s = event_file_->append(stamped, events_);
   if (!s && !event_file_failing_) log_warning(s.message() + ": events are kept in memory only until it works again");

@@ -111,6 +111,7 @@ void Agent::handle_async(const ApiRequest& request, ApiServer::Respond respond) 
   if (argv.size() >= 2 && argv[0] == "service" && (argv[1] == "create" || argv[1] == "update"))
     return service_write_async(request, std::move(respond));
   if (argv.size() >= 2 && argv[0] == "stack" && argv[1] == "deploy") return stack_deploy_async(request, std::move(respond));
+  if (!argv.empty() && argv[0] == "events") return events_async({argv.begin() + 1, argv.end()}, std::move(respond));
   if (argv.size() < 2 || argv[0] != "service" || argv[1] != "logs") return respond(handle(request));
   auto f = parse_flags("service logs", {argv.begin() + 2, argv.end()},
                       {{"--tail", "--since", "--until", "--node-since"}, {"--timestamps", "--wire"}});

@@ -67,14 +67,16 @@ int follow_logs(const std::string& api, std::vector<std::string> argv) {
   }
 }
 
-// `events` without --until: follow. Asks for what is new since the last answer every 250 ms
-// (`--after SEQ`; the agent's answer starts with "cursor SEQ", agent/events.cc), until
-// interrupted. The agent renders each event, so text and JSON look the same as a one-shot call.
+// `events` without --until: follow. Asks for what is new since the last answer (`--after SEQ`;
+// the agent's answer starts with "cursor SEQ", agent/events.cc) and lets the agent hold the
+// question until there is something (`--wait-ms`), so events are printed as they happen and an
+// idle follower asks every 5 s, until interrupted. The agent renders each event, so text and
+// JSON look the same as a one-shot call.
 int follow_events(const std::string& api, const std::vector<std::string>& argv) {
   std::string cursor = "0";
   for (;;) {
     std::vector<std::string> ask = argv;
-    ask.insert(ask.end(), {"--after", cursor});
+    ask.insert(ask.end(), {"--after", cursor, "--wait-ms", "5000"});
     int exit_code = 0;
     auto resp = ask_agent(api, ask, exit_code);
     if (!resp) return exit_code;
@@ -87,7 +89,6 @@ int follow_events(const std::string& api, const std::vector<std::string>& argv) 
     cursor = out.substr(7, eol - 7);
     std::fwrite(out.data() + eol + 1, 1, out.size() - eol - 1, stdout);
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,6 +153,8 @@ int run_log_pump(const std::vector<std::string>& args) {
     return 2;
   }
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) ::signal(sig, SIG_IGN);
+  // exec'd through /proc/self/exe, its name would be "exe".
+  ::prctl(PR_SET_NAME, "shoal-log-pump", 0, 0, 0);
   Stream streams[2] = {{kLogPumpStdoutFd, LogLineFramer("stdout"), RotatingLog(args[4], limits)},
                        {kLogPumpStderrFd, LogLineFramer("stderr"), RotatingLog(args[5], limits)}};
   std::string buf(kReadBytes, '\0'), records;

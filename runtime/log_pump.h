@@ -6,7 +6,8 @@
 // known to whoever reads it as it is written, and that reader must outlive an agent restart
 // (tasks keep running while the agent is away, and a pipe nobody drains would block them). It
 // is this binary again (`shoal log-pump`, exec'd from /proc/self/exe), not a fork of the
-// agent, so it holds a few hundred KiB rather than a copy-on-write image of the agent's heap.
+// agent, so it holds its own ~2 MB (1.8 MB private measured, the -O2 build) rather than a
+// copy-on-write image of the agent's heap. It names itself `shoal-log-pump` (ps, top).
 //
 // Because the pump is the only writer, rotation is by rename between two records: no line is
 // lost or cut, and a generation never passes the cap unless one record is longer than it (a cap

@@ -93,6 +93,30 @@ def scenario_follow_and_resume(c):
         p = c.run_cli('events', *args, '--until', '0s', api=api1, check=False)
         assert p.returncode == 2 and needle in p.stderr, (args, p)
 
+def scenario_follower_is_told(c):
+    """The follower does not poll: the agent holds its question until an event it wants is
+    recorded (or 5 s pass). Counted by the agent's own metrics: an idle follower asks about
+    once in 5 s (polling every 250 ms asked 12 times in 3 s), and a write reaches it."""
+    import re, urllib.request
+    from cluster import free_port
+    port = free_port()
+    c.start('n1', extra=['--metrics-addr', f'127.0.0.1:{port}'])
+    api1 = c.agents['n1']['api']
+    def asked():
+        text = urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=5).read().decode()
+        m = re.search(r'^shoal_api_requests_total\{verb="events"\} (\d+)', text, re.M)
+        return int(m.group(1)) if m else 0
+    follow = Follower(c, api1, '--filter', 'type=service')
+    wait_until(lambda: asked() >= 1, 10, 'the follower asked')
+    time.sleep(3)
+    idle = asked()
+    assert idle <= 2, f'an idle follower asked {idle} times in 3 s'
+    c.cli('n1', 'service', 'create', '--name', 'web', '--replicas', '0', '--detach', '--', 'true')
+    follow.wait_for('service created web', 'the follower was told of web')
+    follow.stop()
+    assert asked() <= idle + 2, (idle, asked())
+
+
 def scenario_partition_marks(c):
     """A node cut off (here: killed) makes the others' views partial: `partition_suspected`
     names it; when it is back, `partition_healed` says who came back and after how long."""
