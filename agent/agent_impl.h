@@ -87,6 +87,11 @@ class Agent {
   // `events --after SEQ --wait-ms N`, the CLI's follow: answered at once if something is new,
   // else held until an event the follower wants is recorded or N ms pass (events.cc).
   void events_async(std::vector<std::string> args, ApiServer::Respond respond);
+  // Calls `wake` once, on the io thread: when an event after `after_seq` is recorded, or at
+  // `deadline_ms` (monotonic), whichever is first. Followers hold a question this way.
+  void wait_for_event(std::uint64_t after_seq, std::uint64_t deadline_ms, std::function<void()> wake);
+  // Runs `fn` on the io thread after `ms` (a follow's next look at the logs).
+  void after_ms(std::uint64_t ms, std::function<void()> fn);
   void image_async(const std::vector<std::string>& args, ApiServer::Respond respond);
   // `service create|update` naming an image: pins it to a digest first (image_pinning.cc).
   void service_write_async(const ApiRequest& request, ApiServer::Respond respond);
@@ -234,16 +239,17 @@ class Agent {
   std::unique_ptr<MetricsServer> metrics_;  // null without --metrics-addr
   // agent/peer_views.cc: the members each peer sees, asked for while the web view is open.
   PeerViews peer_views_;
-  // Followers of `events` waiting for something new (events_async), at most kMaxEventWaiters.
+  // Followers of the event log waiting for something new (wait_for_event).
   struct EventWaiter {
-    std::vector<std::string> args;
-    ApiServer::Respond respond;
+    std::uint64_t after_seq = 0;
     std::uint64_t deadline_ms = 0;  // monotonic
+    std::function<void()> wake;
   };
   std::vector<EventWaiter> event_waiters_;
   boost::asio::steady_timer event_wait_timer_{io_};
-  void answer_event_waiters(bool only_expired);
+  void wake_event_waiters();
   void arm_event_wait_timer();
+  void hold_events(std::vector<std::string> args, ApiServer::Respond respond, std::uint64_t deadline_ms);
   boost::asio::steady_timer peer_view_timer_{io_};
   std::uint64_t peer_views_watched_until_ms_ = 0;  // monotonic
   bool peer_view_loop_ = false;

@@ -140,16 +140,75 @@ class DockerSession : public std::enable_shared_from_this<DockerSession<Socket>>
     }
   }
 
-  void send(const DockerResponse& resp, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(resp.status), 11);
-    res->set(http::field::server, "shoal");
-    res->set(http::field::content_type, resp.content_type);
-    res->set("Api-Version", kDockerApiVersion);
-    res->set("Docker-Experimental", "false");
-    res->set("Ostype", "linux");
+  template <typename Body>
+  void set_headers(http::response<Body>& res, const DockerResponse& resp) {
+    res.set(http::field::server, "shoal");
+    res.set(http::field::content_type, resp.content_type);
+    res.set("Api-Version", kDockerApiVersion);
+    res.set("Docker-Experimental", "false");
+    res.set("Ostype", "linux");
     // Every shoal node takes writes: to the docker CLI each is an active manager.
-    res->set("Swarm", "active/manager");
-    res->set(http::field::cache_control, "no-cache, no-store, must-revalidate");
+    res.set("Swarm", "active/manager");
+    res.set(http::field::cache_control, "no-cache, no-store, must-revalidate");
+  }
+
+  // A streamed body: the head, `resp.body` as the first chunk, then the stream's pieces until
+  // it is done or the client goes (a read that ends tells: the client sends nothing more).
+  void send_stream(const DockerResponse& resp) {
+    auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(resp.status), 11);
+    set_headers(*res, resp);
+    res->keep_alive(false);
+    res->chunked(true);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    auto self = this->shared_from_this();
+    arm_deadline(server_->limits.write_timeout_ms, false);
+    http::async_write_header(socket_, *sr, [self, res, sr, stream = resp.stream, first = resp.body](beast::error_code ec, std::size_t) {
+      self->deadline_.cancel();
+      if (ec) return self->close();
+      self->watch_for_close();
+      if (first.empty()) return self->pull(stream);
+      self->write_chunk(std::make_shared<std::string>(first), stream);
+    });
+  }
+
+  void watch_for_close() {
+    auto byte = std::make_shared<char>();
+    auto self = this->shared_from_this();
+    socket_.async_read_some(asio::buffer(byte.get(), 1), [self, byte](boost::system::error_code, std::size_t) {
+      self->close();  // the client closed (or sent what a stream does not expect)
+    });
+  }
+
+  void pull(std::shared_ptr<DockerStream> stream) {
+    if (!socket_.is_open() || server_->closed) return close();
+    auto self = this->shared_from_this();
+    stream->next([self, stream](std::string piece, bool done) {
+      if (!self->socket_.is_open() || self->server_->closed) return self->close();
+      if (done) {
+        self->arm_deadline(self->server_->limits.write_timeout_ms, false);
+        return asio::async_write(self->socket_, http::make_chunk_last(), [self](beast::error_code, std::size_t) {
+          self->close();
+        });
+      }
+      if (piece.empty()) return self->pull(stream);
+      self->write_chunk(std::make_shared<std::string>(std::move(piece)), stream);
+    });
+  }
+
+  void write_chunk(std::shared_ptr<std::string> piece, std::shared_ptr<DockerStream> stream) {
+    arm_deadline(server_->limits.write_timeout_ms, false);
+    auto self = this->shared_from_this();
+    asio::async_write(socket_, http::make_chunk(asio::buffer(*piece)), [self, piece, stream](beast::error_code ec, std::size_t) {
+      self->deadline_.cancel();
+      if (ec) return self->close();
+      self->pull(stream);
+    });
+  }
+
+  void send(const DockerResponse& resp, bool keep_alive) {
+    if (resp.stream && !head_) return send_stream(resp);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(resp.status), 11);
+    set_headers(*res, resp);
     res->body() = head_ ? std::string() : resp.body;
     res->keep_alive(keep_alive);
     res->prepare_payload();

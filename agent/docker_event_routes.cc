@@ -4,8 +4,8 @@
 // member changes are node update events (state.new ready|down, availability.new). Task events
 // have no Docker counterpart here (Docker's are local container events) and are not sent.
 //
-// Without `until` dockerd streams forever; shoal's API answers one request with one response,
-// so that is a 400 that says what works (`--until`, or `shoal events`, which follows).
+// Without `until` the answer streams, as dockerd's: what is in the window so far, then each new
+// event as this node records it (Agent::wait_for_event), until the client goes.
 #include <charconv>
 
 #include "agent/agent_impl.h"
@@ -87,6 +87,24 @@ bool accepted(const DockerFilters& f, const DockerEvent& d) {
   return true;
 }
 
+// An idle stream checks this often that its client is still there.
+constexpr std::uint64_t kStreamIdleCheckMs = 5'000;
+
+// The events of `q` that Docker has words for and `filters` accept, as Docker's JSON lines.
+std::string docker_events_body(Agent& agent, const node::EventQuery& q, const DockerFilters& filters) {
+  std::string body;
+  for (const auto& e : agent.events().query(q)) {
+    auto d = docker_event(e);
+    if (!d || !accepted(filters, *d)) continue;
+    json attrs = json::object();
+    for (const auto& [k, v] : d->attributes) attrs[k] = v;
+    json m = {{"Type", d->type}, {"Action", d->action}, {"Actor", {{"ID", d->id}, {"Attributes", attrs}}},
+              {"scope", "swarm"}, {"time", e.time_ms / 1000}, {"timeNano", e.time_ms * 1'000'000}};
+    body += m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+  return body;
+}
+
 }  // namespace
 
 DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::vector<std::string>& path) {
@@ -97,9 +115,6 @@ DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::v
                                       {"config", "container", "daemon", "event", "image", "label", "network",
                                        "node", "plugin", "scope", "secret", "service", "type", "volume"});
   if (!filters) return error(400, filters.message());
-  if (!query.count("until") || query.at("until").empty())
-    return error(400, "shoal's /events answers a time window and does not stream: give --until (e.g. docker events "
-                      "--since 10m --until 0s), or follow with `shoal events` on the node");
   node::EventQuery q;
   const std::uint64_t now_ms = agent.now().wall_ms;
   auto bound = [&](const char* key) {
@@ -107,17 +122,24 @@ DockerResponse route_events(Agent& agent, const DockerRequest& req, const std::v
     return it == query.end() || it->second.empty() ? std::nullopt : std::optional(it->second);
   };
   if (auto s = node::set_event_window(q, bound("since"), bound("until"), now_ms); !s) return error(400, s.message());
-  std::string body;
-  for (const auto& e : agent.events().query(q)) {
-    auto d = docker_event(e);
-    if (!d || !accepted(*filters, *d)) continue;
-    json attrs = json::object();
-    for (const auto& [k, v] : d->attributes) attrs[k] = v;
-    json m = {{"Type", d->type}, {"Action", d->action}, {"Actor", {{"ID", d->id}, {"Attributes", attrs}}},
-              {"scope", "swarm"}, {"time", e.time_ms / 1000}, {"timeNano", e.time_ms * 1'000'000}};
-    body += m.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  }
-  return {200, std::move(body), "application/json", /*chunked=*/true};
+  const std::uint64_t last = agent.events().last_seq();
+  DockerResponse r{200, docker_events_body(agent, q, *filters), "application/json", /*chunked=*/true};
+  if (q.until_ms) return r;
+  // Follow: each wake sends what came after the last event looked at (or nothing: the session
+  // asks again, which is how it sees a client gone).
+  auto cursor = std::make_shared<std::uint64_t>(last);
+  r.stream = std::make_shared<DockerStream>();
+  r.stream->next = [&agent, q, filters = *filters, cursor](DockerStream::Deliver deliver) {
+    auto emit = [&agent, q, filters, cursor, deliver] {
+      node::EventQuery after = q;
+      after.after_seq = *cursor;
+      *cursor = agent.events().last_seq();
+      deliver(docker_events_body(agent, after, filters), false);
+    };
+    if (agent.events().last_seq() > *cursor) return emit();
+    agent.wait_for_event(*cursor, agent.now().mono_ms + kStreamIdleCheckMs, emit);
+  };
+  return r;
 }
 
 }  // namespace docker_api

@@ -4,8 +4,8 @@
 // The details name the node, service and task by the IDs /nodes, /services and /tasks serve;
 // the docker CLI reads them to print "web.1.<task>@<node> | line".
 //
-// follow=1 is a 400 that says what works: shoal's API answers one request with one response
-// (`shoal service logs --follow` follows).
+// follow=1 streams: the lines so far, then every second what each node wrote since the last
+// line sent from it (TaskLogFollow: each node by its own clock), until the client goes.
 #include <charconv>
 
 #include "agent/agent_impl.h"
@@ -47,7 +47,7 @@ void append_frame(std::string& out, bool stderr_stream, std::string_view payload
 
 struct LogsAsked {
   LogsQuery query;
-  bool out = false, err = false, timestamps = false, details = false;
+  bool out = false, err = false, timestamps = false, details = false, follow = false;
 };
 
 Result<LogsAsked> logs_asked(const DockerRequest& req, const crdt::Service& svc, std::uint64_t now_ms) {
@@ -57,9 +57,7 @@ Result<LogsAsked> logs_asked(const DockerRequest& req, const crdt::Service& svc,
   a.timestamps = query_bool(req.target, "timestamps");
   a.details = query_bool(req.target, "details");
   if (!a.out && !a.err) return make_error("Bad parameters: you must choose at least one stream");
-  if (query_bool(req.target, "follow"))
-    return make_error("follow: shoal's Docker API answers with what is logged so far and does not stream; "
-                      "follow with `shoal service logs --follow " + svc.name + "` on the node");
+  a.follow = query_bool(req.target, "follow");
   a.query.request.service = svc.name;
   const auto& q = req.target.query;
   if (auto it = q.find("tail"); it != q.end() && it->second != "all") {
@@ -78,34 +76,73 @@ Result<LogsAsked> logs_asked(const DockerRequest& req, const crdt::Service& svc,
   return a;
 }
 
+
+// Docker's frames for exchanged lines (agent/task_log_lines.h), the streams asked for.
+std::string frames(const LogsAsked& a, const std::string& sid, std::string_view lines) {
+  std::string body, payload;
+  for (std::size_t nl; (nl = lines.find('\n')) != std::string_view::npos; lines.remove_prefix(nl + 1)) {
+    auto line = parse_task_log_line(lines.substr(0, nl));
+    if (!line) continue;
+    const bool is_err = line->stream == "stderr";
+    if (is_err ? !a.err : !a.out) continue;
+    payload.clear();
+    if (a.timestamps) payload.append(line->time.empty() ? kNoTime : line->time).push_back(' ');
+    if (a.details) {
+      const std::string node = std::string(line->source.substr(line->source.rfind('@') + 1));
+      payload.append("com.docker.swarm.node.id=").append(node_id(node));
+      payload.append(",com.docker.swarm.service.id=").append(sid);
+      payload.append(",com.docker.swarm.task.id=").append(task_of(line->source, sid)).push_back(' ');
+    }
+    payload.append(line->content).push_back('\n');
+    append_frame(body, is_err, payload);
+  }
+  return body;
+}
+
+// How often a followed stream asks every node again (as `shoal service logs --follow`, which
+// asks every 250 ms; a Docker stream is there for long, so it asks less).
+constexpr std::uint64_t kLogFollowPollMs = 1'000;
+
+struct LogFollowState {
+  LogsAsked asked;
+  std::string sid;
+  TaskLogFollow follow{false};
+};
+
 }  // namespace
 
 void route_service_logs(Agent& agent, const DockerRequest& req, const crdt::Service& svc,
                         std::function<void(DockerResponse)> respond) {
   auto asked = logs_asked(req, svc, agent.now().wall_ms);
   if (!asked) return respond(error(400, asked.message()));
-  const std::string sid = service_id(svc.name, svc.created_ms);
-  agent.gather_logs(asked->query, [a = *asked, sid, respond = std::move(respond)](Result<std::string> merged) {
+  auto state = std::make_shared<LogFollowState>(LogFollowState{*asked, service_id(svc.name, svc.created_ms)});
+  agent.gather_logs(asked->query, [&agent, state, respond = std::move(respond)](Result<std::string> merged) {
     if (!merged) return respond(error(400, merged.message()));
     DockerResponse r;
     r.content_type = "application/vnd.docker.multiplexed-stream";
-    std::string payload;
-    std::string_view rest = *merged;
-    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos; rest.remove_prefix(nl + 1)) {
-      auto line = parse_task_log_line(rest.substr(0, nl));
-      if (!line) continue;
-      const bool is_err = line->stream == "stderr";
-      if (is_err ? !a.err : !a.out) continue;
-      payload.clear();
-      if (a.timestamps) payload.append(line->time.empty() ? kNoTime : line->time).push_back(' ');
-      if (a.details) {
-        const std::string node = std::string(line->source.substr(line->source.rfind('@') + 1));
-        payload.append("com.docker.swarm.node.id=").append(node_id(node));
-        payload.append(",com.docker.swarm.service.id=").append(sid);
-        payload.append(",com.docker.swarm.task.id=").append(task_of(line->source, sid)).push_back(' ');
-      }
-      payload.append(line->content).push_back('\n');
-      append_frame(r.body, is_err, payload);
+    r.body = frames(state->asked, state->sid, state->follow.take_new(*merged));
+    if (state->asked.follow) {
+      r.stream = std::make_shared<DockerStream>();
+      r.stream->next = [&agent, state](DockerStream::Deliver deliver) {
+        agent.after_ms(kLogFollowPollMs, [&agent, state, deliver] {
+          LogsQuery q = state->asked.query;
+          q.request.tail_lines = 0;
+          // Nodes with a line sent go on from it; others (a new task's node) from the start.
+          std::string_view since = "";
+          const std::string list = state->follow.node_since();
+          for (std::string_view rest = list; !rest.empty();) {
+            const std::size_t comma = rest.find(',');
+            since = rest.substr(0, comma);
+            const std::size_t eq = since.find('=');
+            q.node_since[std::string(since.substr(0, eq))] = std::string(since.substr(eq + 1));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+          }
+          agent.gather_logs(q, [state, deliver](Result<std::string> more) {
+            if (!more) return deliver("", true);  // e.g. past the answer bound: end the stream
+            deliver(frames(state->asked, state->sid, state->follow.take_new(*more)), false);
+          });
+        });
+      };
     }
     respond(std::move(r));
   });

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <map>
 #include <set>
 #include <string>
@@ -55,6 +57,16 @@ struct DockerRequest {
   std::string body;
 };
 
+// A body that goes on after the response's head, as dockerd's streams (`docker events`,
+// `docker service logs -f`): the session writes the head (chunked), then calls `next` for each
+// further piece once the one before is written. `next` calls `deliver` exactly once, now or
+// later: a piece to write, "" for nothing yet (next is called again: how a long wait checks
+// that the client is still there), or done to end the body.
+struct DockerStream {
+  using Deliver = std::function<void(std::string piece, bool done)>;
+  std::function<void(Deliver)> next;
+};
+
 struct DockerResponse {
   unsigned status = 200;
   std::string body;  // JSON unless content_type says otherwise
@@ -62,6 +74,8 @@ struct DockerResponse {
   // Sent with Transfer-Encoding: chunked, as dockerd sends its streams (/events): clients read
   // such a body as a stream of JSON messages (docker-py reads a body with a length as one).
   bool chunked = false;
+  // Set: the body is `body` then whatever the stream delivers (always chunked).
+  std::shared_ptr<DockerStream> stream = nullptr;
 };
 
 // `--docker-api` addresses: "unix:///run/shoal/docker.sock" or "tcp://127.0.0.1:2375".

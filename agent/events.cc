@@ -78,23 +78,32 @@ void Agent::events_async(std::vector<std::string> args, ApiServer::Respond respo
   const bool follower = std::find(args.begin(), args.end(), "--after") != args.end();
   if (!follower || wait_ms == 0 || has_events(now_answer) || event_waiters_.size() >= kMaxEventWaiters)
     return respond(std::move(now_answer));
-  event_waiters_.push_back({std::move(args), std::move(respond), now().mono_ms + wait_ms});
+  hold_events(std::move(args), std::move(respond), now().mono_ms + wait_ms);
+}
+
+// Until an event the follower's filters want comes, or its time is up (then: what there is).
+void Agent::hold_events(std::vector<std::string> args, ApiServer::Respond respond, std::uint64_t deadline_ms) {
+  wait_for_event(events_.last_seq(), deadline_ms, [this, args, respond, deadline_ms]() mutable {
+    ApiResponse r = cmd_events(args);
+    if (has_events(r) || now().mono_ms >= deadline_ms) return respond(std::move(r));
+    hold_events(std::move(args), std::move(respond), deadline_ms);
+  });
+}
+
+void Agent::wait_for_event(std::uint64_t after_seq, std::uint64_t deadline_ms, std::function<void()> wake) {
+  event_waiters_.push_back({after_seq, deadline_ms, std::move(wake)});
   arm_event_wait_timer();
 }
 
-// Answers the waiters that now have something (or whose time is up, with what there is).
-void Agent::answer_event_waiters(bool only_expired) {
-  const std::uint64_t t = now().mono_ms;
-  std::vector<std::pair<ApiServer::Respond, ApiResponse>> ready;
+void Agent::wake_event_waiters() {
+  const std::uint64_t t = now().mono_ms, last = events_.last_seq();
+  std::vector<std::function<void()>> ready;
   std::erase_if(event_waiters_, [&](EventWaiter& w) {
-    const bool expired = w.deadline_ms <= t;
-    if (only_expired && !expired) return false;
-    ApiResponse r = cmd_events(w.args);
-    if (!expired && !has_events(r)) return false;
-    ready.emplace_back(std::move(w.respond), std::move(r));
+    if (w.after_seq >= last && w.deadline_ms > t) return false;
+    ready.push_back(std::move(w.wake));
     return true;
   });
-  for (auto& [respond, r] : ready) respond(std::move(r));
+  for (auto& wake : ready) wake();  // may wait again: event_waiters_ is consistent here
   arm_event_wait_timer();
 }
 
@@ -105,13 +114,20 @@ void Agent::arm_event_wait_timer() {
   const std::uint64_t t = now().mono_ms;
   event_wait_timer_.expires_after(std::chrono::milliseconds(first > t ? first - t : 0));
   event_wait_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) answer_event_waiters(true);
+    if (!ec) wake_event_waiters();
+  });
+}
+
+void Agent::after_ms(std::uint64_t ms, std::function<void()> fn) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(ms));
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
   });
 }
 
 void Agent::record_event(node::ClusterEvent e) {
   const node::ClusterEvent& stamped = events_.append(std::move(e), now().wall_ms);
-  if (!event_waiters_.empty()) answer_event_waiters(false);
+  if (!event_waiters_.empty()) wake_event_waiters();
   if (!event_file_) return;
   auto s = event_file_->append(stamped, events_);
   if (!s && !event_file_failing_) log_warning(s.message() + ": events are kept in memory only until it works again");

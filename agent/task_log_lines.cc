@@ -99,36 +99,41 @@ void append_printed_log_line(std::string& out, const TaskLogLine& line, bool tim
   out.append(line.content).push_back('\n');
 }
 
-std::string TaskLogFollow::take(std::string_view merged) {
+std::string TaskLogFollow::take_new(std::string_view merged) {
   std::string out;
-  std::map<std::string, std::vector<std::string>, std::less<>> seen_at_time;  // this answer's, per node
+  // This answer's lines at each node's cursor time: a line is new if the answer holds more
+  // copies of it than were printed (two equal lines of one read share one time).
+  std::map<std::string, std::vector<std::string>, std::less<>> seen_at_time;
   for_each_line(merged, [&](std::string_view raw) {
     auto line = parse_task_log_line(raw);
     if (!line) return;
-    const std::string_view node = line->source.substr(line->source.rfind('@') + 1);
-    auto it = nodes_.find(node);
-    if (it != nodes_.end() && !line->time.empty()) {
-      Cursor& c = it->second;
-      if (line->time < c.time) return;  // printed before (asked for again only by time)
-      if (line->time == c.time) {
-        // Printed before if this answer holds more copies of it than were printed.
-        auto& seen = seen_at_time[std::string(node)];
-        seen.emplace_back(raw);
-        if (std::count(seen.begin(), seen.end(), seen.back()) <=
-            std::count(c.at_time.begin(), c.at_time.end(), seen.back()))
-          return;
-        c.at_time.emplace_back(raw);
-        append_printed_log_line(out, *line, timestamps_);
-        return;
-      }
+    if (line->time.empty()) {  // an older agent's line: only in a first answer
+      out.append(raw).push_back('\n');
+      return;
     }
-    if (!line->time.empty()) {
-      Cursor& c = nodes_[std::string(node)];
-      if (c.time != line->time) c.at_time.clear();
+    const std::string node(line->source.substr(line->source.rfind('@') + 1));
+    Cursor& c = nodes_[node];
+    auto& seen = seen_at_time[node];
+    if (line->time < c.time) return;  // printed before (asked for again only by time)
+    if (line->time > c.time) {
       c.time = std::string(line->time);
-      c.at_time.emplace_back(raw);
+      c.at_time.clear();
+      seen.clear();
     }
-    append_printed_log_line(out, *line, timestamps_);
+    seen.emplace_back(raw);
+    if (std::count(seen.begin(), seen.end(), seen.back()) <= std::count(c.at_time.begin(), c.at_time.end(), seen.back()))
+      return;
+    c.at_time.emplace_back(raw);
+    out.append(raw).push_back('\n');
+  });
+  return out;
+}
+
+std::string TaskLogFollow::take(std::string_view merged) {
+  std::string out;
+  const std::string fresh = take_new(merged);
+  for_each_line(fresh, [&](std::string_view raw) {
+    if (auto line = parse_task_log_line(raw)) append_printed_log_line(out, *line, timestamps_);
   });
   return out;
 }

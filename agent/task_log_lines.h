@@ -51,6 +51,8 @@ class TaskLogFollow {
 
   // What to print of this answer.
   std::string take(std::string_view merged);
+  // The same lines in the exchanged form (for the Docker API's stream).
+  std::string take_new(std::string_view merged);
   // "n1=TIME,n2=TIME" for --node-since; "" until a line with a time was printed.
   std::string node_since() const;
 

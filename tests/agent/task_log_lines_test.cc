@@ -72,12 +72,13 @@ TEST(TaskLogLines, OnlyLinesOfTheShapeParse) {
 // new ones), the follower prints every line exactly once, in order.
 RC_GTEST_PROP(TaskLogFollowProps, PrintsEachLineOnce, ()) {
   // A node's whole log: lines at non-decreasing times, often several at one time (one read).
-  const auto steps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 3));
+  const auto steps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 2));
   std::vector<std::string> lines;  // exchanged form, in time order
   std::uint64_t t = 0;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     t += static_cast<std::uint64_t>(steps[i]);
-    append_task_log_lines(lines.emplace_back(), record(t, "line " + std::to_string(i)), "w.1.1@n1", "stdout", "", "");
+    // Few distinct texts: equal lines at one time (one read) must each be printed once.
+    append_task_log_lines(lines.emplace_back(), record(t, "line " + std::to_string(i % 2)), "w.1.1@n1", "stdout", "", "");
   }
   TaskLogFollow follow(false);
   std::string out;
