@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <fstream>
+#include <thread>
+#include <utility>
 
 #include "runtime/fs_util.h"
 #include "runtime/log_record.h"
@@ -449,9 +451,15 @@ TEST_F(RuntimeTest, LogPumpTimestampsAndRotatesWithoutLosingALine) {
     }
     return text;
   };
-  // The pump writes its last records after the task exits: wait for them.
-  std::string out;
-  ASSERT_TRUE(wait_until([&] { return (out = read_all(logs->stdout_path)).find(" 4000\n") != std::string::npos; }));
+  // The pump writes its last records after the task exits, and a rotation between reading two
+  // generations would show a gap that is not in the files: wait until two reads 50 ms apart
+  // agree and hold the last line.
+  std::string out, before;
+  ASSERT_TRUE(wait_until([&] {
+    before = std::exchange(out, read_all(logs->stdout_path));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return out == before && out.find(" 4000\n") != std::string::npos;
+  }));
   std::size_t start = 0;
   int expect = 1;
   std::string last_time;
