@@ -29,14 +29,21 @@ std::string render_view_json(Agent& agent) {
   view["views"] = agent.watched_peer_views();
   view["nodes"] = verb_json(agent, {"node", "ls"});
   json services = verb_json(agent, {"service", "ls"});
+  // One `service ps` for all the services listed: placement is computed once (one call per
+  // service took 617 ms at 1,000 services x 3 tasks, bench/observe).
   json tasks = json::object();
-  std::size_t listed = 0;
+  std::vector<std::string> ps{"service", "ps"};
   if (services.is_array())
     for (const auto& s : services) {
-      if (listed++ >= kWebViewMaxServices) break;
-      const std::string name = s.value("name", "");
-      tasks[name] = verb_json(agent, {"service", "ps", name});
+      if (ps.size() - 2 >= kWebViewMaxServices) break;
+      ps.push_back(s.value("name", ""));
+      tasks[ps.back()] = json::array();
     }
+  if (ps.size() > 2) {
+    json rows = verb_json(agent, ps);
+    if (rows.is_array())
+      for (auto& r : rows) tasks[r.value("service", "")].push_back(std::move(r));
+  }
   view["services"] = services;
   view["tasks"] = tasks;
   view["tasks_left_out"] = services.is_array() && services.size() > kWebViewMaxServices

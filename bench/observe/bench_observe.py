@@ -100,7 +100,7 @@ def bench_events(shoal, services=300):
         lags = sorted(p - t for t, p in seen)
         print(f'  {services} creates in {wrote_s:.1f} s ({services / wrote_s:.0f} events/s through the CLI, one '
               f'durable write each); follower lag p50 {statistics.median(lags):.0f} ms, max {lags[-1]:.0f} ms '
-              f'(it asks every 250 ms), none missed')
+              f'(the agent holds its question until there is one), none missed')
         follower.kill()
     finally:
         c.stop()
