@@ -11,18 +11,12 @@
 #include "runtime/fs_util.h"
 #include "runtime/log_rotation.h"
 #include "runtime/log_tail.h"
+#include "temp_dir.h"
 
 namespace shoal::runtime {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/shoal-logs-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)std::system(("rm -rf " + path).c_str()); }
-};
+using testing::TempDir;
 
 void append(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::app) << text;

@@ -10,6 +10,7 @@
 #include "runtime/log_record.h"
 #include "runtime/log_rotation.h"
 #include "runtime/log_tail.h"
+#include "temp_dir.h"
 
 namespace shoal::runtime {
 namespace {
@@ -113,17 +114,10 @@ RC_GTEST_PROP(LogLineFramerProps, RecordsAreTheLinesWhateverTheChunks, ()) {
   RC_ASSERT(rebuilt == input);
 }
 
-struct RecordsDir {
-  std::string path;
-  RecordsDir() {
-    char tmpl[] = "/tmp/shoal-records-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~RecordsDir() { (void)std::system(("rm -rf " + path).c_str()); }
-};
+using testing::TempDir;
 
 TEST(ReadLogSince, ReadsOnlyTheGenerationsThatReachTheTime) {
-  RecordsDir d;
+  TempDir d;
   const std::string log = d.path + "/t.stdout.log";
   const auto gens = log_generations(log, 3);
   // .2: t0..t9, .1: t10..t19, live: t20..t29, one second apart; plus an older agent's line.
