@@ -148,7 +148,7 @@ int run_log_pump(const std::vector<std::string>& args) {
   LogLimits limits;
   if (max_bytes) limits.max_bytes = *max_bytes;
   if (max_files && *max_files <= kMaxLogFiles) limits.max_files = static_cast<std::uint32_t>(*max_files);
-  if (!max_bytes || !max_files || !validate(limits)) {
+  if (!max_bytes || !max_files || *max_files > kMaxLogFiles || !validate(limits)) {
     std::fprintf(stderr, "shoal log-pump: bad limits %s %s\n", args[1].c_str(), args[3].c_str());
     return 2;
   }
