@@ -125,18 +125,10 @@ void route_service_logs(Agent& agent, const DockerRequest& req, const crdt::Serv
       r.stream = std::make_shared<DockerStream>();
       r.stream->next = [&agent, state](DockerStream::Deliver deliver) {
         agent.after_ms(kLogFollowPollMs, [&agent, state, deliver] {
+          // Nodes with a line sent go on from it; others (a new task's node) from the start.
           LogsQuery q = state->asked.query;
           q.request.tail_lines = 0;
-          // Nodes with a line sent go on from it; others (a new task's node) from the start.
-          std::string_view since = "";
-          const std::string list = state->follow.node_since();
-          for (std::string_view rest = list; !rest.empty();) {
-            const std::size_t comma = rest.find(',');
-            since = rest.substr(0, comma);
-            const std::size_t eq = since.find('=');
-            q.node_since[std::string(since.substr(0, eq))] = std::string(since.substr(eq + 1));
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-          }
+          q.node_since = state->follow.node_cursors();
           agent.gather_logs(q, [state, deliver](Result<std::string> more) {
             if (!more) return deliver("", true);  // e.g. past the answer bound: end the stream
             deliver(frames(state->asked, state->sid, state->follow.take_new(*more)), false);

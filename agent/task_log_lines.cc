@@ -138,6 +138,12 @@ std::string TaskLogFollow::take(std::string_view merged) {
   return out;
 }
 
+std::map<std::string, std::string> TaskLogFollow::node_cursors() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [node, c] : nodes_) out[node] = c.time;
+  return out;
+}
+
 std::string TaskLogFollow::node_since() const {
   std::string out;
   for (const auto& [node, c] : nodes_) {

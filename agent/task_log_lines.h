@@ -53,7 +53,9 @@ class TaskLogFollow {
   std::string take(std::string_view merged);
   // The same lines in the exchanged form (for the Docker API's stream).
   std::string take_new(std::string_view merged);
-  // "n1=TIME,n2=TIME" for --node-since; "" until a line with a time was printed.
+  // Each node's latest time printed: where to ask it from next.
+  std::map<std::string, std::string> node_cursors() const;
+  // The same as "n1=TIME,n2=TIME" for --node-since; "" until a line with a time was printed.
   std::string node_since() const;
 
  private:
