@@ -11,7 +11,6 @@
 #include "agent/agent_impl.h"
 #include "agent/docker_api_routes.h"
 #include "agent/task_log_lines.h"
-#include "common/time_arg.h"
 
 namespace shoal {
 namespace docker_api {
@@ -69,9 +68,9 @@ Result<LogsAsked> logs_asked(const DockerRequest& req, const crdt::Service& svc,
   for (auto [key, bound] : {std::pair{"since", &a.query.request.since}, std::pair{"until", &a.query.request.until}}) {
     auto it = q.find(key);
     if (it == q.end() || it->second.empty() || it->second == "0") continue;
-    auto ms = parse_time_arg(it->second, now_ms);
-    if (!ms) return make_error(std::string(key) + ": " + ms.message());
-    *bound = rfc3339(*ms);
+    auto time = log_time_bound(it->second, now_ms);
+    if (!time) return make_error(std::string(key) + ": " + time.message());
+    *bound = *time;
   }
   return a;
 }

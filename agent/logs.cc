@@ -12,8 +12,6 @@
 #include "agent/command_util.h"
 #include "agent/state_sync.h"
 #include "agent/task_log_lines.h"
-#include "common/rfc3339.h"
-#include "common/time_arg.h"
 #include "runtime/log_record.h"
 #include "runtime/log_tail.h"
 
@@ -35,9 +33,9 @@ Error answer_too_long(const std::string& service) {
 
 Result<std::string> time_flag(const ParsedFlags& f, const std::string& flag, std::uint64_t now_ms) {
   if (!f.has(flag)) return std::string();
-  auto ms = parse_time_arg(f.get(flag), now_ms);
-  if (!ms) return make_error(flag + " " + ms.message());
-  return rfc3339(*ms);
+  auto bound = log_time_bound(f.get(flag), now_ms);
+  if (!bound) return make_error(flag + " " + bound.message());
+  return bound;
 }
 
 Result<LogsQuery> logs_query(const ParsedFlags& f, std::uint64_t now_ms) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/rfc3339.h"
+#include "common/time_arg.h"
 #include "runtime/log_record.h"
 
 namespace shoal {
@@ -36,6 +38,12 @@ void for_each_line(std::string_view text, OnLine&& on_line) {
 }
 
 }  // namespace
+
+Result<std::string> log_time_bound(std::string_view text, std::uint64_t now_ms) {
+  auto ms = parse_time_arg(text, now_ms);
+  if (!ms) return ms.error();
+  return rfc3339(*ms);
+}
 
 std::optional<TaskLogLine> parse_task_log_line(std::string_view line) {
   const std::size_t bar = line.find(kSeparator);

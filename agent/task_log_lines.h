@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace shoal {
 
 struct TaskLogLine {
@@ -22,6 +24,10 @@ struct TaskLogLine {
   std::string_view stream;  // "stdout", "stderr"; "" from a node of the previous version
   std::string_view content;
 };
+
+// A `--since`/`--until` as docker takes it (common/time_arg.h) as a record's time, to compare
+// with records' times as text; the error says which spellings are accepted.
+Result<std::string> log_time_bound(std::string_view text, std::uint64_t now_ms);
 
 // A line as above; also an older node's "<task>@<node> | <content>" (time ""). nullopt for
 // anything else (an empty line).

@@ -78,8 +78,7 @@ class RotatingLog {
       size_ = 0;  // even if the truncate failed: write on rather than rotate forever
       return;
     }
-    ::unlink(gens.back().c_str());
-    for (std::size_t i = gens.size() - 1; i >= 1; --i) ::rename(gens[i - 1].c_str(), gens[i].c_str());
+    shift_generations(gens, 0);
     reopen();
     if (fd_ < 0) size_ = 0;
   }

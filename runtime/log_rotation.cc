@@ -67,6 +67,13 @@ std::vector<std::string> log_generations(const std::string& path, std::uint32_t 
   return out;
 }
 
+void shift_generations(const std::vector<std::string>& newest_first, std::size_t from) {
+  if (newest_first.size() <= from + 1) return;
+  ::unlink(newest_first.back().c_str());
+  for (std::size_t i = newest_first.size() - 1; i > from; --i)
+    ::rename(newest_first[i - 1].c_str(), newest_first[i].c_str());
+}
+
 Result<bool> LogRotator::rotate_if_needed(const std::string& path, const LogLimits& limits) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -83,10 +90,7 @@ Result<bool> LogRotator::rotate_if_needed(const std::string& path, const LogLimi
   const int in = fd_.get();
   const auto gens = log_generations(path, limits.max_files);
   // Oldest goes, the others move up one: .(n-2) -> .(n-1), ..., .1 -> .2.
-  if (gens.size() >= 2) {
-    ::unlink(gens.back().c_str());
-    for (std::size_t i = gens.size() - 1; i >= 2; --i) ::rename(gens[i - 1].c_str(), gens[i].c_str());
-  }
+  shift_generations(gens, 1);
   Status copied;
   if (gens.size() >= 2) {
     // A new file (the old .1 was unlinked or moved up above), so closing it flushes nothing.

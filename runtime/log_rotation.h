@@ -39,6 +39,11 @@ Status validate(const LogLimits& limits);
 // <path>, <path>.1, ... <path>.(max_files-1): newest first.
 std::vector<std::string> log_generations(const std::string& path, std::uint32_t max_files);
 
+// Drops the oldest generation and moves each of newest_first[from .. n-2] up one (.k -> .k+1),
+// so newest_first[from] is free: LogRotator frees .1 (from 1) to copy into it, the log pump
+// moves the live file itself (from 0).
+void shift_generations(const std::vector<std::string>& newest_first, std::size_t from);
+
 // Rotates one live log file. It holds the file open (read-write) from its first rotation for
 // as long as the task runs. Why: ext4 flushes a file's dirty pages at the next close of any fd
 // on it after it was truncated to 0 (auto_da_alloc, meant for "truncate and rewrite"). Opening

@@ -96,7 +96,7 @@ TEST(StateSync, RoundTrips) {
   ASSERT_TRUE(dig.ok()) << dig.message();
   EXPECT_EQ(dig->from.name, "n1");
   EXPECT_FALSE(decode_sync_push(*env).ok());  // wrong type
-  Bytes l = encode_logs_request({"web", 5});
+  Bytes l = encode_logs_request({"web", 5, "", ""});
   auto lenv = decode_envelope(l.data(), l.size(), &why);
   ASSERT_TRUE(lenv.ok());
   EXPECT_EQ(decode_logs_request(*lenv)->tail_lines, 5u);
