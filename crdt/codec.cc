@@ -109,8 +109,37 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
   }
 }
 
+void pack_stamp(Packer& pk, const FieldStamp& s) {
+  pack_hlc(pk, s.at);
+  pack_dot(pk, s.dot);
+}
+
+// [[field, hlc, dot]...], [dot...] (the observed writes), [[field, lost, hlc, dot, won, hlc, dot]...]
+void pack_merge_fields(Packer& pk, const Service& s) {
+  pk.pack_array(static_cast<std::uint32_t>(s.stamps.size()));
+  for (const auto& [field, stamp] : s.stamps) {
+    pk.pack_array(3);
+    pk.pack(static_cast<std::uint8_t>(field));
+    pack_stamp(pk, stamp);
+  }
+  pk.pack_array(static_cast<std::uint32_t>(s.observed.size()));
+  for (const auto& [writer, n] : s.observed) pack_dot(pk, Dot{writer, n});
+  pk.pack_array(static_cast<std::uint32_t>(s.conflicts.size()));
+  for (const auto& c : s.conflicts) {
+    pk.pack_array(7);
+    pk.pack(static_cast<std::uint8_t>(c.field));
+    pack_str(pk, c.lost);
+    pack_stamp(pk, c.lost_stamp);
+    pack_str(pk, c.won);
+    pack_stamp(pk, c.won_stamp);
+  }
+}
+
+// 6 fields, or 9 with the field-level merge's (stamps, observed writes, conflicts): a service
+// that has none is written as older agents wrote it.
 void pack_service(Packer& pk, const Service& s) {
-  pk.pack_array(6);
+  const bool merge_fields = !s.stamps.empty() || !s.observed.empty() || !s.conflicts.empty();
+  pk.pack_array(merge_fields ? 9 : 6);
   pack_str(pk, s.name);
   pack_spec(pk, s.spec);
   pk.pack(s.version);
@@ -121,6 +150,7 @@ void pack_service(Packer& pk, const Service& s) {
   }
   pack_str(pk, s.vip);
   pk.pack(s.created_ms);
+  if (merge_fields) pack_merge_fields(pk, s);
 }
 
 void pack_task_status(Packer& pk, const TaskStatus& t) {
@@ -416,12 +446,64 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
   return {};
 }
 
+Status get_stamp(const Obj* f, std::string_view what, FieldStamp* out) {
+  SHOAL_TRY(get_hlc(f[0], what, &out->at));
+  return get_dot(f[1], what, &out->dot);
+}
+
+Status get_stamps(const Obj& o, Service* s) {
+  const Obj* f = nullptr;
+  SHOAL_TRY(get_array(o, "field stamps", SIZE_MAX, &f));
+  if (o.via.array.size > kServiceFieldCount) return bad("field stamps", "more than one per field");
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    const Obj* e = nullptr;
+    SHOAL_TRY(get_array(f[i], "field stamp", 3, &e));
+    ServiceField field{};
+    FieldStamp stamp;
+    SHOAL_TRY(get_enum(e[0], "stamped field", ServiceField::kLabels, &field));
+    SHOAL_TRY(get_stamp(e + 1, "field stamp", &stamp));
+    if (!s->stamps.emplace(field, stamp).second) return bad("field stamps", "a field appears twice");
+  }
+  return {};
+}
+
+Status get_observed(const Obj& o, Service* s) {
+  const Obj* f = nullptr;
+  SHOAL_TRY(get_array(o, "observed writes", SIZE_MAX, &f));
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    Dot d;
+    SHOAL_TRY(get_dot(f[i], "observed write", &d));
+    if (!s->observed.emplace(d.writer, d.counter).second)
+      return bad("observed writes", "writer " + d.writer.name + " appears twice");
+  }
+  return {};
+}
+
+Status get_conflicts(const Obj& o, Service* s) {
+  const Obj* f = nullptr;
+  SHOAL_TRY(get_array(o, "conflicts", SIZE_MAX, &f));
+  if (o.via.array.size > kMaxConflicts) return bad("conflicts", "more than " + std::to_string(kMaxConflicts));
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    const Obj* e = nullptr;
+    SHOAL_TRY(get_array(f[i], "conflict", 7, &e));
+    Conflict c;
+    SHOAL_TRY(get_enum(e[0], "conflict field", ServiceField::kLabels, &c.field));
+    SHOAL_TRY(get_str(e[1], "conflict lost value", &c.lost));
+    SHOAL_TRY(get_stamp(e + 2, "conflict lost write", &c.lost_stamp));
+    SHOAL_TRY(get_str(e[4], "conflict won value", &c.won));
+    SHOAL_TRY(get_stamp(e + 5, "conflict won write", &c.won_stamp));
+    s->conflicts.push_back(std::move(c));
+  }
+  return {};
+}
+
 Status get_service(const Obj& o, Service* s) {
   const Obj* f = nullptr;
-  // 4 fields before services had a VIP (state files of older agents), 6 since.
+  // 4 fields before services had a VIP (state files of older agents), 6 since, 9 with the
+  // field-level merge's stamps, observed writes and conflicts (absent = one whole write).
   SHOAL_TRY(get_array(o, "service", SIZE_MAX, &f));
   const std::size_t n = o.via.array.size;
-  if (n != 4 && n != 6) return bad("service", "expected 4 or 6 fields");
+  if (n != 4 && n != 6 && n != 9) return bad("service", "expected 4, 6 or 9 fields");
   SHOAL_TRY(get_str(f[0], "service name", &s->name));
   SHOAL_TRY(get_spec(f[1], &s->spec));
   SHOAL_TRY(get_u64(f[2], "service version", &s->version));
@@ -429,9 +511,14 @@ Status get_service(const Obj& o, Service* s) {
     s->previous_spec.emplace();
     SHOAL_TRY(get_spec(f[3], &*s->previous_spec));
   }
-  if (n == 6) {
+  if (n >= 6) {
     SHOAL_TRY(get_str(f[4], "service vip", &s->vip));
     SHOAL_TRY(get_u64(f[5], "service created", &s->created_ms));
+  }
+  if (n == 9) {
+    SHOAL_TRY(get_stamps(f[6], s));
+    SHOAL_TRY(get_observed(f[7], s));
+    SHOAL_TRY(get_conflicts(f[8], s));
   }
   return {};
 }

@@ -1,5 +1,6 @@
 #include "crdt/delta_validation.h"
 
+#include <algorithm>
 #include <string>
 
 #include "crdt/desired_state.h"
@@ -32,6 +33,13 @@ Status check_service(const std::string& key, const LwwRegister<Service>& reg, co
   if (auto st = validate_spec(s.spec); !st) return make_error(what + ": " + st.message());
   if (s.previous_spec) {
     if (auto st = validate_spec(*s.previous_spec); !st) return make_error(what + " previous spec: " + st.message());
+  }
+  // The field-level merge's bookkeeping (crdt/service_merge.h): bounded like the rest.
+  if (s.observed.size() > lim.nodes_max) return too_many(what + " observed writers", s.observed.size(), lim.nodes_max);
+  if (s.conflicts.size() > kMaxConflicts) return too_many(what + " conflicts", s.conflicts.size(), kMaxConflicts);
+  for (const auto& c : s.conflicts) {
+    if (c.lost.size() > kMaxConflictTextBytes || c.won.size() > kMaxConflictTextBytes)
+      return too_many(what + " conflict text bytes", std::max(c.lost.size(), c.won.size()), kMaxConflictTextBytes);
   }
   return {};
 }

@@ -117,6 +117,9 @@ Result<DesiredState> Replica::remove_service(std::uint64_t now_ms, const std::st
 DesiredState Replica::put_service(std::uint64_t now_ms, Service value) {
   Dot dot = next_dot();
   std::string name = value.name;
+  auto entry = state_.services.entries.find(name);
+  const ServiceWrites* live = entry == state_.services.entries.end() ? nullptr : &entry->second.live;
+  value = stamp_write(live, state_.services.get(name), std::move(value));
   LwwRegister<Service> reg{std::move(value), clock_.tick(now_ms), dot};
   DesiredState delta;
   delta.services = state_.services.put(name, reg);

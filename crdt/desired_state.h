@@ -22,6 +22,7 @@
 #include "crdt/lww_register.h"
 #include "crdt/or_map.h"
 #include "crdt/service.h"
+#include "crdt/service_merge.h"
 #include "crdt/writer_map.h"
 
 namespace shoal::crdt {
@@ -109,7 +110,8 @@ class Replica {
   Result<DesiredState> rollback_service(std::uint64_t now_ms, const std::string& name);
   Result<DesiredState> remove_service(std::uint64_t now_ms, const std::string& name);
 
-  // Low-level write of a whole service value (the helpers above end here).
+  // Low-level write of a whole service value (the helpers above end here). Fields equal to the
+  // visible value's keep their stamps; the changed ones are this write's (crdt/service_merge.h).
   DesiredState put_service(std::uint64_t now_ms, Service value);
 
   // Any node may set any node's availability.

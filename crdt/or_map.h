@@ -1,7 +1,9 @@
 // Add-wins observed-remove map whose values are LWW registers.
 #pragma once
 
+#include <concepts>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "crdt/lww_register.h"
@@ -18,6 +20,13 @@ struct Tombstone {
   bool operator==(const Tombstone&) const = default;
 };
 
+// A value type whose concurrent writes merge by a rule of its own (found by ADL, e.g.
+// crdt/service_merge.h) instead of the newest whole value winning.
+template <typename T>
+concept MergesConcurrentWrites = requires(const std::map<Dot, LwwRegister<T>>& live) {
+  { resolve_concurrent(live) } -> std::same_as<LwwRegister<T>>;
+};
+
 // One key: the writes of it not yet removed, and tombstones for the removed ones.
 // Invariant (after every operation): no dot is both live and removed.
 template <typename T>
@@ -27,8 +36,18 @@ struct OrMapEntry {
 
   bool present() const { return !live.empty(); }
 
-  // The visible value: concurrent writes that both survive resolve by LWW.
+  // The visible value. Concurrent writes that both survive resolve by LWW, or by the type's
+  // own rule (MergesConcurrentWrites), computed once per set of live writes.
   const LwwRegister<T>* winner() const {
+    if constexpr (MergesConcurrentWrites<T>) {
+      if (live.size() > 1) {
+        if (!resolved_ || resolved_from_ != live_dots()) {
+          resolved_ = resolve_concurrent(live);
+          resolved_from_ = live_dots();
+        }
+        return &*resolved_;
+      }
+    }
     const LwwRegister<T>* best = nullptr;
     for (const auto& [dot, reg] : live) {
       if (best == nullptr || reg.wins_over(*best)) best = &reg;
@@ -36,7 +55,21 @@ struct OrMapEntry {
     return best;
   }
 
-  bool operator==(const OrMapEntry&) const = default;
+  // Any change of `live` must call this (OrMap::merge does): the cached value is stale.
+  void forget_resolved() { resolved_.reset(); }
+
+  bool operator==(const OrMapEntry& o) const { return live == o.live && removed == o.removed; }
+
+ private:
+  std::vector<Dot> live_dots() const {
+    std::vector<Dot> out;
+    for (const auto& [dot, reg] : live) out.push_back(dot);
+    return out;
+  }
+  // The resolved value and the writes it was computed from (checked on read, so a copy or a
+  // direct edit of `live` can never serve a stale value).
+  mutable std::optional<LwwRegister<T>> resolved_;
+  mutable std::vector<Dot> resolved_from_;
 };
 
 // Merge rule (per key, per dot): live = union of live writes minus every dot tombstoned on
@@ -86,6 +119,7 @@ struct OrMap {
         if (!inserted) it->second.merge(reg);
       }
       for (const auto& [dot, stone] : mine.removed) mine.live.erase(dot);
+      mine.forget_resolved();
       if (mine.live.empty() && mine.removed.empty()) entries.erase(key);
     }
   }

@@ -13,4 +13,16 @@ const char* to_string(RestartCondition v) {
   return "unknown";
 }
 
+const char* to_string(ServiceField v) {
+  switch (v) {
+    case ServiceField::kScale: return "scale";
+    case ServiceField::kTemplate: return "template";
+    case ServiceField::kUpdateConfig: return "update-config";
+    case ServiceField::kPlacement: return "placement";
+    case ServiceField::kPorts: return "ports";
+    case ServiceField::kLabels: return "labels";
+  }
+  return "unknown";
+}
+
 }  // namespace shoal::crdt

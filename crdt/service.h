@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/hlc.h"
 #include "common/vocabulary.h"
+#include "crdt/dot.h"
 
 namespace shoal::crdt {
 
@@ -129,9 +131,46 @@ struct ServiceSpec {
   auto operator<=>(const ServiceSpec&) const = default;
 };
 
-// The value of one service in the desired state (one LWW register per service name).
-// `version` grows by one on every spec change; `previous_spec` is the spec before the last
-// change, so rollback is an ordinary write of it.
+// The parts of a service that merge independently (crdt/service_merge.h says how): writes to
+// different fields made concurrently (a scale on one side of a partition, an image update on the
+// other) both survive a heal. The task template is one field, never half merged: a template
+// nobody wrote would run bits nobody asked for.
+//   kScale        mode, replicas
+//   kTemplate     task, reservations, health, restart, version, previous_spec
+//   kUpdateConfig update, rollback
+//   kPlacement    constraints, spread_label
+//   kPorts        ports
+//   kLabels       labels
+enum class ServiceField : std::uint8_t { kScale, kTemplate, kUpdateConfig, kPlacement, kPorts, kLabels };
+inline constexpr std::size_t kServiceFieldCount = 6;
+
+// Which write set a field, and when: a field's own LWW stamp (larger `at` wins, then the dot).
+struct FieldStamp {
+  HlcTimestamp at;
+  Dot dot;
+
+  auto operator<=>(const FieldStamp&) const = default;
+};
+
+// A concurrent write of one field that lost the merge: kept in the service's journal, so a heal
+// that discards a write says so (`shoal service history`). Values are rendered for people
+// ("replicas=5"); the stamps say who wrote each (dot.writer) and when.
+struct Conflict {
+  ServiceField field = ServiceField::kScale;
+  std::string lost;
+  FieldStamp lost_stamp;
+  std::string won;
+  FieldStamp won_stamp;
+
+  auto operator<=>(const Conflict&) const = default;
+};
+inline constexpr std::size_t kMaxConflicts = 16;  // per service, newest kept: a journal, not a log
+inline constexpr std::size_t kMaxConflictTextBytes = 200;
+
+// The value of one service in the desired state (an add-wins map entry per service name, whose
+// concurrent writes merge field by field). `version` names the task template: it grows by one
+// on every template change; `previous_spec` is the spec before the last change, so rollback is
+// an ordinary write of it.
 struct Service {
   std::string name;
   ServiceSpec spec;
@@ -142,6 +181,13 @@ struct Service {
   // (loadbalancer/vip_allocator.h), so other services coming and going never move it.
   std::string vip;
   std::uint64_t created_ms = 0;  // creation time: older services win a contested VIP claim
+  // Fields this write kept from an earlier write, with that write's stamp; a field not here was
+  // set by this write itself (so a service written before fields had stamps reads as one write).
+  std::map<ServiceField, FieldStamp> stamps;
+  // The writes of this service this write had seen (writer -> its newest counter seen), not
+  // counting itself: it tells a field written concurrently from one written before.
+  VersionVector observed;
+  std::vector<Conflict> conflicts;  // newest lost write first, at most kMaxConflicts
 
   auto operator<=>(const Service&) const = default;
 };
@@ -149,5 +195,6 @@ struct Service {
 const char* to_string(Driver v);
 const char* to_string(PortProtocol v);
 const char* to_string(RestartCondition v);
+const char* to_string(ServiceField v);
 
 }  // namespace shoal::crdt

@@ -105,6 +105,34 @@ void write_service_json(JsonWriter& w, const Service& service) {
   } else {
     w.null();
   }
+  // The field-level merge's bookkeeping (crdt/service_merge.h), when there is any.
+  if (!service.stamps.empty()) {
+    w.key("field_stamps").begin_object();
+    for (const auto& [field, stamp] : service.stamps) {
+      w.key(to_string(field)).begin_object().key("at");
+      write_hlc(w, stamp.at);
+      w.key("dot");
+      write_dot(w, stamp.dot);
+      w.end_object();
+    }
+    w.end_object();
+  }
+  if (!service.observed.empty()) {
+    w.key("observed").begin_object();
+    for (const auto& [writer, n] : service.observed) w.key(writer.name).value(n);
+    w.end_object();
+  }
+  if (!service.conflicts.empty()) {
+    w.key("conflicts").begin_array();
+    for (const auto& c : service.conflicts) {
+      w.begin_object().key("field").value(to_string(c.field)).key("lost").value(c.lost).key("lost_at");
+      write_hlc(w, c.lost_stamp.at);
+      w.key("lost_by").value(c.lost_stamp.dot.writer.name).key("won").value(c.won).key("won_at");
+      write_hlc(w, c.won_stamp.at);
+      w.key("won_by").value(c.won_stamp.dot.writer.name).end_object();
+    }
+    w.end_array();
+  }
   w.end_object();
 }
 

@@ -98,25 +98,47 @@ class WriteLog {
     return std::tie(a.at, a.dot.writer, a.dot.counter) > std::tie(b.at, b.dot.writer, b.dot.counter);
   }
 
+  // Per field (crdt/service_merge.h): among the writes no later write replaced or removed, the
+  // one whose stamp for the field is largest sets it; and every stamp a write kept names a
+  // logged write that set the same value, so a value is never attributed to the wrong write.
   void check_services(const DesiredState& state, std::vector<std::string>& errors) const {
     for (const auto& [name, f] : services_) {
-      const crdt::LwwRegister<Service>* expected = nullptr;
+      std::vector<const crdt::LwwRegister<Service>*> survivors;
+      std::map<Dot, const crdt::LwwRegister<Service>*> by_dot;
       for (const auto& put : f.puts) {
+        by_dot[put.dot] = &put;
         auto removed = f.removed.find(put.dot);
         if (removed == f.removed.end()) {
-          if (expected == nullptr || later_put(put, *expected)) expected = &put;
+          survivors.push_back(&put);
         } else if (!(removed->second > put.at)) {
           // Only a write that had seen this one may replace it, so it must be later by HLC.
           errors.push_back("service " + name + ": a write at " + describe(put.at) + " was replaced by an earlier one at " +
                            describe(removed->second));
         }
       }
+      check_kept_stamps(name, f, by_dot, errors);
       const Service* got = state.service(name);
-      const Service* want = expected == nullptr ? nullptr : &expected->value;
-      if ((got == nullptr) != (want == nullptr) || (got != nullptr && *got != *want))
-        errors.push_back("service " + name + " is " + describe(got) + ", expected " + describe(want) +
-                         (expected ? " (written by " + expected->dot.writer.name + " at " + describe(expected->at) + ")"
-                                   : " (removed)"));
+      if (survivors.empty()) {
+        if (got != nullptr) errors.push_back("service " + name + " is " + describe(got) + ", expected it removed");
+        continue;
+      }
+      if (got == nullptr) {
+        errors.push_back("service " + name + " is absent, expected " + describe(&survivors.front()->value));
+        continue;
+      }
+      for (std::size_t i = 0; i < crdt::kServiceFieldCount; ++i) {
+        const auto field = static_cast<crdt::ServiceField>(i);
+        const crdt::LwwRegister<Service>* want = nullptr;
+        for (const auto* s : survivors)
+          if (want == nullptr || crdt::field_stamp(*s, field) > crdt::field_stamp(*want, field)) want = s;
+        const bool same = field == crdt::ServiceField::kTemplate ? crdt::same_task_template(*got, want->value)
+                                                                 : crdt::same_field(*got, want->value, field);
+        if (!same)
+          errors.push_back("service " + name + " " + crdt::to_string(field) + " is " + crdt::field_text(*got, field) +
+                           ", expected " + crdt::field_text(want->value, field) + " (written by " +
+                           crdt::field_stamp(*want, field).dot.writer.name + " at " +
+                           describe(crdt::field_stamp(*want, field).at) + ")");
+      }
     }
     for (const Service* s : state.all_services())
       if (!services_.count(s->name)) errors.push_back("service " + s->name + " was never written");
@@ -146,6 +168,26 @@ class WriteLog {
     }
     for (const auto& [runner, task] : state.all_tasks())
       if (!tasks_.count({runner, task->key()})) errors.push_back("task of " + runner.name + " was never written");
+  }
+
+  void check_kept_stamps(const std::string& name, const Field& f,
+                         const std::map<Dot, const crdt::LwwRegister<Service>*>& by_dot,
+                         std::vector<std::string>& errors) const {
+    for (const auto& put : f.puts) {
+      for (const auto& [field, stamp] : put.value.stamps) {
+        auto it = by_dot.find(stamp.dot);
+        if (it == by_dot.end()) {
+          errors.push_back("service " + name + ": a write kept " + crdt::to_string(field) + " from a write never logged");
+          continue;
+        }
+        const Service& setter = it->second->value;
+        const bool same = field == crdt::ServiceField::kTemplate ? crdt::same_task_template(setter, put.value)
+                                                                 : crdt::same_field(setter, put.value, field);
+        if (!same || crdt::field_stamp(*it->second, field) != stamp)
+          errors.push_back("service " + name + ": a write kept " + crdt::to_string(field) + " " +
+                           crdt::field_text(put.value, field) + " but its write set " + crdt::field_text(setter, field));
+      }
+    }
   }
 
   std::map<std::string, Field> services_;

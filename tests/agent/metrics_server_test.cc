@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <thread>
 
 namespace shoal {
@@ -24,6 +26,12 @@ class Served {
 
   const Status& listened() const { return listened_; }
   std::uint16_t port() const { return server_.port(); }
+  // The counters as the io thread has them now (read on that thread).
+  MetricsServerStats stats_now() {
+    std::promise<MetricsServerStats> got;
+    asio::post(io_, [&] { got.set_value(server_.stats()); });
+    return got.get_future().get();
+  }
   // Stops serving and returns the counters (read only once the io thread is done).
   MetricsServerStats stop() {
     if (thread_.joinable()) {
@@ -160,6 +168,11 @@ TEST(MetricsServer, AHeaderThatStopsMidwayTimesOut) {
   tcp::socket s = connect(served.port());
   asio::write(s, asio::buffer(std::string("GET /metrics HTTP/1.1\r\nHo")));
   EXPECT_EQ(read_answer(s), "");  // closed after the deadline
+  // Beast closes the socket when the deadline passes and only then runs the handler that
+  // counts it: the client can see the close first, so wait for the count (a bound, not a timing).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (served.stats_now().timed_out == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(served.stop().timed_out, 1u);
 }
 

@@ -153,7 +153,8 @@ RC_GTEST_PROP(Convergence, RandomDeliveryThenAntiEntropyConverges, ()) {
 
 // Two sides of a partition write for a while, each side delivering only within itself; then
 // the partition heals and anti-entropy runs. Every write that no later (by HLC) write to the
-// same field superseded is the value everywhere. (No deletes here: a delete is not a write of
+// same field superseded is the value everywhere: for services, per field (a scale and a template
+// change made on different sides both survive, crdt/service_merge.h). (No deletes here: a delete is not a write of
 // a value; add-wins under concurrency is covered by ConcurrentUpdateWinsOverRemove.)
 RC_GTEST_PROP(Convergence, PartitionHealKeepsEveryUnsupersededWrite, ()) {
   int n = *rc::gen::inRange(2, 7);
@@ -177,6 +178,10 @@ RC_GTEST_PROP(Convergence, PartitionHealKeepsEveryUnsupersededWrite, ()) {
       const Service* svc = s.service(field.substr(4));
       RC_ASSERT(svc != nullptr);
       RC_ASSERT(svc->spec.replicas == w->value);
+    } else if (field.rfind("tpl:", 0) == 0) {
+      const Service* svc = s.service(field.substr(4));
+      RC_ASSERT(svc != nullptr);
+      RC_ASSERT(testing::template_value(*svc) == w->value);
     } else if (field.rfind("avail:", 0) == 0) {
       RC_ASSERT(static_cast<std::uint64_t>(s.availability_of(node(std::stoi(field.substr(6))))) ==
                 w->value);

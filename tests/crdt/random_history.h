@@ -40,6 +40,12 @@ inline rc::Gen<std::vector<Op>> gen_history(int replicas) {
 
 inline NodeId node(int i) { return NodeId{"n" + std::to_string(i)}; }
 
+// The template value the history writes: its one argument, kNoArgs before any.
+inline constexpr std::uint64_t kNoArgs = ~std::uint64_t{0};
+inline std::uint64_t template_value(const Service& s) {
+  return s.spec.task.args.empty() ? kNoArgs : std::stoull(s.spec.task.args[0]);
+}
+
 inline ServiceSpec spec_with(int replicas) {
   ServiceSpec s;
   s.task.command = "/bin/true";
@@ -72,11 +78,23 @@ class Cluster {
     std::string k = "s" + std::to_string(op.key);
     switch (static_cast<OpKind>(op.kind)) {
       case OpKind::kPutService: {
+        // Even values scale, odd ones change the task template: writes of different fields,
+        // which merge apart (crdt/service_merge.h). A create sets every field.
         const Service* cur = r.state().service(k);
+        const bool created = cur == nullptr;
         Service v = cur ? *cur : Service{k, spec_with(0), 0, std::nullopt, "10.96.0." + std::to_string(k.size()), k.size()};
-        v.spec.replicas = static_cast<std::uint32_t>(op.value);
-        v.version += 1;
-        record(r, r.put_service(now, v), "svc:" + k, static_cast<std::uint64_t>(op.value));
+        const Service before = v;
+        if (op.value % 2 == 0) {
+          v.spec.replicas = static_cast<std::uint32_t>(op.value);
+        } else {
+          v.spec.task.args = {std::to_string(op.value)};
+          v.version += 1;
+        }
+        DesiredState delta = r.put_service(now, v);
+        std::vector<std::pair<std::string, std::uint64_t>> fields;
+        if (created || before.spec.replicas != v.spec.replicas) fields.emplace_back("svc:" + k, v.spec.replicas);
+        if (created || before.version != v.version) fields.emplace_back("tpl:" + k, template_value(v));
+        record(r, std::move(delta), fields);
         break;
       }
       case OpKind::kRemoveService:
@@ -161,8 +179,11 @@ class Cluster {
   }
 
   void record(Replica& r, DesiredState delta, std::string field, std::uint64_t value) {
+    record(r, std::move(delta), {{std::move(field), value}});
+  }
+  void record(Replica& r, DesiredState delta, const std::vector<std::pair<std::string, std::uint64_t>>& fields) {
     HlcTimestamp at = delta.max_timestamp();
-    writes_.push_back(Write{std::move(field), at, r.self(), value});
+    for (const auto& [field, value] : fields) writes_.push_back(Write{field, at, r.self(), value});
     int index = std::stoi(r.self().name.substr(1));
     keep(index, std::move(delta));
   }

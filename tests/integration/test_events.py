@@ -134,7 +134,9 @@ def scenario_partition_marks(c):
     assert split['name'] == 'n1' and split['attributes']['unreachable'] == 'n3', split
     assert split['attributes']['reachable'] == '2' and split['attributes']['members'] == '3', split
     c.restart('n3')
-    wait_until(lambda: [e['action'] for e in marks()] == ['partition_suspected', 'partition_healed'], 60,
+    # On a loaded machine n3 may flap (suspected again, refuted) after it is back: each flap is
+    # a true pair of marks, so read the first heal, not an exact list.
+    wait_until(lambda: [e['action'] for e in marks()][:2] == ['partition_suspected', 'partition_healed'], 60,
                'n1 sees the partition healed')
     heal = marks()[1]
     assert heal['attributes']['back'] == 'n3' and int(heal['attributes']['duration_ms']) > 0, heal
