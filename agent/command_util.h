@@ -45,6 +45,8 @@ ApiResponse cmd_node(Agent& agent, const std::vector<std::string>& args);
 // The pieces `stack` reuses (state_commands.cc): a create with its VIP claim, a durable write,
 // the image pin, `service ls` over flags (which take --filter label=K[=V] and name=PREFIX).
 ApiResponse create_service_with(Agent& agent, const std::string& name, crdt::ServiceSpec spec);
+// `service history NAME`: each field's origin and the conflict journal (agent/service_history.cc).
+ApiResponse service_history(Agent& agent, const ParsedFlags& f);
 ApiResponse finish_write(Agent& agent, node::WriteOp op, const std::string& done);
 Status pin_image(crdt::ServiceSpec& spec, const crdt::ServiceSpec* before, const ImagePins& pinned);
 ApiResponse service_ls(Agent& agent, const ParsedFlags& f);

@@ -235,7 +235,7 @@ Result<NamedImage> image_named_by(const std::vector<std::string>& args) {
 }
 
 ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, const ImagePins& pinned) {
-  if (args.empty()) return fail("service: give create, ls, inspect, ps, scale, update, rollback, rm or logs", 2);
+  if (args.empty()) return fail("service: give create, ls, inspect, history, ps, scale, update, rollback, rm or logs", 2);
   const std::string& verb = args[0];
   FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format", "--filter"}, {"--detach"}};
   spec.stop_at_positional = verb == "create";
@@ -246,6 +246,7 @@ ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, cons
   if (verb == "scale") return service_scale(agent, *f);
   if (verb == "ls") return service_ls(agent, *f);
   if (verb == "inspect") return service_inspect(agent, *f);
+  if (verb == "history") return service_history(agent, *f);
   if (verb == "rollback") return service_rollback(agent, *f);
   if (verb == "rm") return service_rm(agent, *f);
   if (verb == "ps") return agent.service_ps(*f);

@@ -136,7 +136,8 @@ struct ServiceSpec {
 // other) both survive a heal. The task template is one field, never half merged: a template
 // nobody wrote would run bits nobody asked for.
 //   kScale        mode, replicas
-//   kTemplate     task, reservations, health, restart, version, previous_spec
+//   kTemplate     task, reservations, health, restart (with previous_spec riding along; the
+//                 version of concurrent writes merges by its own rule, crdt/service_merge.h)
 //   kUpdateConfig update, rollback
 //   kPlacement    constraints, spread_label
 //   kPorts        ports

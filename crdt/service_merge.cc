@@ -14,9 +14,13 @@ static_assert(std::size(kAllFields) == kServiceFieldCount);
 // Each field's members, as a tuple of references (const or not, as `s` is).
 template <typename S>
 auto scale_of(S& s) { return std::tie(s.spec.mode, s.spec.replicas); }
+// What tasks run. `version` and `previous_spec` ride with it but are not compared: a forced
+// update (same template, new version) or an update of other fields (which also sets
+// previous_spec) must not make the template this write's own, or it would discard a template
+// changed concurrently elsewhere. The version of concurrent writes is merged apart (below).
 template <typename S>
 auto template_of(S& s) {
-  return std::tie(s.spec.task, s.spec.reservations, s.spec.health, s.spec.restart, s.version, s.previous_spec);
+  return std::tie(s.spec.task, s.spec.reservations, s.spec.health, s.spec.restart);
 }
 template <typename S>
 auto update_config_of(S& s) { return std::tie(s.spec.update, s.spec.rollback); }
@@ -26,7 +30,10 @@ auto placement_of(S& s) { return std::tie(s.spec.constraints, s.spec.spread_labe
 void copy_field(const Service& from, Service& to, ServiceField field) {
   switch (field) {
     case ServiceField::kScale: scale_of(to) = scale_of(from); return;
-    case ServiceField::kTemplate: template_of(to) = template_of(from); return;
+    case ServiceField::kTemplate:
+      template_of(to) = template_of(from);
+      to.previous_spec = from.previous_spec;
+      return;
     case ServiceField::kUpdateConfig: update_config_of(to) = update_config_of(from); return;
     case ServiceField::kPlacement: placement_of(to) = placement_of(from); return;
     case ServiceField::kPorts: to.spec.ports = from.spec.ports; return;
@@ -90,10 +97,7 @@ std::vector<Conflict> merged_journal(const ServiceWrites& live, std::vector<Conf
 
 }  // namespace
 
-bool same_task_template(const Service& a, const Service& b) {
-  return std::tie(a.spec.task, a.spec.reservations, a.spec.health, a.spec.restart) ==
-         std::tie(b.spec.task, b.spec.reservations, b.spec.health, b.spec.restart);
-}
+bool same_task_template(const Service& a, const Service& b) { return template_of(a) == template_of(b); }
 
 FieldStamp field_stamp(const LwwRegister<Service>& write, ServiceField field) {
   auto it = write.value.stamps.find(field);

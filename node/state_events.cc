@@ -1,5 +1,7 @@
 #include "node/state_events.h"
 
+#include <algorithm>
+
 #include <string>
 
 namespace shoal::node {
@@ -27,6 +29,21 @@ ClusterEvent task_event(const NodeId& runner, const crdt::TaskStatus& t) {
   return e;
 }
 
+// A merge discarded a concurrent write (crdt/service_merge.h): one event per new journal entry.
+void conflict_events(const std::vector<crdt::Conflict>* before, const crdt::Service& after,
+                     std::vector<ClusterEvent>& out) {
+  for (const auto& c : after.conflicts) {
+    if (before && std::find(before->begin(), before->end(), c) != before->end()) continue;
+    ClusterEvent e = make_event(EventType::kService, "conflict", after.name);
+    e.attributes["field"] = crdt::to_string(c.field);
+    e.attributes["lost"] = c.lost;
+    e.attributes["lost_by"] = c.lost_stamp.dot.writer.name;
+    e.attributes["won"] = c.won;
+    e.attributes["won_by"] = c.won_stamp.dot.writer.name;
+    out.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 StateProbe::StateProbe(const crdt::DesiredState& state, const crdt::DesiredState& delta) {
@@ -49,6 +66,7 @@ std::vector<ClusterEvent> StateProbe::events(const crdt::DesiredState& state) co
     if (!before && after) out.push_back(service_event("created", name, after));
     else if (before && !after) out.push_back(service_event("removed", name, &*before));
     else if (before && after && *before != *after) out.push_back(service_event("updated", name, after));
+    if (after) conflict_events(before ? &before->conflicts : nullptr, *after, out);
   }
   for (const auto& [node, before] : availability_) {
     Availability after = state.availability_of(node);

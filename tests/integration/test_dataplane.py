@@ -75,7 +75,7 @@ def pages(host, url, n=30):
 
 
 class NetCluster(WorkCluster):
-    def start_host(self, host, join_host=None, extra=()):
+    def start_host(self, host, join_host=None, extra=(), network=('--network', 'overlay', '--lb', 'nftables')):
         name = f'n{host}'
         api = os.path.join(self.dir, f'{name}.sock')
         data = os.path.join(self.dir, name)
@@ -83,7 +83,7 @@ class NetCluster(WorkCluster):
         # nsenter, not `ip netns exec`: that also remounts /sys, hiding the cgroup hierarchies.
         cmd = ['nsenter', f'--net=/run/netns/{ns_of(host)}', self.shoal, 'agent', '--name', name,
                '--bind', f'{SUBNET}.{HOSTS[host]}:7946', '--key', self.key, '--api', api, '--data-dir', data,
-               '--network', 'overlay', '--lb', 'nftables', *extra]
+               *network, *extra]
         if join_host:
             cmd += ['--join', f'{SUBNET}.{HOSTS[join_host]}:7946']
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

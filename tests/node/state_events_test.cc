@@ -41,6 +41,31 @@ TEST(StateEvents, ServiceCreatedUpdatedRemoved) {
   EXPECT_EQ(removed[0].action, "removed");
 }
 
+// A heal that discards a concurrent write of the same field says so, once, on each side.
+TEST(StateEvents, AMergeThatDiscardsAWriteMakesAConflictEvent) {
+  crdt::Replica a(NodeId{"n1"}), b(NodeId{"n2"});
+  merge(b, *a.create_service(1000, "web", spec_of(2)));
+  auto from_a = *a.scale_service(2000, "web", 5);
+  auto from_b = *b.scale_service(3000, "web", 3);
+  auto at_a = merge(a, from_b);
+  ASSERT_EQ(at_a.size(), 2u);
+  EXPECT_EQ(at_a[0].action, "updated");
+  EXPECT_EQ(at_a[1].action, "conflict");
+  EXPECT_EQ(at_a[1].attributes.at("field"), "scale");
+  EXPECT_EQ(at_a[1].attributes.at("lost"), "replicas=5");
+  EXPECT_EQ(at_a[1].attributes.at("lost_by"), "n1");
+  EXPECT_EQ(at_a[1].attributes.at("won"), "replicas=3");
+  EXPECT_EQ(at_a[1].attributes.at("won_by"), "n2");
+  auto at_b = merge(b, from_a);
+  ASSERT_EQ(at_b.size(), 2u) << "n2's value stays, but its journal gained the loser";
+  EXPECT_EQ(at_b[1].action, "conflict");
+  EXPECT_TRUE(merge(b, from_a).empty()) << "merged again: no second event";
+  // A later write carries the journal: no new event for the same conflict.
+  auto later = merge(b, *a.scale_service(4000, "web", 4));
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].action, "updated");
+}
+
 TEST(StateEvents, NodeAvailabilityAndTaskStates) {
   crdt::Replica writer(NodeId{"n1"}), seer(NodeId{"n2"});
   auto drained = merge(seer, writer.set_availability(1000, NodeId{"n3"}, Availability::kDrain));
