@@ -120,6 +120,33 @@ TEST(ServiceMerge, StampsObservedWritesAndConflictsSurviveTheCodec) {
   EXPECT_EQ(back->service("web")->conflicts.size(), 1u);
 }
 
+// A state file or delta from an agent before field stamps holds services of 6 fields (no
+// stamps, observed writes or journal): each reads as one whole write, and writes made on it by
+// this version merge field by field.
+TEST(ServiceMerge, AServiceWrittenBeforeFieldStampsMergesFieldByField) {
+  Replica old(node(0));
+  ServiceSpec spec = spec_with(2);
+  spec.task.args = {"v1"};
+  auto created = old.create_service(1000, "web", spec).value();
+  const Service& as_old = *created.service("web");
+  ASSERT_TRUE(as_old.stamps.empty() && as_old.observed.empty() && as_old.conflicts.empty())
+      << "a create has none: it is encoded in the 6-field form older agents write and read";
+  auto file = decode_state(encode_state(created));
+  ASSERT_TRUE(file) << file.message();
+  Replica a(node(1)), b(node(2));
+  a.restore(*file);
+  b.restore(*file);
+  auto scaled = a.scale_service(2000, "web", 4).value();
+  ServiceSpec next = spec;
+  next.task.args = {"v2"};
+  auto updated = b.update_service(2100, "web", next).value();
+  a.merge(updated);
+  b.merge(scaled);
+  ASSERT_EQ(a.state(), b.state());
+  EXPECT_EQ(a.state().service("web")->spec.replicas, 4u);
+  EXPECT_EQ(a.state().service("web")->spec.task.args, std::vector<std::string>{"v2"});
+}
+
 // Merge laws over states whose services were written concurrently field by field: the visible
 // service (fields, version, journal) is the same whatever order the states merge in.
 RC_GTEST_PROP(ServiceMergeLaws, VisibleServicesDoNotDependOnMergeOrder, ()) {
