@@ -259,18 +259,19 @@ def scenario_drain_and_health(c):
     print(f'health check failed on {gone}: requests reach only {sorted(got)}')
 
 
-def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
+def run_in_topology(argv, scenarios, start):
+    """Runs scenario argv[2] of `scenarios` (a module's globals) on a fresh topology, agents
+    started by start(cluster); the topology and agents are removed at the end, also on failure."""
+    shoal, scenario = argv[1], argv[2]
     if os.geteuid() != 0 or shutil.which('ip') is None or not os.path.exists(BUSYBOX):
         print(f'skip {scenario}: needs root, iproute2 and busybox')
         sys.exit(SKIP)
     topo, c = Topology(), None
-    status = 0
     try:
         topo.up()  # first inside the try: a partial topology is taken down too
         c = NetCluster(shoal)
-        start_agents(c)
-        globals()['scenario_' + scenario](c)
+        start(c)
+        scenarios['scenario_' + scenario](c)
         print(f'ok {scenario}')
     except Exception as e:
         print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)  # first: CI shows the head
@@ -282,8 +283,7 @@ def main():
         if c:
             c.stop()
         topo.down()
-    sys.exit(status)
 
 
 if __name__ == '__main__':
-    main()
+    run_in_topology(sys.argv, globals(), start_agents)

@@ -9,10 +9,10 @@ side scales and writes the same label later. After the heal every node has all t
 (different fields both survive), the label c wrote last wins, `service history` on every node
 shows the discarded label write with who wrote it, and `events` reports the conflict. Timeouts
 only keep a failure from hanging."""
-import json, os, shutil, sys
+import json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import wait_until
-from test_dataplane import BUSYBOX, HOSTS, NetCluster, PREFIX, SKIP, Topology, sh
+from test_dataplane import HOSTS, PREFIX, run_in_topology, sh
 
 NODES = ['na', 'nb', 'nc']
 SWITCH_PORT = {host: f'p{i}' for i, host in enumerate(HOSTS)}  # veth ends on the switch's bridge
@@ -87,29 +87,5 @@ def start_agents(c):
     wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 60, 'three agents alive')
 
 
-def main():
-    shoal, scenario = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0 or shutil.which('ip') is None or not os.path.exists(BUSYBOX):
-        print(f'skip {scenario}: needs root, iproute2 and busybox')
-        sys.exit(SKIP)
-    topo, c = Topology(), None
-    try:
-        topo.up()  # first inside the try: a partial topology is taken down too
-        c = NetCluster(shoal)
-        start_agents(c)
-        globals()['scenario_' + scenario](c)
-        print(f'ok {scenario}')
-    except Exception as e:
-        print(f'FAILED {scenario}: {type(e).__name__}: {e}', flush=True)
-        if c:
-            for n, a in c.agents.items():
-                print(f'--- log of {n} ---'); print(open(a['log']).read()[-3000:])
-        raise
-    finally:
-        if c:
-            c.stop()
-        topo.down()
-
-
 if __name__ == '__main__':
-    main()
+    run_in_topology(sys.argv, globals(), start_agents)
