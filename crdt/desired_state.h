@@ -56,7 +56,7 @@ struct TaskStatus {
 // events. Equality compares everything (tests use it to check convergence).
 struct DesiredState {
   CausalContext seen;                                       // every event merged in
-  OrMap<std::string, Service> services;                     // add-wins map of LWW registers
+  OrMap<std::string, Service> services;                     // add-wins; concurrent writes merge by field
   std::map<NodeId, LwwRegister<Availability>> availability; // LWW per node; any node writes any
   PerWriterMap<TaskKey, TaskStatus> tasks;                  // writer = node running the task
 

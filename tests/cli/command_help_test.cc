@@ -115,7 +115,7 @@ TEST(CommandHelp, ManPageHasEveryCommandAndEscapesDashes) {
 TEST(CommandHelp, CompletionKnowsCommandsAndFlags) {
   const std::string script = render_bash_completion();
   EXPECT_NE(script.find("complete -F _shoal shoal"), std::string::npos);
-  EXPECT_NE(script.find("      service) words=\"create inspect logs ls ps rm rollback scale update\""), std::string::npos);
+  EXPECT_NE(script.find("      service) words=\"create history inspect logs ls ps rm rollback scale update\""), std::string::npos);
   EXPECT_NE(script.find("      service/create) words=\"--constraint"), std::string::npos);
   EXPECT_NE(script.find("--replicas"), std::string::npos);
 }
