@@ -119,9 +119,9 @@ std::string TaskLogFollow::take_new(std::string_view merged) {
       out.append(raw).push_back('\n');
       return;
     }
-    const std::string node(line->source.substr(line->source.rfind('@') + 1));
-    Cursor& c = nodes_[node];
-    auto& seen = seen_at_time[node];
+    const std::string source(line->source);
+    Cursor& c = tasks_[source];
+    auto& seen = seen_at_time[source];
     if (line->time < c.time) return;  // printed before (asked for again only by time)
     if (line->time > c.time) {
       c.time = std::string(line->time);
@@ -147,17 +147,30 @@ std::string TaskLogFollow::take(std::string_view merged) {
 }
 
 std::map<std::string, std::string> TaskLogFollow::node_cursors() const {
+  std::map<std::string, std::pair<std::string, std::string>> span;  // node -> oldest, newest task cursor
+  for (const auto& [source, c] : tasks_) {
+    if (c.time.empty()) continue;
+    auto [it, fresh] = span.try_emplace(source.substr(source.rfind('@') + 1), c.time, c.time);
+    it->second.first = std::min(it->second.first, c.time);
+    it->second.second = std::max(it->second.second, c.time);
+  }
   std::map<std::string, std::string> out;
-  for (const auto& [node, c] : nodes_) out[node] = c.time;
+  for (const auto& [node, times] : span) {
+    std::string from = times.first;
+    // Record times are RFC 3339 with 9 digits, so they compare as text.
+    if (auto newest_ms = parse_rfc3339(times.second); newest_ms && *newest_ms > kFollowHoldBackMs)
+      from = std::max(from, rfc3339_ns((*newest_ms - kFollowHoldBackMs) * 1'000'000));
+    out[node] = from;
+  }
   return out;
 }
 
 std::string TaskLogFollow::node_since() const {
   std::string out;
-  for (const auto& [node, c] : nodes_) {
+  for (const auto& [node, time] : node_cursors()) {
     if (!out.empty()) out.push_back(',');
     out.append(node).push_back('=');
-    out.append(c.time);
+    out.append(time);
   }
   return out;
 }

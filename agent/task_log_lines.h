@@ -47,10 +47,15 @@ std::string merge_task_log_lines(std::string_view lines);
 void append_printed_log_line(std::string& out, const TaskLogLine& line, bool timestamps);
 
 // `service logs --follow` on the CLI's side: each answer (merged exchanged lines) gives the
-// lines not printed yet, and the next request asks each node for what it wrote from the latest
-// time printed from it (--node-since), by that node's own clock, so nodes whose clocks
-// disagree lose nothing. A request is inclusive of that time; lines already printed at it are
-// recognised and skipped.
+// lines not printed yet, and the next request asks each node for what it wrote from a time by
+// that node's own clock (--node-since), so nodes whose clocks disagree lose nothing. Each task
+// keeps its own cursor: one task's pump can stamp a line and write it after another task on the
+// same node wrote a later one, so a node is asked from its tasks' oldest cursor (held back at
+// most kFollowHoldBackMs behind its newest, so an idle task does not make every answer resend
+// all since its last line). A request is inclusive of that time; lines already printed are
+// recognised by their task's cursor and skipped.
+inline constexpr std::uint64_t kFollowHoldBackMs = 5000;
+
 class TaskLogFollow {
  public:
   explicit TaskLogFollow(bool timestamps) : timestamps_(timestamps) {}
@@ -59,18 +64,18 @@ class TaskLogFollow {
   std::string take(std::string_view merged);
   // The same lines in the exchanged form (for the Docker API's stream).
   std::string take_new(std::string_view merged);
-  // Each node's latest time printed: where to ask it from next.
+  // Where to ask each node from next (see above).
   std::map<std::string, std::string> node_cursors() const;
   // The same as "n1=TIME,n2=TIME" for --node-since; "" until a line with a time was printed.
   std::string node_since() const;
 
  private:
   struct Cursor {
-    std::string time;                 // latest time printed from the node
+    std::string time;                 // latest time printed from the task
     std::vector<std::string> at_time;  // the lines printed with exactly that time
   };
   bool timestamps_;
-  std::map<std::string, Cursor, std::less<>> nodes_;
+  std::map<std::string, Cursor, std::less<>> tasks_;  // by source, "task@node"
 };
 
 }  // namespace shoal

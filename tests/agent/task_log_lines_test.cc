@@ -108,5 +108,35 @@ TEST(TaskLogFollow, EachNodeHasItsOwnCursor) {
   EXPECT_EQ(follow.node_since(), "n1=" + time_at(100) + ",n2=" + time_at(5));
 }
 
+// Two tasks on one node: a line one task's pump stamped before another task's later line can
+// reach the file after it. The node is asked from its tasks' oldest cursor, so the late line is
+// in the next answer, and each task's own cursor prints it once (a cursor per node lost it).
+TEST(TaskLogFollow, ALineWrittenLateByAnotherTaskOfTheNodeIsPrinted) {
+  TaskLogFollow follow(false);
+  auto line = [](std::uint64_t t, const char* text, const char* source) {
+    std::string out;
+    append_task_log_lines(out, record(t, text), source, "stdout", "", "");
+    return out;
+  };
+  const std::string a1 = line(2, "a1", "w.1.1@n1"), b1 = line(3, "b1", "w.2.1@n1");
+  EXPECT_EQ(follow.take(merge_task_log_lines(a1 + b1)), "w.1.1@n1 | a1\nw.2.1@n1 | b1\n");
+  const std::string a2 = line(10, "a2", "w.1.1@n1");
+  EXPECT_EQ(follow.take(merge_task_log_lines(a1 + b1 + a2)), "w.1.1@n1 | a2\n");
+  EXPECT_EQ(follow.node_since(), "n1=" + time_at(3)) << "w.2's cursor holds the node back";
+  const std::string b2 = line(5, "b2, stamped before a2, written after", "w.2.1@n1");
+  EXPECT_EQ(follow.take(merge_task_log_lines(b1 + b2 + a2)), "w.2.1@n1 | b2, stamped before a2, written after\n");
+  EXPECT_EQ(follow.node_since(), "n1=" + time_at(5));
+}
+
+// An idle task holds its node's cursor back at most kFollowHoldBackMs behind the newest line.
+TEST(TaskLogFollow, AnIdleTaskHoldsTheNodeBackABoundedTime) {
+  TaskLogFollow follow(false);
+  std::string lines;
+  append_task_log_lines(lines, record(0, "idle"), "w.1.1@n1", "stdout", "", "");
+  append_task_log_lines(lines, record(60'000'000'000, "busy"), "w.2.1@n1", "stdout", "", "");
+  (void)follow.take(merge_task_log_lines(lines));
+  EXPECT_EQ(follow.node_since(), "n1=" + time_at((60'000 - kFollowHoldBackMs) * 1'000'000));
+}
+
 }  // namespace
 }  // namespace shoal
