@@ -14,10 +14,6 @@ namespace shoal {
 
 namespace {
 
-constexpr crdt::ServiceField kFields[] = {crdt::ServiceField::kScale,     crdt::ServiceField::kTemplate,
-                                          crdt::ServiceField::kUpdateConfig, crdt::ServiceField::kPlacement,
-                                          crdt::ServiceField::kPorts,     crdt::ServiceField::kLabels};
-
 // "replicas=5 from n3 at T lost to replicas=2 from n1 at T', written concurrently (apart)"
 std::string conflict_line(const crdt::Conflict& c) {
   return c.lost + " from " + c.lost_stamp.dot.writer.name + " at " + rfc3339(c.lost_stamp.at.wall_ms) + " lost to " +
@@ -29,7 +25,7 @@ std::string history_json(const crdt::LwwRegister<crdt::Service>& reg) {
   const crdt::Service& svc = reg.value;
   JsonWriter j;
   j.begin_object().field("name", svc.name).field("version", svc.version).key("fields").begin_array();
-  for (auto field : kFields) {
+  for (auto field : crdt::kServiceFields) {
     const crdt::FieldStamp s = crdt::field_stamp(reg, field);
     j.begin_object().field("field", crdt::to_string(field)).field("value", crdt::field_text(svc, field))
         .field("set_by", s.dot.writer.name).field("at", rfc3339(s.at.wall_ms)).end_object();
@@ -57,7 +53,7 @@ std::string history_json(const crdt::LwwRegister<crdt::Service>& reg) {
 std::string history_text(const crdt::LwwRegister<crdt::Service>& reg) {
   const crdt::Service& svc = reg.value;
   std::vector<std::vector<std::string>> rows{{"FIELD", "VALUE", "SET BY", "AT"}};
-  for (auto field : kFields) {
+  for (auto field : crdt::kServiceFields) {
     const crdt::FieldStamp s = crdt::field_stamp(reg, field);
     rows.push_back({crdt::to_string(field), crdt::field_text(svc, field), s.dot.writer.name, rfc3339(s.at.wall_ms)});
   }

@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -143,7 +144,10 @@ struct ServiceSpec {
 //   kPorts        ports
 //   kLabels       labels
 enum class ServiceField : std::uint8_t { kScale, kTemplate, kUpdateConfig, kPlacement, kPorts, kLabels };
-inline constexpr std::size_t kServiceFieldCount = 6;
+inline constexpr ServiceField kServiceFields[] = {ServiceField::kScale,     ServiceField::kTemplate,
+                                                  ServiceField::kUpdateConfig, ServiceField::kPlacement,
+                                                  ServiceField::kPorts,     ServiceField::kLabels};
+inline constexpr std::size_t kServiceFieldCount = std::size(kServiceFields);
 
 // Which write set a field, and when: a field's own LWW stamp (larger `at` wins, then the dot).
 struct FieldStamp {

@@ -7,10 +7,6 @@ namespace shoal::crdt {
 
 namespace {
 
-constexpr ServiceField kAllFields[] = {ServiceField::kScale,     ServiceField::kTemplate, ServiceField::kUpdateConfig,
-                                       ServiceField::kPlacement, ServiceField::kPorts,    ServiceField::kLabels};
-static_assert(std::size(kAllFields) == kServiceFieldCount);
-
 // Each field's members, as a tuple of references (const or not, as `s` is).
 template <typename S>
 auto scale_of(S& s) { return std::tie(s.spec.mode, s.spec.replicas); }
@@ -67,6 +63,16 @@ std::string joined_map(const char* what, const std::map<std::string, std::string
   for (const auto& [k, v] : m) {
     out += (first ? "" : ",") + k + "=" + v;
     first = false;
+  }
+  return out;
+}
+
+// Every write of the service the live writes had seen, and themselves.
+VersionVector observed_by(const ServiceWrites& live) {
+  VersionVector out;
+  for (const auto& [dot, w] : live) {
+    for (const auto& [writer, n] : w.value.observed) out[writer] = std::max(out[writer], n);
+    out[dot.writer] = std::max(out[dot.writer], dot.counter);
   }
   return out;
 }
@@ -155,7 +161,7 @@ LwwRegister<Service> resolve_concurrent(const ServiceWrites& live) {
     if (newest == nullptr || w.wins_over(*newest)) newest = &w;
   LwwRegister<Service> out = *newest;
   std::vector<Conflict> found;
-  for (ServiceField field : kAllFields) {
+  for (ServiceField field : kServiceFields) {
     const LwwRegister<Service>* winner = nullptr;
     FieldStamp best;
     for (const auto& [dot, w] : live) {
@@ -180,11 +186,7 @@ LwwRegister<Service> resolve_concurrent(const ServiceWrites& live) {
     version = std::max(version, w.value.version);
   }
   out.value.version = version + (templates.size() - 1);
-  out.value.observed.clear();
-  for (const auto& [dot, w] : live) {
-    for (const auto& [writer, n] : w.value.observed) out.value.observed[writer] = std::max(out.value.observed[writer], n);
-    out.value.observed[dot.writer] = std::max(out.value.observed[dot.writer], dot.counter);
-  }
+  out.value.observed = observed_by(live);
   out.value.conflicts = merged_journal(live, std::move(found));
   return out;
 }
@@ -194,12 +196,9 @@ Service stamp_write(const ServiceWrites* live, const LwwRegister<Service>* visib
   next.observed.clear();
   next.conflicts.clear();
   if (visible == nullptr || live == nullptr) return next;
-  for (ServiceField field : kAllFields)
+  for (ServiceField field : kServiceFields)
     if (same_field(next, visible->value, field)) next.stamps[field] = field_stamp(*visible, field);
-  for (const auto& [dot, w] : *live) {
-    for (const auto& [writer, n] : w.value.observed) next.observed[writer] = std::max(next.observed[writer], n);
-    next.observed[dot.writer] = std::max(next.observed[dot.writer], dot.counter);
-  }
+  next.observed = observed_by(*live);
   next.conflicts = visible->value.conflicts;
   return next;
 }

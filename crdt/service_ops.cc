@@ -166,7 +166,11 @@ Result<Service> create_service(const Service* current, const std::string& name, 
   if (auto s = validate_service_name(name); !s) return s.error();
   if (current != nullptr) return make_error("service " + name + " already exists");
   if (auto s = validate_spec(spec); !s) return s.error();
-  return Service{name, std::move(spec), 1, std::nullopt, "", 0};
+  Service created;
+  created.name = name;
+  created.spec = std::move(spec);
+  created.version = 1;
+  return created;
 }
 
 Result<Service> scale_service(const Service* current, const std::string& name,

@@ -126,8 +126,7 @@ class WriteLog {
         errors.push_back("service " + name + " is absent, expected " + describe(&survivors.front()->value));
         continue;
       }
-      for (std::size_t i = 0; i < crdt::kServiceFieldCount; ++i) {
-        const auto field = static_cast<crdt::ServiceField>(i);
+      for (const auto field : crdt::kServiceFields) {
         const crdt::LwwRegister<Service>* want = nullptr;
         for (const auto* s : survivors)
           if (want == nullptr || crdt::field_stamp(*s, field) > crdt::field_stamp(*want, field)) want = s;

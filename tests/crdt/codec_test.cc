@@ -264,7 +264,11 @@ TEST(Codec, BadNodeNameIsAnError) {
 
 TEST(Codec, MismatchedServiceNameIsAnError) {
   Replica r(node(0));
-  DesiredState d = r.put_service(1, Service{"web", testing::spec_with(1), 1, std::nullopt, "", 0});
+  Service web;
+  web.name = "web";
+  web.spec = testing::spec_with(1);
+  web.version = 1;
+  DesiredState d = r.put_service(1, web);
   auto reg = d.services.entries.at("web").live.begin()->second;
   d.services.entries.clear();
   d.services.entries["db"].live.emplace(reg.dot, reg);

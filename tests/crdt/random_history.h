@@ -82,7 +82,15 @@ class Cluster {
         // which merge apart (crdt/service_merge.h). A create sets every field.
         const Service* cur = r.state().service(k);
         const bool created = cur == nullptr;
-        Service v = cur ? *cur : Service{k, spec_with(0), 0, std::nullopt, "10.96.0." + std::to_string(k.size()), k.size()};
+        Service v;
+        if (cur != nullptr) {
+          v = *cur;
+        } else {
+          v.name = k;
+          v.spec = spec_with(0);
+          v.vip = "10.96.0." + std::to_string(k.size());
+          v.created_ms = k.size();
+        }
         const Service before = v;
         if (op.value % 2 == 0) {
           v.spec.replicas = static_cast<std::uint32_t>(op.value);
