@@ -103,8 +103,6 @@ std::vector<Conflict> merged_journal(const ServiceWrites& live, std::vector<Conf
 
 }  // namespace
 
-bool same_task_template(const Service& a, const Service& b) { return template_of(a) == template_of(b); }
-
 FieldStamp field_stamp(const LwwRegister<Service>& write, ServiceField field) {
   auto it = write.value.stamps.find(field);
   return it == write.value.stamps.end() ? FieldStamp{write.at, write.dot} : it->second;
@@ -181,7 +179,7 @@ LwwRegister<Service> resolve_concurrent(const ServiceWrites& live) {
   std::uint64_t version = 0;
   for (const auto& [dot, w] : live) {
     if (std::none_of(templates.begin(), templates.end(),
-                     [&](const Service* t) { return same_task_template(*t, w.value); }))
+                     [&](const Service* t) { return same_field(*t, w.value, ServiceField::kTemplate); }))
       templates.push_back(&w.value);
     version = std::max(version, w.value.version);
   }

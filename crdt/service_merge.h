@@ -9,10 +9,9 @@
 // a deterministic function of the set of live writes, and that set merges as a two-phase set, so
 // the laws (commutative, associative, idempotent) hold for the whole state.
 //   - version (it names the task template, so tasks restart when it changes): the largest
-//     version among the live writes, plus one per extra distinct task template (what tasks run:
-//     same_task_template) among them. Two sides
-//     that each changed the template reach one version neither side's tasks run, so every task
-//     rolls to the winning template.
+//     version among the live writes, plus one per extra distinct task template among them (as
+//     same_field compares it: what tasks run, not the version). Two sides that each changed the
+//     template reach one version neither side's tasks run, so every task rolls to the winner.
 //   - name, vip, created_ms: from the newest write (they never change after create).
 //   - conflicts: the union of every live write's journal and the writes this merge discards,
 //     newest kMaxConflicts kept (a bounded union: still a join).
@@ -33,9 +32,8 @@ using ServiceWrites = std::map<Dot, LwwRegister<Service>>;
 
 // The stamp of `field` in a write: the one it kept, or its own.
 FieldStamp field_stamp(const LwwRegister<Service>& write, ServiceField field);
+// Equal values of `field`; the template compares what tasks run, not version or previous_spec.
 bool same_field(const Service& a, const Service& b, ServiceField field);
-// What a task runs (task, reservations, health, restart), whatever the version says.
-bool same_task_template(const Service& a, const Service& b);
 // "replicas=5", "version 4: image r/web:2@sha256:0123456789ab, args [-p 80]", ...
 std::string field_text(const Service& s, ServiceField field);
 

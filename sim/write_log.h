@@ -130,9 +130,7 @@ class WriteLog {
         const crdt::LwwRegister<Service>* want = nullptr;
         for (const auto* s : survivors)
           if (want == nullptr || crdt::field_stamp(*s, field) > crdt::field_stamp(*want, field)) want = s;
-        const bool same = field == crdt::ServiceField::kTemplate ? crdt::same_task_template(*got, want->value)
-                                                                 : crdt::same_field(*got, want->value, field);
-        if (!same)
+        if (!crdt::same_field(*got, want->value, field))
           errors.push_back("service " + name + " " + crdt::to_string(field) + " is " + crdt::field_text(*got, field) +
                            ", expected " + crdt::field_text(want->value, field) + " (written by " +
                            crdt::field_stamp(*want, field).dot.writer.name + " at " +
@@ -180,9 +178,7 @@ class WriteLog {
           continue;
         }
         const Service& setter = it->second->value;
-        const bool same = field == crdt::ServiceField::kTemplate ? crdt::same_task_template(setter, put.value)
-                                                                 : crdt::same_field(setter, put.value, field);
-        if (!same || crdt::field_stamp(*it->second, field) != stamp)
+        if (!crdt::same_field(setter, put.value, field) || crdt::field_stamp(*it->second, field) != stamp)
           errors.push_back("service " + name + ": a write kept " + crdt::to_string(field) + " " +
                            crdt::field_text(put.value, field) + " but its write set " + crdt::field_text(setter, field));
       }
