@@ -8,6 +8,9 @@
 // or one it kept: Service::stamps); the largest stamp (HLC, then dot) wins. The visible value is
 // a deterministic function of the set of live writes, and that set merges as a two-phase set, so
 // the laws (commutative, associative, idempotent) hold for the whole state.
+//   - a write that leaves a field's value as it was keeps that field's stamp, so a forced
+//     update (`service update --force`: a new version, the same template) loses to a concurrent
+//     change of the template, whose tasks restart anyway.
 //   - version (it names the task template, so tasks restart when it changes): the largest
 //     version among the live writes, plus one per extra distinct task template among them (as
 //     same_field compares it: what tasks run, not the version). Two sides that each changed the
