@@ -152,6 +152,8 @@ DockerResponse update_service(Agent& agent, const DockerRequest& req, const crdt
   auto spec = read_spec(req.body, pins, &current);
   if (!spec) return error(400, spec.message());
   if (spec->name != name) return error(400, "ServiceSpec field Name: renaming a service is not supported");
+  // A ServiceSpec cannot say --on-partition: an update through the Engine API keeps the policy.
+  spec->spec.partition = current.spec.partition;
   // Only the replica count changed: a scale, which restarts nothing (as `docker service scale`).
   crdt::ServiceSpec same_but_replicas = current.spec;
   same_but_replicas.replicas = spec->spec.replicas;

@@ -153,6 +153,18 @@ Status apply_placement_flags(crdt::ServiceSpec& s, const ParsedFlags& f, bool cr
     if (!parsed) return parsed.error();
     s.constraints.push_back(*parsed);
   }
+  if (f.has("--on-partition")) {
+    std::string p = f.get("--on-partition");
+    if (p == "duplicate") s.partition.on_partition = OnPartition::kDuplicate;
+    else if (p == "majority") s.partition.on_partition = OnPartition::kMajority;
+    else if (p == "pinned") s.partition.on_partition = OnPartition::kPinned;
+    else return make_error("--on-partition: '" + p + "' is not duplicate, majority or pinned");
+  }
+  if (f.has("--isolation-timeout")) {
+    auto v = duration("--isolation-timeout", f.get("--isolation-timeout"));
+    if (!v) return v.error();
+    s.partition.isolation_timeout_ms = *v;
+  }
   if (f.has("--spread")) {
     std::string sp = f.get("--spread");
     const std::string prefix = "node.labels.";
@@ -254,7 +266,7 @@ FlagSpec service_flag_spec() {
                      "--health-timeout", "--health-retries", "--health-start-period",
                      "--restart-condition", "--restart-delay", "--restart-max-attempts", "--restart-window",
                      "--format", "--image", "--entrypoint", "--workdir", "--user", "--label", "--label-add",
-                     "--label-rm"};
+                     "--label-rm", "--on-partition", "--isolation-timeout"};
   for (const char* p : {"--update", "--rollback"})
     for (const char* k : {"-parallelism", "-delay", "-monitor", "-failure-action", "-max-failure-ratio", "-order"})
       spec.with_value.insert(std::string(p) + k);

@@ -110,8 +110,7 @@ std::vector<LocalTask> Agent::local_tasks() const {
 }
 
 placement::Assignment Agent::current_assignment() const {
-  auto a = placement::place(placement_input(swim_->members(), core_->state()));
-  return a ? std::move(*a) : placement::Assignment{};
+  return core_->assignment(now(), swim_->members());
 }
 
 void Agent::act_on(const node::ReconcileDecision& d, node::NodeInput& next) {

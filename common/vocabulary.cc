@@ -24,6 +24,14 @@ const char* to_string(FailureAction v) {
   return "unknown";
 }
 
+const char* to_string(OnPartition v) {
+  switch (v) {
+    case OnPartition::kDuplicate: return "duplicate";
+    case OnPartition::kMajority: return "majority";
+    case OnPartition::kPinned: return "pinned";
+  }
+  return "unknown";
+}
 const char* to_string(UpdateOrder v) { return v == UpdateOrder::kStartFirst ? "start-first" : "stop-first"; }
 
 const char* to_string(Availability v) {

@@ -57,6 +57,14 @@ enum class ServiceMode : std::uint8_t {
 // `node.labels.KEY==VALUE` (kEq) or `node.labels.KEY!=VALUE` (kNe).
 enum class ConstraintOp : std::uint8_t { kEq = 0, kNe = 1 };
 
+// What a service's tasks do when the cluster splits (`--on-partition`; node/partition_policy.h
+// says exactly what each guarantees).
+enum class OnPartition : std::uint8_t {
+  kDuplicate = 0,  // every side runs the full count; after the heal the extra copies stop
+  kMajority = 1,   // only a side that sees a strict majority of the service's nodes runs it
+  kPinned = 2,     // a slot stays with its node while that node is unreachable (device-bound)
+};
+
 // The names the CLI, the JSON state dump and the API use.
 const char* to_string(TaskState v);
 const char* to_string(FailureAction v);
@@ -64,5 +72,6 @@ const char* to_string(UpdateOrder v);
 const char* to_string(Availability v);
 const char* to_string(ServiceMode v);
 const char* to_string(ConstraintOp v);
+const char* to_string(OnPartition v);
 
 }  // namespace shoal

@@ -1,5 +1,7 @@
 #include "crdt/codec.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <string_view>
 
@@ -42,8 +44,10 @@ void pack_update(Packer& pk, const UpdateConfig& u) {
 
 void pack_spec(Packer& pk, const ServiceSpec& s) {
   // Labels are written only when set: a spec without them keeps the 11-field form agents before
-  // service labels decode (as the image fields and the restart window below).
-  pk.pack_array(s.labels.empty() ? 11 : 12);
+  // service labels decode (as the image fields and the restart window below). The partition
+  // policy likewise, as a 13th field (labels then present, maybe empty).
+  const bool has_policy = !s.partition.is_default();
+  pk.pack_array(has_policy ? 13 : s.labels.empty() ? 11 : 12);
   // The image fields are written only when set: a spec without them keeps the 5-field form
   // agents before images decode, so a mixed cluster keeps syncing process services.
   const bool image_fields = s.task.has_image_fields();
@@ -100,12 +104,17 @@ void pack_spec(Packer& pk, const ServiceSpec& s) {
   pk.pack(s.restart.delay_ms);
   pk.pack(s.restart.max_attempts);
   if (has_window) pk.pack(s.restart.window_ms);
-  if (!s.labels.empty()) {
+  if (!s.labels.empty() || has_policy) {
     pk.pack_map(static_cast<std::uint32_t>(s.labels.size()));
     for (const auto& [k, v] : s.labels) {
       pack_str(pk, k);
       pack_str(pk, v);
     }
+  }
+  if (has_policy) {
+    pk.pack_array(2);
+    pk.pack(static_cast<std::uint8_t>(s.partition.on_partition));
+    pk.pack(s.partition.isolation_timeout_ms);
   }
 }
 
@@ -138,8 +147,9 @@ void pack_merge_fields(Packer& pk, const Service& s) {
 // 6 fields, or 9 with the field-level merge's (stamps, observed writes, conflicts): a service
 // that has none is written as older agents wrote it.
 void pack_service(Packer& pk, const Service& s) {
-  const bool merge_fields = !s.stamps.empty() || !s.observed.empty() || !s.conflicts.empty();
-  pk.pack_array(merge_fields ? 9 : 6);
+  const bool agreed = !s.agreed_nodes.empty();
+  const bool merge_fields = agreed || !s.stamps.empty() || !s.observed.empty() || !s.conflicts.empty();
+  pk.pack_array(agreed ? 10 : merge_fields ? 9 : 6);
   pack_str(pk, s.name);
   pack_spec(pk, s.spec);
   pk.pack(s.version);
@@ -151,6 +161,7 @@ void pack_service(Packer& pk, const Service& s) {
   pack_str(pk, s.vip);
   pk.pack(s.created_ms);
   if (merge_fields) pack_merge_fields(pk, s);
+  if (agreed) pack_strings(pk, s.agreed_nodes);
 }
 
 void pack_task_status(Packer& pk, const TaskStatus& t) {
@@ -371,7 +382,7 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
   const Obj* f = nullptr;
   SHOAL_TRY(get_array(o, "service spec", SIZE_MAX, &f));
   const std::size_t fields = o.via.array.size;
-  if (fields != 11 && fields != 12) return bad("service spec", "expected 11 or 12 fields");
+  if (fields < 11 || fields > 13) return bad("service spec", "expected 11 to 13 fields");
   SHOAL_TRY(get_task_spec(f[0], &s->task));
   SHOAL_TRY(get_enum(f[1], "mode", ServiceMode::kGlobal, &s->mode));
   SHOAL_TRY(get_uint(f[2], "replicas", &s->replicas));
@@ -432,16 +443,25 @@ Status get_spec(const Obj& o, ServiceSpec* s) {
     if (s->restart.window_ms == 0) return bad("restart window", "0 must be encoded without the field");
   }
   s->labels.clear();
-  if (fields == 12) {
+  if (fields >= 12) {
     if (f[11].type != msgpack::type::MAP) return bad("labels", "expected a map");
-    // Canonical form: no labels are written as 11 fields, so equal specs encode equal.
-    if (f[11].via.map.size == 0) return bad("labels", "none must be encoded without the field");
+    // Canonical form: no labels are written as 11 fields (12 only with a partition policy after
+    // them), so equal specs encode equal.
+    if (f[11].via.map.size == 0 && fields == 12) return bad("labels", "none must be encoded without the field");
     for (std::uint32_t i = 0; i < f[11].via.map.size; ++i) {
       std::string k, v;
       SHOAL_TRY(get_str(f[11].via.map.ptr[i].key, "label name", &k));
       SHOAL_TRY(get_str(f[11].via.map.ptr[i].val, "label value", &v));
       s->labels[std::move(k)] = std::move(v);
     }
+  }
+  s->partition = PartitionPolicy{};
+  if (fields == 13) {
+    const Obj* pp = nullptr;
+    SHOAL_TRY(get_array(f[12], "partition policy", 2, &pp));
+    SHOAL_TRY(get_enum(pp[0], "on-partition", OnPartition::kPinned, &s->partition.on_partition));
+    SHOAL_TRY(get_u64(pp[1], "isolation timeout", &s->partition.isolation_timeout_ms));
+    if (s->partition.is_default()) return bad("partition policy", "the default must be encoded without the field");
   }
   return {};
 }
@@ -503,7 +523,7 @@ Status get_service(const Obj& o, Service* s) {
   // field-level merge's stamps, observed writes and conflicts (absent = one whole write).
   SHOAL_TRY(get_array(o, "service", SIZE_MAX, &f));
   const std::size_t n = o.via.array.size;
-  if (n != 4 && n != 6 && n != 9) return bad("service", "expected 4, 6 or 9 fields");
+  if (n != 4 && n != 6 && n != 9 && n != 10) return bad("service", "expected 4, 6, 9 or 10 fields");
   SHOAL_TRY(get_str(f[0], "service name", &s->name));
   SHOAL_TRY(get_spec(f[1], &s->spec));
   SHOAL_TRY(get_u64(f[2], "service version", &s->version));
@@ -515,10 +535,20 @@ Status get_service(const Obj& o, Service* s) {
     SHOAL_TRY(get_str(f[4], "service vip", &s->vip));
     SHOAL_TRY(get_u64(f[5], "service created", &s->created_ms));
   }
-  if (n == 9) {
+  if (n >= 9) {
     SHOAL_TRY(get_stamps(f[6], s));
     SHOAL_TRY(get_observed(f[7], s));
     SHOAL_TRY(get_conflicts(f[8], s));
+  }
+  if (n == 10) {
+    if (f[9].type == msgpack::type::ARRAY && f[9].via.array.size > kMaxAgreedNodes)
+      return bad("agreed nodes", "more than " + std::to_string(kMaxAgreedNodes));
+    SHOAL_TRY(get_strings(f[9], "agreed nodes", &s->agreed_nodes));
+    // Canonical form: none is written as 9 fields, and the set is sorted and unique.
+    if (s->agreed_nodes.empty()) return bad("agreed nodes", "none must be encoded without the field");
+    if (std::adjacent_find(s->agreed_nodes.begin(), s->agreed_nodes.end(),
+                           [](const auto& a, const auto& b) { return a >= b; }) != s->agreed_nodes.end())
+      return bad("agreed nodes", "expected sorted, unique names");
   }
   return {};
 }

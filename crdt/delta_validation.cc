@@ -36,6 +36,10 @@ Status check_service(const std::string& key, const LwwRegister<Service>& reg, co
   }
   // The field-level merge's bookkeeping (crdt/service_merge.h): bounded like the rest.
   if (s.observed.size() > lim.nodes_max) return too_many(what + " observed writers", s.observed.size(), lim.nodes_max);
+  if (s.agreed_nodes.size() > lim.nodes_max) return too_many(what + " agreed nodes", s.agreed_nodes.size(), lim.nodes_max);
+  for (const auto& n : s.agreed_nodes) {
+    if (auto st = check_node(what + " agreed node", NodeId{n}); !st) return st;
+  }
   if (s.conflicts.size() > kMaxConflicts) return too_many(what + " conflicts", s.conflicts.size(), kMaxConflicts);
   for (const auto& c : s.conflicts) {
     if (c.lost.size() > kMaxConflictTextBytes || c.won.size() > kMaxConflictTextBytes)

@@ -22,6 +22,7 @@ enum class Driver : std::uint8_t { kProcess, kOci };
 // Shared with placement, runtime and the node core: defined once in common/vocabulary.h.
 using shoal::ConstraintOp;
 using shoal::FailureAction;
+using shoal::OnPartition;
 using shoal::ServiceMode;
 using shoal::UpdateOrder;
 using shoal::to_string;
@@ -113,6 +114,21 @@ struct RestartPolicy {
   auto operator<=>(const RestartPolicy&) const = default;
 };
 
+// What the service's tasks do when the cluster splits (`--on-partition`, `--isolation-timeout`;
+// node/partition_policy.h applies it and states what it guarantees).
+struct PartitionPolicy {
+  OnPartition on_partition = OnPartition::kDuplicate;
+  // kMajority: a node cut off from the majority stops the service's tasks after this long, and
+  // the majority re-places the slots of unreachable nodes only after detection + this + a
+  // margin (NodeConfig::fence_margin_ms). 10 s: long enough that a short network blip does not
+  // stop a singleton, short enough that a failover takes seconds, not minutes.
+  std::uint64_t isolation_timeout_ms = 10000;
+
+  bool is_default() const { return *this == PartitionPolicy{}; }
+  auto operator<=>(const PartitionPolicy&) const = default;
+  bool operator==(const PartitionPolicy&) const = default;
+};
+
 struct ServiceSpec {
   TaskSpec task;
   ServiceMode mode = ServiceMode::kReplicated;
@@ -128,6 +144,7 @@ struct ServiceSpec {
   // --label KEY=VALUE: the service's own labels (Swarm's Spec.Labels), for the people and tools
   // that group services, e.g. com.docker.stack.namespace for a stack. Placement ignores them.
   std::map<std::string, std::string> labels;
+  PartitionPolicy partition;
 
   auto operator<=>(const ServiceSpec&) const = default;
 };
@@ -140,7 +157,7 @@ struct ServiceSpec {
 //   kTemplate     task, reservations, health, restart (with previous_spec riding along; the
 //                 version of concurrent writes merges by its own rule, crdt/service_merge.h)
 //   kUpdateConfig update, rollback
-//   kPlacement    constraints, spread_label
+//   kPlacement    constraints, spread_label, partition
 //   kPorts        ports
 //   kLabels       labels
 enum class ServiceField : std::uint8_t { kScale, kTemplate, kUpdateConfig, kPlacement, kPorts, kLabels };
@@ -171,6 +188,7 @@ struct Conflict {
 };
 inline constexpr std::size_t kMaxConflicts = 16;  // per service, newest kept: a journal, not a log
 inline constexpr std::size_t kMaxConflictTextBytes = 200;
+inline constexpr std::size_t kMaxAgreedNodes = 1024;  // far above any cluster shoal is built for
 
 // The value of one service in the desired state (an add-wins map entry per service name, whose
 // concurrent writes merge field by field). `version` names the task template: it grows by one
@@ -193,6 +211,12 @@ struct Service {
   // counting itself: it tells a field written concurrently from one written before.
   VersionVector observed;
   std::vector<Conflict> conflicts;  // newest lost write first, at most kMaxConflicts
+  // The nodes the cluster agreed on last (a whole, settled view; node/partition_policy.h): a
+  // kMajority service runs only on a side that sees a strict majority of them. Sorted, unique;
+  // empty = not recorded yet (the members this node knows count instead). Not a merged field:
+  // the newest write's set is the service's, and the node that records it rewrites it until
+  // the views agree.
+  std::vector<std::string> agreed_nodes;
 
   auto operator<=>(const Service&) const = default;
 };

@@ -21,7 +21,7 @@ auto template_of(S& s) {
 template <typename S>
 auto update_config_of(S& s) { return std::tie(s.spec.update, s.spec.rollback); }
 template <typename S>
-auto placement_of(S& s) { return std::tie(s.spec.constraints, s.spec.spread_label); }
+auto placement_of(S& s) { return std::tie(s.spec.constraints, s.spec.spread_label, s.spec.partition); }
 
 void copy_field(const Service& from, Service& to, ServiceField field) {
   switch (field) {
@@ -137,6 +137,9 @@ std::string field_text(const Service& s, ServiceField field) {
         out += (i ? "," : "") + c.label + (c.op == ConstraintOp::kEq ? "==" : "!=") + c.value;
       }
       if (!spec.spread_label.empty()) out += ", spread=" + spec.spread_label;
+      if (!spec.partition.is_default())
+        out += std::string(", on-partition=") + to_string(spec.partition.on_partition) +
+               ", isolation-timeout=" + std::to_string(spec.partition.isolation_timeout_ms) + "ms";
       return bounded(out);
     }
     case ServiceField::kPorts: {

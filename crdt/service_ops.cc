@@ -108,7 +108,8 @@ Status validate_durations(const ServiceSpec& spec) {
       {"rollback delay", spec.rollback.delay_ms},    {"rollback monitor", spec.rollback.monitor_ms},
       {"health interval", spec.health.interval_ms},  {"health timeout", spec.health.timeout_ms},
       {"health start period", spec.health.start_period_ms},
-      {"restart delay", spec.restart.delay_ms},      {"restart window", spec.restart.window_ms}};
+      {"restart delay", spec.restart.delay_ms},      {"restart window", spec.restart.window_ms},
+      {"isolation timeout", spec.partition.isolation_timeout_ms}};
   for (auto [what, ms] : durations) {
     if (ms > kMaxDurationMs) {
       return make_error(std::string(what) + " must be at most " + format_duration(kMaxDurationMs));

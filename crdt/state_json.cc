@@ -84,6 +84,8 @@ void write_spec_json(JsonWriter& w, const ServiceSpec& s) {
   w.key("labels").begin_object();
   for (const auto& [k, v] : s.labels) w.key(k).value(v);
   w.end_object();
+  w.key("partition").begin_object().key("on_partition").value(to_string(s.partition.on_partition));
+  w.key("isolation_timeout_ms").value(s.partition.isolation_timeout_ms).end_object();
   w.end_object();
 }
 
@@ -121,6 +123,11 @@ void write_service_json(JsonWriter& w, const Service& service) {
     w.key("observed").begin_object();
     for (const auto& [writer, n] : service.observed) w.key(writer.name).value(n);
     w.end_object();
+  }
+  if (!service.agreed_nodes.empty()) {
+    w.key("agreed_nodes").begin_array();
+    for (const auto& n : service.agreed_nodes) w.value(n);
+    w.end_array();
   }
   if (!service.conflicts.empty()) {
     w.key("conflicts").begin_array();

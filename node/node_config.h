@@ -47,6 +47,14 @@ struct NodeConfig {
   // that outlived the agent keep running meanwhile, so the wait only delays changes.
   std::uint64_t settle_timeout_ms = 5'000;
 
+  // A service with --on-partition majority: the majority side re-places the slots of a node it
+  // declared failed only after isolation_timeout + this (node/partition_fence.h). It must cover
+  // how long the cut-off node takes to notice it lost the majority (one probe round: members x
+  // probe_interval_ms, 400 ms, so 2 s at 5 nodes) plus the runtime's stop grace (SIGTERM ->
+  // SIGKILL, 10 s), so the old copy is dead before the new one starts. 15 s covers both for up
+  // to 10 nodes at the default probe interval; larger clusters or slower probing need more.
+  std::uint64_t fence_margin_ms = 15'000;
+
   // Local writes waiting behind the one being persisted (writes arrive one API request at a
   // time; task-status reports of one runtime poll are one write). Beyond this the write is
   // refused with an error the user can retry: a disk that stalls must not grow memory forever.

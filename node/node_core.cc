@@ -104,6 +104,7 @@ NodeCore::NodeCore(NodeId self, NodeConfig config, std::uint64_t seed, const Now
       settle_(expects_peers(self, state, !join.seeds.empty()), now.mono_ms, config.settle_timeout_ms),
       periodic_due_ms_(now.mono_ms),
       partition_watch_(self.name),
+      fence_(self.name, config.fence_margin_ms),
       join_targets_(dedupe_targets(std::move(join))),
       join_backoff_ms_(config.join_backoff_first_ms) {
   SHOAL_ASSERT(config_.reconcile_interval_ms > 0);
@@ -325,6 +326,8 @@ void NodeCore::run_deadlines(const Now& now, const std::vector<membership::Membe
     out.persist.push_back({*background_ticket_, crdt::encode_state(replica_.state())});
   }
   if (periodic_due_ms_ <= now.mono_ms) request_reconcile(now), reconcile_due_ms_ = now.mono_ms;
+  // A lease ran out or a held slot may move (node/partition_fence.h): decide again now.
+  if (fence_.next_deadline_ms() != 0 && fence_.next_deadline_ms() <= now.mono_ms) reconcile_due_ms_ = now.mono_ms;
   if (reconcile_due_ms_ && *reconcile_due_ms_ <= now.mono_ms) {
     reconcile_due_ms_.reset();
     periodic_due_ms_ = now.mono_ms + config_.reconcile_interval_ms;
@@ -348,6 +351,8 @@ ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership:
   const crdt::DesiredState& state = replica_.state();
   auto assignment = placement::place(placement_input(members, state));
   if (assignment) d.assignment = std::move(*assignment);
+  fence_.apply(now.mono_ms, members, state, d.assignment);
+  record_agreed_nodes(now, members);
   // Rolling-update monitor windows compare other nodes' since_ms: wall time on purpose.
   d.plans = plan_services(d.assignment, state, now.wall_ms);
   append_events(out, update_events(update_marks_, d.plans, state));
@@ -380,6 +385,36 @@ void NodeCore::queue_rollbacks(const Now& now, const std::vector<membership::Mem
   }
 }
 
+placement::Assignment NodeCore::assignment(const Now& now, const std::vector<membership::Member>& members) const {
+  auto placed = placement::place(placement_input(members, replica_.state()));
+  placement::Assignment a = placed ? std::move(*placed) : placement::Assignment{};
+  PartitionFence fence = fence_;  // a query: the leases stay as the last round left them
+  fence.apply(now.mono_ms, members, replica_.state(), a);
+  return a;
+}
+
+// The node set a --on-partition majority service counts, recorded when this node's view is whole
+// (node/partition_fence.h), so a node that restarts cut off still knows the cluster was larger.
+void NodeCore::record_agreed_nodes(const Now& now, const std::vector<membership::Member>& members) {
+  if (partition_watch_.partial()) return;
+  for (const crdt::Service* svc : replica_.state().all_services()) {
+    auto set = agreed_nodes_to_record(*svc, members, self_.name);
+    if (!set) continue;
+    auto [it, first] = agreed_queued_.try_emplace(svc->name);
+    if (!first && it->second == *set) continue;  // queued already; the merge will show it
+    it->second = *set;
+    const std::uint64_t wall_ms = now.wall_ms;
+    const std::string service = svc->name;
+    queued_writes_.push_back({0, [wall_ms, service, nodes = *set](crdt::Replica& r) -> Result<crdt::DesiredState> {
+      const crdt::Service* current = r.state().service(service);
+      if (current == nullptr) return make_error("no service named " + service);
+      crdt::Service next = *current;
+      next.agreed_nodes = nodes;
+      return r.put_service(wall_ms, std::move(next));
+    }});
+  }
+}
+
 void NodeCore::request_reconcile(const Now& now) {
   if (!reconcile_due_ms_) reconcile_due_ms_ = now.mono_ms + config_.reconcile_coalesce_ms;
 }
@@ -388,6 +423,7 @@ std::uint64_t NodeCore::next_deadline() const {
   std::uint64_t due = std::min(anti_entropy_.next_deadline_ms(), periodic_due_ms_);
   if (reconcile_due_ms_) due = std::min(due, *reconcile_due_ms_);
   if (join_due_ms_) due = std::min(due, *join_due_ms_);
+  if (fence_.next_deadline_ms() != 0) due = std::min(due, fence_.next_deadline_ms());
   if (persist_due_ms_ && !in_flight_ && !background_ticket_) due = std::min(due, *persist_due_ms_);
   return due;
 }

@@ -35,6 +35,7 @@
 #include "node/cluster_event.h"
 #include "node/cluster_view.h"
 #include "node/node_config.h"
+#include "node/partition_fence.h"
 #include "node/partition_watch.h"
 #include "node/reconcile.h"
 #include "node/settle_gate.h"
@@ -154,6 +155,9 @@ class NodeCore {
   NodeOutput step(const Now& now, const std::vector<membership::Member>& members, NodeInput input);
 
   const crdt::DesiredState& state() const { return replica_.state(); }
+  // Where every slot runs now as this node decides it (placement, then the partition policies),
+  // for `service ps` and the APIs; changes nothing.
+  placement::Assignment assignment(const Now& now, const std::vector<membership::Member>& members) const;
   const NodeId& self() const { return self_; }
   // Anti-entropy answers a peer's digest at once (a stream request needs its reply now).
   crdt::DesiredState on_peer_digest(const NodeId& peer, const crdt::Digest& digest);
@@ -185,6 +189,7 @@ class NodeCore {
   void queue_rollbacks(const Now& now, const std::vector<membership::Member>& members,
                        const std::map<std::string, ServicePlan>& plans, NodeOutput& out);
   void request_reconcile(const Now& now);
+  void record_agreed_nodes(const Now& now, const std::vector<membership::Member>& members);
   std::uint64_t next_deadline() const;
 
   NodeId self_;
@@ -201,6 +206,9 @@ class NodeCore {
   std::uint64_t periodic_due_ms_ = 0;
   UpdateMarks update_marks_;  // rolling-update phases of the last round (node/update_events.h)
   PartitionWatch partition_watch_;  // partition suspected/healed events (node/partition_watch.h)
+  PartitionFence fence_;            // --on-partition majority|pinned (node/partition_fence.h)
+  // Service -> the agreed node set this node last queued a write of (one write per change).
+  std::map<std::string, std::vector<std::string>> agreed_queued_;
   std::vector<std::string> join_targets_;     // seeds then remembered peers, deduplicated
   std::optional<std::uint64_t> join_due_ms_;  // some target was missing from the alive view
   std::uint64_t join_view_ = 0;               // fingerprint of the alive view at the last step

@@ -65,7 +65,9 @@ std::vector<ClusterEvent> StateProbe::events(const crdt::DesiredState& state) co
     const crdt::Service* after = state.service(name);
     if (!before && after) out.push_back(service_event("created", name, after));
     else if (before && !after) out.push_back(service_event("removed", name, &*before));
-    else if (before && after && *before != *after) out.push_back(service_event("updated", name, after));
+    // What a user asked for changed (not the merge's bookkeeping or the recorded node set).
+    else if (before && after && (before->spec != after->spec || before->version != after->version))
+      out.push_back(service_event("updated", name, after));
     if (after) conflict_events(before ? &before->conflicts : nullptr, *after, out);
   }
   for (const auto& [node, before] : availability_) {

@@ -389,8 +389,7 @@ bool Cluster::views_agree() const {
 }
 
 placement::Assignment Cluster::assignment(NodeIndex node) const {
-  auto a = placement::place(placement_input(members(node), state(node)));
-  return a ? std::move(*a) : placement::Assignment{};
+  return core(node).assignment(now(node), members(node));
 }
 
 }  // namespace shoal::sim

@@ -39,6 +39,7 @@ class Translator {
   Status rollback_config(const std::string& path, const YAML::Node& v) { return rollout("--rollback", path, v); }
   Status rollout(const std::string& prefix, const std::string& path, const YAML::Node& v);
   Status deploy_labels(const std::string& path, const YAML::Node& v);
+  Status shoal_extension(const std::string& path, const YAML::Node& v);
 
   Result<std::string> scalar(const std::string& path, const YAML::Node& v);
   Result<std::vector<std::string>> list_or_map(const std::string& path, const YAML::Node& v, bool allow_bare);
@@ -110,8 +111,8 @@ Status Translator::keys_of(
   if (!map.IsMap()) return error(path, map, "expected a map");
   for (const auto& kv : map) {
     const std::string key = kv.first.as<std::string>();
-    if (key.rfind("x-", 0) == 0) continue;  // extension fields are the user's
     auto it = known.find(key);
+    if (key.rfind("x-", 0) == 0 && it == known.end()) continue;  // extension fields are the user's
     if (it == known.end()) {
       ignored_->insert(path + "." + key);
       continue;
@@ -364,6 +365,23 @@ Status Translator::deploy_labels(const std::string& path, const YAML::Node& v) {
   return {};
 }
 
+// `x-shoal:` under a service: what only shoal has (keys are the CLI flags' names with _).
+Status Translator::shoal_extension(const std::string& path, const YAML::Node& v) {
+  if (!v.IsMap()) return error(path, v, "expected a map");
+  for (const auto& kv : v) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string at = path + "." + key;
+    if (key == "on_partition") {
+      if (auto s = flag_of("--on-partition", at, kv.second); !s) return s;
+    } else if (key == "isolation_timeout") {
+      if (auto s = flag_of("--isolation-timeout", at, kv.second); !s) return s;
+    } else {
+      return error(at, kv.second, "not a shoal setting (on_partition, isolation_timeout)");
+    }
+  }
+  return {};
+}
+
 Result<std::vector<std::string>> Translator::service(const std::string& key, const YAML::Node& node) {
   const std::string path = "services." + key;
   static const std::map<std::string, Status (Translator::*)(const std::string&, const YAML::Node&)> known = {
@@ -371,7 +389,7 @@ Result<std::vector<std::string>> Translator::service(const std::string& key, con
       {"entrypoint", &Translator::entrypoint}, {"environment", &Translator::environment},
       {"ports", &Translator::ports},         {"user", &Translator::user},
       {"working_dir", &Translator::working_dir}, {"healthcheck", &Translator::healthcheck},
-      {"deploy", &Translator::deploy}};
+      {"deploy", &Translator::deploy},       {"x-shoal", &Translator::shoal_extension}};
   if (node.IsNull()) return error(path, node, "give at least an image").error();
   if (auto s = keys_of(path, node, known); !s) return s.error();
   if (image_.empty()) return error(path, node, "give an image (shoal runs images; it does not build them)").error();

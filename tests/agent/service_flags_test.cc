@@ -10,6 +10,20 @@ Result<crdt::ServiceSpec> apply(std::vector<std::string> args, crdt::ServiceSpec
   return apply_service_flags(base, *f, creating);
 }
 
+TEST(ServiceFlags, OnPartitionAndIsolationTimeout) {
+  auto s = apply({"--on-partition", "majority", "--isolation-timeout", "4s", "--", "db"});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->partition.on_partition, OnPartition::kMajority);
+  EXPECT_EQ(s->partition.isolation_timeout_ms, 4000u);
+  auto pinned = apply({"--on-partition", "pinned"}, *s, false);
+  ASSERT_TRUE(pinned.ok()) << pinned.message();
+  EXPECT_EQ(pinned->partition.on_partition, OnPartition::kPinned);
+  EXPECT_EQ(pinned->partition.isolation_timeout_ms, 4000u) << "update changes only what it names";
+  auto bad = apply({"--on-partition", "quorum", "--", "db"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "--on-partition: 'quorum' is not duplicate, majority or pinned");
+}
+
 TEST(ServiceFlags, CreateWithEverything) {
   auto s = apply({"--replicas", "3", "--cpu", "0.5", "--memory", "256MiB", "--constraint", "node.labels.zone==a",
                   "--constraint", "node.labels.ssd!=no", "--spread", "node.labels.zone", "--update-parallelism", "2",

@@ -95,6 +95,34 @@ TEST(Codec, StateBeforeRestartWindowDecodesWithNoWindow) {
   EXPECT_EQ(encode_state(*back), old);
 }
 
+// --on-partition and the agreed node set (node/partition_fence.h): written only when set, so a
+// service without them keeps the form older agents read (the test above: byte for byte).
+TEST(Codec, PartitionPolicyAndAgreedNodesRoundTrip) {
+  auto back = decode_state(old_state_bytes());
+  ASSERT_TRUE(back.ok());
+  Replica r(node(0));
+  ServiceSpec spec = back->service("web")->spec;
+  spec.partition.on_partition = OnPartition::kMajority;
+  spec.partition.isolation_timeout_ms = 4000;
+  ASSERT_TRUE(r.create_service(1000, "web", spec, "10.96.0.7").ok());
+  Service with_set = *r.state().service("web");
+  with_set.agreed_nodes = {"n0", "n1", "n2"};
+  r.put_service(2000, with_set);
+  auto decoded = decode_state(encode_state(r.state()));
+  ASSERT_TRUE(decoded.ok()) << decoded.message();
+  EXPECT_EQ(*decoded, r.state());
+  const Service* web = decoded->service("web");
+  EXPECT_EQ(web->spec.partition.on_partition, OnPartition::kMajority);
+  EXPECT_EQ(web->spec.partition.isolation_timeout_ms, 4000u);
+  EXPECT_TRUE(web->spec.labels.empty()) << "labels written as an empty map before the policy";
+  EXPECT_EQ(web->agreed_nodes, (std::vector<std::string>{"n0", "n1", "n2"}));
+  // An unsorted set is not canonical: refused.
+  with_set.agreed_nodes = {"n1", "n0"};
+  Replica u(node(0));
+  DesiredState unsorted = u.put_service(3000, with_set);
+  EXPECT_FALSE(decode_state(encode_state(unsorted)).ok());
+}
+
 TEST(Codec, RestartWindowIsEncodedAndAZeroInTheFieldIsRejected) {
   auto back = decode_state(old_state_bytes());
   ASSERT_TRUE(back.ok());

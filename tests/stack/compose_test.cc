@@ -66,6 +66,7 @@ services:
     depends_on: [web]
     deploy: {mode: global}
     x-note: mine
+    x-shoal: {on_partition: majority, isolation_timeout: 5s}
 networks:
   default: {}
 )";
@@ -107,6 +108,9 @@ TEST(Compose, EveryKeyBecomesTheFlagServiceCreateTakes) {
   EXPECT_EQ(db.task.entrypoint, (Args{"/bin/sh", "-c"}));
   EXPECT_EQ(db.task.command, "exec");
   EXPECT_EQ(db.task.args, (Args{"db", "--port", "5432"}));
+  EXPECT_EQ(db.partition.on_partition, OnPartition::kMajority);
+  EXPECT_EQ(db.partition.isolation_timeout_ms, 5000u);
+  EXPECT_EQ(web.partition.on_partition, OnPartition::kDuplicate);
   // Listed once each, never dropped in silence; x- keys are the user's and not listed.
   EXPECT_EQ(stack->ignored, (Args{"networks", "services.db.build", "services.db.depends_on",
                                   "services.web.deploy.resources.limits (shoal reserves, it does not limit)"}));
@@ -123,7 +127,9 @@ TEST(Compose, ErrorsNameTheFileLineAndKey) {
                         Case{"services:\n  web:\n    image: x\n    healthcheck: {test: [BOGUS]}\n", "CMD-SHELL"},
                         Case{"services: {}\n", "no services"}, Case{"- a\n", "a map with services"},
                         Case{"services:\n  web: [\n", "not valid YAML"},
-                        Case{"services:\n  web:\n    image: x\n    environment: 3\n", "expected a list or a map"}}) {
+                        Case{"services:\n  web:\n    image: x\n    environment: 3\n", "expected a list or a map"},
+                        Case{"services:\n  web:\n    image: x\n    x-shoal: {on_partiton: majority}\n",
+                             "f:4: services.web.x-shoal.on_partiton: not a shoal setting"}}) {
     auto r = parse_compose(c.yaml, "s", {}, "f");
     ASSERT_FALSE(r) << c.yaml;
     EXPECT_NE(r.message().find(c.needle), std::string::npos) << c.yaml << " -> " << r.message();
