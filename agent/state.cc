@@ -174,6 +174,7 @@ void Agent::sync_with(const NodeId& peer) {
     node::NodeInput in;
     in.remote_deltas.push_back({peer, std::move(reply->delta)});
     in.synced = true;
+    in.synced_with.push_back(peer);
     drive(std::move(in));
     crdt::DesiredState lacking = core_->on_peer_digest(peer, reply->digest);
     if (lacking.empty()) return;

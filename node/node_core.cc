@@ -118,6 +118,11 @@ NodeOutput NodeCore::step(const Now& now, const std::vector<membership::Member>&
   for (const auto& p : input.persisted) on_persisted(now, p, out);
   for (const auto& e : input.member_events) on_member_event(now, e, out);
   for (const auto& remote : input.remote_deltas) merge_remote(now, remote, out);
+  if (input.synced && !catch_up_from_.empty()) {
+    // A sync reply carries the peer's whole difference: caught up with that peer.
+    for (const auto& peer : input.synced_with) catch_up_from_.erase(peer.name);
+    if (catch_up_from_.empty()) request_reconcile(now);
+  }
   if (input.synced && !settle_.is_settled()) {
     settle_.on_synced();
     // Check the gate now, not at the next periodic round.
@@ -146,6 +151,8 @@ crdt::DesiredState NodeCore::on_peer_digest(const NodeId& peer, const crdt::Dige
 void NodeCore::on_member_event(const Now& now, const membership::Event& e, NodeOutput& out) {
   out.events.push_back(member_event(e));
   if (auto partition = partition_watch_.on_member_event(e, now.mono_ms)) out.events.push_back(std::move(*partition));
+  if (e.kind == membership::Event::kJoined && e.member.id != self_) catch_up_from_.insert(e.member.id.name);
+  if (e.kind == membership::Event::kFailed || e.kind == membership::Event::kLeft) catch_up_from_.erase(e.member.id.name);
   // Only a member that left stops counting for tombstone GC: a failed one may be partitioned
   // away and come back holding a deleted write (found by tests/sim/crdt_partition_test.cc).
   if (e.kind == membership::Event::kLeft) anti_entropy_.forget(e.member.id);
@@ -351,7 +358,7 @@ ReconcileDecision NodeCore::decide(const Now& now, const std::vector<membership:
   const crdt::DesiredState& state = replica_.state();
   auto assignment = placement::place(placement_input(members, state));
   if (assignment) d.assignment = std::move(*assignment);
-  fence_.apply(now.mono_ms, members, state, d.assignment);
+  fence_.apply(now.mono_ms, members, state, d.assignment, !catch_up_from_.empty());
   record_agreed_nodes(now, members);
   // Rolling-update monitor windows compare other nodes' since_ms: wall time on purpose.
   d.plans = plan_services(d.assignment, state, now.wall_ms);
@@ -389,7 +396,7 @@ placement::Assignment NodeCore::assignment(const Now& now, const std::vector<mem
   auto placed = placement::place(placement_input(members, replica_.state()));
   placement::Assignment a = placed ? std::move(*placed) : placement::Assignment{};
   PartitionFence fence = fence_;  // a query: the leases stay as the last round left them
-  fence.apply(now.mono_ms, members, replica_.state(), a);
+  fence.apply(now.mono_ms, members, replica_.state(), a, !catch_up_from_.empty());
   return a;
 }
 
@@ -450,6 +457,7 @@ void merge_input(NodeInput& to, NodeInput&& from) {
   append(to.forgotten, std::move(from.forgotten));
   append(to.persisted, std::move(from.persisted));
   to.synced = to.synced || from.synced;
+  append(to.synced_with, std::move(from.synced_with));
   to.reconcile_soon = to.reconcile_soon || from.reconcile_soon;
   if (from.local_tasks) to.local_tasks = std::move(from.local_tasks);
 }

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,7 @@ struct NodeInput {
   std::vector<membership::Event> member_events;
   std::vector<RemoteDelta> remote_deltas;
   bool synced = false;  // a full anti-entropy exchange with a peer completed
+  std::vector<NodeId> synced_with;  // ... the peers whose sync replies these were (set with `synced`)
   std::vector<LocalWrite> writes;
   std::vector<TaskReport> task_reports;
   std::vector<TaskForgotten> forgotten;
@@ -207,6 +209,10 @@ class NodeCore {
   UpdateMarks update_marks_;  // rolling-update phases of the last round (node/update_events.h)
   PartitionWatch partition_watch_;  // partition suspected/healed events (node/partition_watch.h)
   PartitionFence fence_;            // --on-partition majority|pinned (node/partition_fence.h)
+  // Members seen coming back (joined, or alive again after failed) that this node has not yet
+  // had a sync reply from: until then its state may lack what they ran meanwhile, and the fence
+  // starts no majority slot (node/partition_fence.h).
+  std::set<std::string> catch_up_from_;
   // Service -> the agreed node set this node last queued a write of (one write per change).
   std::map<std::string, std::vector<std::string>> agreed_queued_;
   std::vector<std::string> join_targets_;     // seeds then remembered peers, deduplicated

@@ -71,7 +71,7 @@ void PartitionFence::due(std::uint64_t at_ms) {
 }
 
 void PartitionFence::apply(std::uint64_t now_mono_ms, const std::vector<membership::Member>& members,
-                           const crdt::DesiredState& state, placement::Assignment& a) {
+                           const crdt::DesiredState& state, placement::Assignment& a, bool catching_up) {
   next_deadline_ms_ = 0;
   std::set<std::string> majority_services;
   for (const crdt::Service* svc : state.all_services()) {
@@ -80,11 +80,12 @@ void PartitionFence::apply(std::uint64_t now_mono_ms, const std::vector<membersh
       case OnPartition::kPinned: apply_pinned(members, state, *svc, a); break;
       case OnPartition::kMajority:
         majority_services.insert(svc->name);
-        apply_majority(now_mono_ms, members, state, *svc, a);
+        apply_majority(now_mono_ms, members, state, *svc, a, catching_up);
         break;
     }
   }
   std::erase_if(minority_since_ms_, [&](const auto& kv) { return !majority_services.count(kv.first); });
+  std::erase_if(majority_since_ms_, [&](const auto& kv) { return !majority_services.count(kv.first); });
   sort_unplaced(a);
 }
 
@@ -99,7 +100,7 @@ void PartitionFence::apply_pinned(const std::vector<membership::Member>& members
 
 void PartitionFence::apply_majority(std::uint64_t now, const std::vector<membership::Member>& members,
                                     const crdt::DesiredState& state, const crdt::Service& svc,
-                                    placement::Assignment& a) {
+                                    placement::Assignment& a, bool catching_up) {
   auto si = a.service_index(svc.name);
   if (!si) return;
   const bool global = svc.spec.mode == ServiceMode::kGlobal;
@@ -108,6 +109,7 @@ void PartitionFence::apply_majority(std::uint64_t now, const std::vector<members
   const auto active = active_tasks(state, svc);
   const std::uint64_t isolation = svc.spec.partition.isolation_timeout_ms;
   if (2 * seen <= set.size()) {
+    majority_since_ms_.erase(svc.name);
     auto since = minority_since_ms_.try_emplace(svc.name, now).first->second;
     const bool lease = now < since + isolation;
     if (lease) due(since + isolation);
@@ -128,6 +130,42 @@ void PartitionFence::apply_majority(std::uint64_t now, const std::vector<members
     return;
   }
   minority_since_ms_.erase(svc.name);
+  // Since when this node has seen the majority (its first round, or the end of a minority
+  // spell): a runner it cannot reach is trusted to have fenced itself only if it has been
+  // unreachable while this node saw the majority. A node that just regained the majority sees
+  // runners of the side it was cut off from as failed since long ago, and they never fenced.
+  const std::uint64_t majority_since = majority_since_ms_.try_emplace(svc.name, now).first->second;
+  // A slot starts only where nothing else may still run it: not before this node caught up
+  // after a heal, and not while its task runs on another node this side reaches.
+  std::vector<std::pair<std::uint32_t, std::string>> waits;
+  for (const auto& t : a.tasks) {
+    if (t.service != *si) continue;
+    const std::string& node = a.nodes[t.node].name;
+    if (active.count({t.slot, node})) continue;  // runs where it is placed
+    if (catching_up) {
+      waits.push_back({t.slot, "waiting: catching up with the nodes that came back"});
+      continue;
+    }
+    for (const auto& [slot, runner] : active) {
+      if (slot != t.slot || runner == node) continue;
+      const membership::Member* m = find(members, runner);
+      if (m != nullptr && (m->status == MemberStatus::kAlive || m->status == MemberStatus::kSuspect)) {
+        waits.push_back({t.slot, "waiting: the task on " + runner + " stops first"});
+        break;
+      }
+    }
+  }
+  for (const auto& [slot, reason] : waits) {
+    if (global) {
+      std::erase_if(a.tasks, [&](const placement::PlacedTask& t) {
+        return t.service == *si && !active.count({t.slot, a.nodes[t.node].name});
+      });
+      a.unplaced.push_back({*si, slot, reason});
+      break;
+    } else {
+      hold(a, *si, slot, reason);
+    }
+  }
   if (global) return;  // a failed node's global task is not re-placed
   std::set<std::uint32_t> runs_here;  // slots whose task runs on a node this side reaches
   for (const auto& [slot, runner] : active)
@@ -135,7 +173,7 @@ void PartitionFence::apply_majority(std::uint64_t now, const std::vector<members
   for (const auto& [slot, runner] : active) {
     const membership::Member* m = find(members, runner);
     if (!unreachable(m) || runs_here.count(slot)) continue;
-    const std::uint64_t until = m->status_since_ms + isolation + margin_ms_;
+    const std::uint64_t until = std::max(m->status_since_ms, majority_since) + isolation + margin_ms_;
     if (now >= until) continue;
     due(until);
     hold(a, *si, slot, "waiting: " + runner + " is unreachable; re-placed " + std::to_string((until - now + 999) / 1000) +

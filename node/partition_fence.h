@@ -18,7 +18,15 @@
 //     `isolation_timeout` after the node lost the majority (its lease), then stops:
 //     "waiting: minority side, 2 of 5 nodes seen".
 //   - On the majority side, a slot whose task ran on a node now failed is re-placed only once
-//     that node has been failed for isolation_timeout + margin (NodeConfig::fence_margin_ms).
+//     that node has been failed, while this node saw the majority, for isolation_timeout +
+//     margin (NodeConfig::fence_margin_ms). (A node that just regained the majority holds such
+//     slots that long from then: their runners were on the other side, which never fenced.)
+//   - A slot that moves (a node came back and takes its arc home, a drain) starts on its new
+//     node only once its task on the old node, which this node reaches, has stopped: "waiting:
+//     the task on n2 stops first". Placement alone starts the new copy at once and stops the old
+//     one when the old node hears of it.
+//   - After a heal, a node starts no slot until it has synced once with a peer: until then its
+//     state may not hold what the other side ran meanwhile.
 //   Why that is enough: the cut-off node stops seeing the majority within its own detection
 //   time of the split (at most one probe round, the margin's first part), then stops its task
 //   within isolation_timeout + the stop grace; the majority declares it failed no earlier than
@@ -59,14 +67,17 @@ class PartitionFence {
   PartitionFence(std::string self, std::uint64_t margin_ms) : self_(std::move(self)), margin_ms_(margin_ms) {}
 
   // Removes the slots the services' policies hold back from `a`, each with its reason.
+  // `catching_up`: this node's view became whole again and it has not synced since, so its
+  // state may not yet hold what the other side ran meanwhile.
   void apply(std::uint64_t now_mono_ms, const std::vector<membership::Member>& members,
-             const crdt::DesiredState& state, placement::Assignment& a);
+             const crdt::DesiredState& state, placement::Assignment& a, bool catching_up = false);
   // When a lease runs out or a held slot may move: call apply again then (0 = nothing due).
   std::uint64_t next_deadline_ms() const { return next_deadline_ms_; }
 
  private:
   void apply_majority(std::uint64_t now, const std::vector<membership::Member>& members,
-                      const crdt::DesiredState& state, const crdt::Service& svc, placement::Assignment& a);
+                      const crdt::DesiredState& state, const crdt::Service& svc, placement::Assignment& a,
+                      bool catching_up);
   void apply_pinned(const std::vector<membership::Member>& members, const crdt::DesiredState& state,
                     const crdt::Service& svc, placement::Assignment& a);
   void due(std::uint64_t at_ms);
@@ -74,6 +85,7 @@ class PartitionFence {
   std::string self_;
   std::uint64_t margin_ms_;
   std::map<std::string, std::uint64_t> minority_since_ms_;  // service -> when this node lost its majority
+  std::map<std::string, std::uint64_t> majority_since_ms_;  // service -> since when it has seen one
   std::uint64_t next_deadline_ms_ = 0;
 };
 

@@ -306,6 +306,7 @@ void Cluster::sync_with(NodeIndex node, const NodeId& peer) {
     node::NodeInput in;
     in.remote_deltas.push_back({peer, std::move(reply->delta)});
     in.synced = true;
+    in.synced_with.push_back(peer);
     drive(node, std::move(in));
     crdt::DesiredState lacking = n.core->on_peer_digest(peer, reply->digest);
     if (!lacking.empty()) sim_.send_app_stream(node, to, encode_sync_push(lacking), {});

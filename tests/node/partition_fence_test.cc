@@ -90,6 +90,8 @@ TEST(PartitionFence, AMinorityStartsNothing) {
 TEST(PartitionFence, TheMajorityWaitsIsolationTimeoutPlusMarginAfterDetection) {
   Cluster c(OnPartition::kMajority, "n1");
   PartitionFence fence("n3", kMargin);
+  std::vector<membership::Member> whole = {member("n1"), member("n2"), member("n3"), member("n4"), member("n5")};
+  EXPECT_EQ(decide(fence, 5'000, whole, c.state).node_of("db", 0), NodeId{"n1"});
   std::vector<membership::Member> split = {member("n1", MemberStatus::kFailed, 10'000),
                                            member("n2", MemberStatus::kFailed, 10'500), member("n3"), member("n4"),
                                            member("n5")};
@@ -101,6 +103,43 @@ TEST(PartitionFence, TheMajorityWaitsIsolationTimeoutPlusMarginAfterDetection) {
   ASSERT_TRUE(a.node_of("db", 0));
   EXPECT_NE(a.node_of("db", 0)->name, "n1");
   EXPECT_TRUE(a.unplaced.empty());
+}
+
+// n3 was cut off with n4 while n1 ran db on the other side; the heal reaches n3 in pieces and
+// for a moment it sees n3, n4, n5: a majority, with n1 failed since long ago. n1 never fenced
+// (it was on the majority side): the slot waits isolation + margin from the regained majority.
+TEST(PartitionFence, ANodeThatRegainsTheMajorityHoldsFailedRunnersFromThen) {
+  Cluster c(OnPartition::kMajority, "n1");
+  PartitionFence fence("n3", kMargin);
+  std::vector<membership::Member> cut = {member("n1", MemberStatus::kFailed, 1'000), member("n2", MemberStatus::kFailed),
+                                         member("n3"), member("n4"), member("n5", MemberStatus::kFailed)};
+  EXPECT_FALSE(decide(fence, 50'000, cut, c.state).node_of("db", 0));
+  cut[4].status = MemberStatus::kAlive;
+  auto a = decide(fence, 60'000, cut, c.state);
+  EXPECT_FALSE(a.node_of("db", 0));
+  EXPECT_EQ(fence.next_deadline_ms(), 78'000u);
+}
+
+TEST(PartitionFence, AMovedSlotStartsOnlyOnceItsOldTaskStopped) {
+  Cluster c(OnPartition::kMajority, "n1");
+  PartitionFence fence("n2", kMargin);
+  // n1 is drained: placement moves db, but n1 still runs it.
+  c.state.merge(crdt::Replica(NodeId{"n9"}).set_availability(3000, NodeId{"n1"}, Availability::kDrain));
+  std::vector<membership::Member> view = {member("n1"), member("n2"), member("n3")};
+  auto a = decide(fence, 5'000, view, c.state);
+  EXPECT_FALSE(a.node_of("db", 0));
+  EXPECT_EQ(reason(a), "waiting: the task on n1 stops first");
+  crdt::TaskStatus stopped = running("db", 0);
+  stopped.state = TaskState::kShutdown;
+  crdt::Replica n1(NodeId{"n1"});
+  c.state.merge(n1.put_task(1000, running("db", 0)));
+  c.state.merge(n1.put_task(4000, stopped));
+  a = decide(fence, 6'000, view, c.state);
+  EXPECT_TRUE(a.node_of("db", 0));
+  // Right after members came back, nothing starts before a sync with them.
+  a = placement::place(placement_input(view, c.state)).value();
+  fence.apply(6'000, view, c.state, a, /*catching_up=*/true);
+  EXPECT_EQ(reason(a), "waiting: catching up with the nodes that came back");
 }
 
 TEST(PartitionFence, ASlotThatAlreadyRunsOnThisSideIsNotHeldAgain) {
