@@ -7,9 +7,10 @@ Usage: test_partition.py SHOAL_BINARY SCENARIO
 field_merge_across_partition: the a|b side changes the task template (--env) and a label, the c
 side scales and writes the same label later. After the heal every node has all three changes
 (different fields both survive), the label c wrote last wins, `service history` on every node
-shows the discarded label write with who wrote it, and `events` reports the conflict. Timeouts
-only keep a failure from hanging."""
-import json, os, sys
+shows the discarded label write with who wrote it, and `events` reports the conflict.
+
+majority_singleton_fences: see its docstring. Timeouts only keep a failure from hanging."""
+import json, os, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import wait_until
 from test_dataplane import HOSTS, PREFIX, run_in_topology, sh
@@ -77,6 +78,68 @@ def scenario_field_merge_across_partition(c):
     assert conflicts and conflicts[0]['attributes']['field'] == 'labels', events[-2000:]
     print(f'healed: replicas=3 from nc, COLOR=blue from na, label from nc; versions {versions}; '
           f'conflict journaled on {len(NODES)} nodes')
+
+
+UP = ('starting', 'running', 'healthy')
+
+
+def tasks_running(command_word):
+    """Processes of the singleton on this machine, whichever namespace's agent started them: the
+    ground truth of "runs once" (every agent's tasks are processes of this host)."""
+    out = subprocess.run(['pgrep', '-f', f'^sleep {command_word}$'], capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+def ps(c, node, name):
+    return json.loads(c.cli(node, 'service', 'ps', name, '--format', 'json'))
+
+
+def scenario_majority_singleton_fences(c):
+    """A `--on-partition majority` singleton whose node is cut off alone (a 1|2 split): that node
+    stops it after the isolation timeout, the two others start it only after detection +
+    isolation timeout + the fence margin; sampled every 100 ms, it never runs twice. `service ps`
+    on each side says why a slot waits. After the heal it runs exactly once."""
+    c.cli('na', 'service', 'create', '--name', 'db', '--on-partition', 'majority', '--isolation-timeout', '2s',
+          '--detach', '--', 'sleep', '4242')
+    def runner(node):
+        rows = [r for r in ps(c, node, 'db') if r['state'] in UP and r['desired'] == 'running']
+        return rows[0]['node'] if len(rows) == 1 else None
+    wait_until(lambda: all(runner(n) for n in NODES) and tasks_running(4242) == 1, 60, 'db runs once')
+    cut = runner('na')
+    host = cut[1:]
+    rest = [n for n in NODES if n != cut]
+    wait_until(lambda: all(c.inspect(n, 'db').get('agreed_nodes') == NODES for n in NODES), 30,
+               'every node holds the agreed node set')
+
+    link(host, 'down')
+    split_at = time.monotonic()
+    stopped_at = started_at = None
+    most = 0
+    while time.monotonic() - split_at < 90:
+        running = tasks_running(4242)
+        most = max(most, running)
+        assert running <= 1, f'db runs {running} times {time.monotonic() - split_at:.1f} s into the split'
+        mine = [r for r in ps(c, cut, 'db') if r['node'] == cut and r['state'] in UP]
+        if stopped_at is None and not mine:
+            stopped_at = time.monotonic() - split_at
+        theirs = runner(rest[0])
+        if theirs in rest and running == 1:
+            started_at = time.monotonic() - split_at
+            break
+        time.sleep(0.1)
+    assert stopped_at is not None and started_at is not None, (stopped_at, started_at)
+    waiting = [r['error'] for r in ps(c, cut, 'db') if r['state'] == 'pending']
+    assert waiting and waiting[0].startswith('waiting: minority side, 1 of 3 nodes seen'), ps(c, cut, 'db')
+    for _ in range(20):  # the majority keeps it; the cut-off node starts nothing
+        assert tasks_running(4242) == 1
+        time.sleep(0.1)
+
+    link(host, 'up')
+    wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 90, 'the split healed: all alive everywhere')
+    wait_until(lambda: all(runner(n) for n in NODES) and len({runner(n) for n in NODES}) == 1 and
+               tasks_running(4242) == 1, 60, 'db runs exactly once after the heal')
+    print(f'{cut} cut off alone: its db stopped {stopped_at:.1f} s into the split (isolation timeout 2 s), '
+          f'{runner(rest[0])} started it {started_at:.1f} s in (detection + 2 s + 15 s margin); never twice')
 
 
 def start_agents(c):
