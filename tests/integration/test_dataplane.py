@@ -18,7 +18,7 @@ from test_workload import WorkCluster, SKIP, LIVE
 
 PREFIX = f'she{os.getpid() % 100000}'
 SUBNET = '192.168.237'
-HOSTS = {'a': 1, 'b': 2, 'c': 3}
+HOSTS = {'a': 1, 'b': 2, 'c': 3, 'd': 4, 'e': 5}  # d, e: for splits of five (test_partition.py)
 CLIENT = 9
 BUSYBOX = shutil.which('busybox') or '/bin/busybox'
 
@@ -31,7 +31,7 @@ def sh(*cmd, check=True, timeout=20):
 
 
 class Topology:
-    """Namespaces: PREFIX-sw (the switch: a bridge), PREFIX-{a,b,c} (hosts), PREFIX-cl (client)."""
+    """Namespaces: PREFIX-sw (the switch: a bridge), PREFIX-{a..e} (hosts), PREFIX-cl (client)."""
 
     def __init__(self):
         self.ns = [f'{PREFIX}-sw'] + [f'{PREFIX}-{h}' for h in HOSTS] + [f'{PREFIX}-cl']

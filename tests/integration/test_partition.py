@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
-"""Partition semantics end to end (issue 14): three hosts in network namespaces the test makes
-(the dataplane tests' topology), one agent each. Host c's link to the switch goes down: a 2|1
-split. Each side writes to the same service while apart; the link comes back.
+"""Partition semantics end to end (issue 14): hosts in network namespaces the test makes (the
+dataplane tests' topology), one agent each (three; five for the majority scenario).
 Usage: test_partition.py SHOAL_BINARY SCENARIO
 
-field_merge_across_partition: the a|b side changes the task template (--env) and a label, the c
+field_merge_across_partition: host c's link to the switch goes down (a 2|1 split); the a|b side changes the task template (--env) and a label, the c
 side scales and writes the same label later. After the heal every node has all three changes
 (different fields both survive), the label c wrote last wins, `service history` on every node
 shows the discarded label write with who wrote it, and `events` reports the conflict.
@@ -94,52 +93,77 @@ def ps(c, node, name):
     return json.loads(c.cli(node, 'service', 'ps', name, '--format', 'json'))
 
 
+def split(groups):
+    """The switch forwards nothing between the groups (nftables' bridge family): a clean split,
+    each group still whole inside."""
+    rules = []
+    for i, g in enumerate(groups):
+        others = [h for j, o in enumerate(groups) if j != i for h in o]
+        ports = ', '.join(f'"{SWITCH_PORT[h]}"' for h in g)
+        to = ', '.join(f'"{SWITCH_PORT[h]}"' for h in others)
+        rules.append(f'iifname {{ {ports} }} oifname {{ {to} }} drop')
+    ruleset = ('table bridge split {\n chain forward { type filter hook forward priority 0; policy accept;\n  ' +
+               '\n  '.join(rules) + '\n }\n}\n')
+    subprocess.run(['ip', 'netns', 'exec', f'{PREFIX}-sw', 'nft', '-f', '-'], input=ruleset, text=True, check=True)
+
+
+def heal_split():
+    sh('ip', 'netns', 'exec', f'{PREFIX}-sw', 'nft', 'delete', 'table', 'bridge', 'split')
+
+
 def scenario_majority_singleton_fences(c):
-    """A `--on-partition majority` singleton whose node is cut off alone (a 1|2 split): that node
-    stops it after the isolation timeout, the two others start it only after detection +
-    isolation timeout + the fence margin; sampled every 100 ms, it never runs twice. `service ps`
+    """Five hosts; a `--on-partition majority` singleton whose node and one other are cut off
+    from the other three (a 2|3 split): the cut-off node stops it after the isolation timeout,
+    its partner never starts it, the three start it only after detection + isolation timeout +
+    the fence margin. Sampled every 100 ms by process count, it never runs twice. `service ps`
     on each side says why a slot waits. After the heal it runs exactly once."""
+    c.start_host('d', 'a', network=())
+    c.start_host('e', 'a', network=())
+    five = ['na', 'nb', 'nc', 'nd', 'ne']
+    wait_until(lambda: all(alive(c, n) == five for n in five), 60, 'five agents alive')
     c.cli('na', 'service', 'create', '--name', 'db', '--on-partition', 'majority', '--isolation-timeout', '2s',
           '--detach', '--', 'sleep', '4242')
+
     def runner(node):
         rows = [r for r in ps(c, node, 'db') if r['state'] in UP and r['desired'] == 'running']
         return rows[0]['node'] if len(rows) == 1 else None
-    wait_until(lambda: all(runner(n) for n in NODES) and tasks_running(4242) == 1, 60, 'db runs once')
+    wait_until(lambda: all(runner(n) for n in five) and tasks_running(4242) == 1, 60, 'db runs once')
     cut = runner('na')
-    host = cut[1:]
-    rest = [n for n in NODES if n != cut]
-    wait_until(lambda: all(c.inspect(n, 'db').get('agreed_nodes') == NODES for n in NODES), 30,
+    partner = next(n for n in five if n != cut)
+    minority = [cut, partner]
+    majority = [n for n in five if n not in minority]
+    wait_until(lambda: all(c.inspect(n, 'db').get('agreed_nodes') == five for n in five), 30,
                'every node holds the agreed node set')
 
-    link(host, 'down')
+    split([[n[1:] for n in minority], [n[1:] for n in majority]])
     split_at = time.monotonic()
     stopped_at = started_at = None
-    most = 0
     while time.monotonic() - split_at < 90:
         running = tasks_running(4242)
-        most = max(most, running)
         assert running <= 1, f'db runs {running} times {time.monotonic() - split_at:.1f} s into the split'
         mine = [r for r in ps(c, cut, 'db') if r['node'] == cut and r['state'] in UP]
         if stopped_at is None and not mine:
             stopped_at = time.monotonic() - split_at
-        theirs = runner(rest[0])
-        if theirs in rest and running == 1:
+        theirs = runner(majority[0])
+        if theirs in majority and running == 1:
             started_at = time.monotonic() - split_at
             break
         time.sleep(0.1)
     assert stopped_at is not None and started_at is not None, (stopped_at, started_at)
-    waiting = [r['error'] for r in ps(c, cut, 'db') if r['state'] == 'pending']
-    assert waiting and waiting[0].startswith('waiting: minority side, 1 of 3 nodes seen'), ps(c, cut, 'db')
-    for _ in range(20):  # the majority keeps it; the cut-off node starts nothing
+    for n in minority:
+        waiting = [r['error'] for r in ps(c, n, 'db') if r['state'] == 'pending']
+        assert waiting and waiting[0] == 'waiting: minority side, 2 of 5 nodes seen', ps(c, n, 'db')
+    for _ in range(20):  # the majority keeps it; the minority starts nothing
         assert tasks_running(4242) == 1
         time.sleep(0.1)
 
-    link(host, 'up')
-    wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 90, 'the split healed: all alive everywhere')
-    wait_until(lambda: all(runner(n) for n in NODES) and len({runner(n) for n in NODES}) == 1 and
+    heal_split()
+    wait_until(lambda: all(alive(c, n) == five for n in five), 90, 'the split healed: all alive everywhere')
+    wait_until(lambda: all(runner(n) for n in five) and len({runner(n) for n in five}) == 1 and
                tasks_running(4242) == 1, 60, 'db runs exactly once after the heal')
-    print(f'{cut} cut off alone: its db stopped {stopped_at:.1f} s into the split (isolation timeout 2 s), '
-          f'{runner(rest[0])} started it {started_at:.1f} s in (detection + 2 s + 15 s margin); never twice')
+    print(f'{cut} and {partner} cut off from {",".join(majority)}: db stopped on {cut} {stopped_at:.1f} s into '
+          f'the split (isolation timeout 2 s), started on {runner(majority[0])} {started_at:.1f} s in '
+          f'(detection + 2 s + 15 s margin); never twice; once after the heal')
 
 
 def start_agents(c):
