@@ -21,6 +21,11 @@ std::string conflict_line(const crdt::Conflict& c) {
          ", written concurrently (neither node had seen the other's write)";
 }
 
+// What `service rollback --to` names an entry by: the lost write's dot.
+std::string entry_id(const crdt::Conflict& c) {
+  return c.lost_stamp.dot.writer.name + ":" + std::to_string(c.lost_stamp.dot.counter);
+}
+
 std::string history_json(const crdt::LwwRegister<crdt::Service>& reg) {
   const crdt::Service& svc = reg.value;
   JsonWriter j;
@@ -41,7 +46,8 @@ std::string history_json(const crdt::LwwRegister<crdt::Service>& reg) {
   }
   j.key("conflicts").begin_array();
   for (const auto& c : svc.conflicts) {
-    j.begin_object().field("field", crdt::to_string(c.field)).field("lost", c.lost)
+    j.begin_object().field("entry", entry_id(c)).field("restorable", c.lost_spec.has_value())
+        .field("field", crdt::to_string(c.field)).field("lost", c.lost)
         .field("lost_by", c.lost_stamp.dot.writer.name).field("lost_at", rfc3339(c.lost_stamp.at.wall_ms))
         .field("won", c.won).field("won_by", c.won_stamp.dot.writer.name)
         .field("won_at", rfc3339(c.won_stamp.at.wall_ms)).end_object();
@@ -60,8 +66,10 @@ std::string history_text(const crdt::LwwRegister<crdt::Service>& reg) {
   std::string out = "service " + svc.name + ", version " + std::to_string(svc.version) + "\n" + render_table(rows);
   out += svc.previous_spec ? "previous template kept for `service rollback`\n" : "no previous template\n";
   if (svc.conflicts.empty()) return out + "no conflicts: no write to this service was discarded by a merge\n";
-  out += "conflicts, newest first (the losing write was discarded when the two writes met):\n";
-  for (const auto& c : svc.conflicts) out += "  " + std::string(crdt::to_string(c.field)) + ": " + conflict_line(c) + "\n";
+  out += "conflicts, newest first (the losing write was discarded when the two writes met; "
+         "`service rollback --to ENTRY` writes it back):\n";
+  for (const auto& c : svc.conflicts)
+    out += "  [" + entry_id(c) + "] " + std::string(crdt::to_string(c.field)) + ": " + conflict_line(c) + "\n";
   return out;
 }
 

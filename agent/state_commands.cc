@@ -188,9 +188,25 @@ ApiResponse service_inspect(Agent& agent, const ParsedFlags& f) {
   return ok(j.str() + "\n");
 }
 
+// `--to WRITER:N`: a journal entry `service history` lists (a write a merge discarded).
+Result<crdt::Dot> parse_journal_entry(const std::string& text) {
+  const auto colon = text.rfind(':');
+  const std::string hint = "--to: '" + text + "' is not a journal entry WRITER:N (`shoal service history` lists them)";
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return make_error(hint);
+  auto n = parse_uint("--to", text.substr(colon + 1), UINT64_MAX);
+  if (!n || *n == 0) return make_error(hint);
+  return crdt::Dot{NodeId{text.substr(0, colon)}, *n};
+}
+
 ApiResponse service_rollback(Agent& agent, const ParsedFlags& f) {
   if (f.positional.size() != 1) return fail("service rollback: give exactly one service NAME", 2);
   const std::string& name = f.positional[0];
+  if (f.has("--to")) {
+    auto entry = parse_journal_entry(f.get("--to"));
+    if (!entry) return fail(entry.message(), 2);
+    return finish_write(agent, [&](crdt::Replica& r) { return r.restore_conflict(agent.now().wall_ms, name, *entry); },
+                        name);
+  }
   return finish_write(agent, [&](crdt::Replica& r) { return r.rollback_service(agent.now().wall_ms, name); }, name);
 }
 
@@ -238,6 +254,7 @@ ApiResponse cmd_service(Agent& agent, const std::vector<std::string>& args, cons
   if (args.empty()) return fail("service: give create, ls, inspect, history, ps, scale, update, rollback, rm or logs", 2);
   const std::string& verb = args[0];
   FlagSpec spec = (verb == "create" || verb == "update") ? service_flag_spec() : FlagSpec{{"--format", "--filter"}, {"--detach"}};
+  if (verb == "rollback") spec.with_value.insert("--to");
   spec.stop_at_positional = verb == "create";
   auto f = parse_flags("service " + verb, {args.begin() + 1, args.end()}, spec);
   if (!f) return fail(f.message(), 2);

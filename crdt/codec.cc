@@ -135,12 +135,13 @@ void pack_merge_fields(Packer& pk, const Service& s) {
   for (const auto& [writer, n] : s.observed) pack_dot(pk, Dot{writer, n});
   pk.pack_array(static_cast<std::uint32_t>(s.conflicts.size()));
   for (const auto& c : s.conflicts) {
-    pk.pack_array(7);
+    pk.pack_array(c.lost_spec ? 8 : 7);  // the lost value only when kept (journals before it: 7)
     pk.pack(static_cast<std::uint8_t>(c.field));
     pack_str(pk, c.lost);
     pack_stamp(pk, c.lost_stamp);
     pack_str(pk, c.won);
     pack_stamp(pk, c.won_stamp);
+    if (c.lost_spec) pack_spec(pk, *c.lost_spec);
   }
 }
 
@@ -505,13 +506,16 @@ Status get_conflicts(const Obj& o, Service* s) {
   if (o.via.array.size > kMaxConflicts) return bad("conflicts", "more than " + std::to_string(kMaxConflicts));
   for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
     const Obj* e = nullptr;
-    SHOAL_TRY(get_array(f[i], "conflict", 7, &e));
+    SHOAL_TRY(get_array(f[i], "conflict", SIZE_MAX, &e));
+    const std::size_t n = f[i].via.array.size;
+    if (n != 7 && n != 8) return bad("conflict", "expected 7 or 8 fields");
     Conflict c;
     SHOAL_TRY(get_enum(e[0], "conflict field", ServiceField::kLabels, &c.field));
     SHOAL_TRY(get_str(e[1], "conflict lost value", &c.lost));
     SHOAL_TRY(get_stamp(e + 2, "conflict lost write", &c.lost_stamp));
     SHOAL_TRY(get_str(e[4], "conflict won value", &c.won));
     SHOAL_TRY(get_stamp(e + 5, "conflict won write", &c.won_stamp));
+    if (n == 8) SHOAL_TRY(get_spec(e[7], &c.lost_spec.emplace()));
     s->conflicts.push_back(std::move(c));
   }
   return {};

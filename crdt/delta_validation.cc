@@ -44,6 +44,9 @@ Status check_service(const std::string& key, const LwwRegister<Service>& reg, co
   for (const auto& c : s.conflicts) {
     if (c.lost.size() > kMaxConflictTextBytes || c.won.size() > kMaxConflictTextBytes)
       return too_many(what + " conflict text bytes", std::max(c.lost.size(), c.won.size()), kMaxConflictTextBytes);
+    if (c.lost_spec) {
+      if (auto st = validate_spec(*c.lost_spec); !st) return make_error(what + " conflict's lost value: " + st.message());
+    }
   }
   return {};
 }

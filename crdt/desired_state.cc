@@ -106,6 +106,12 @@ Result<DesiredState> Replica::rollback_service(std::uint64_t now_ms, const std::
   return put_service(now_ms, std::move(next).value());
 }
 
+Result<DesiredState> Replica::restore_conflict(std::uint64_t now_ms, const std::string& name, const Dot& entry) {
+  auto next = crdt::restore_conflict(state_.service(name), name, entry);
+  if (!next) return next.error();
+  return put_service(now_ms, std::move(next).value());
+}
+
 Result<DesiredState> Replica::remove_service(std::uint64_t now_ms, const std::string& name) {
   if (state_.service(name) == nullptr) return make_error("no service named " + name);
   Dot dot = next_dot();

@@ -108,6 +108,7 @@ class Replica {
   Result<DesiredState> update_service(std::uint64_t now_ms, const std::string& name,
                                       ServiceSpec spec);
   Result<DesiredState> rollback_service(std::uint64_t now_ms, const std::string& name);
+  Result<DesiredState> restore_conflict(std::uint64_t now_ms, const std::string& name, const Dot& entry);
   Result<DesiredState> remove_service(std::uint64_t now_ms, const std::string& name);
 
   // Low-level write of a whole service value (the helpers above end here). Fields equal to the

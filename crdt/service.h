@@ -180,9 +180,13 @@ struct FieldStamp {
 struct Conflict {
   ServiceField field = ServiceField::kScale;
   std::string lost;
-  FieldStamp lost_stamp;
+  FieldStamp lost_stamp;  // its dot names the entry: `service rollback NAME --to WRITER:N`
   std::string won;
   FieldStamp won_stamp;
+  // The losing write's spec, so `service rollback --to` can write `field` of it back (the other
+  // fields of it are not restored). Absent in journals written before it was kept: such an
+  // entry cannot be restored.
+  std::optional<ServiceSpec> lost_spec;
 
   auto operator<=>(const Conflict&) const = default;
 };

@@ -23,6 +23,8 @@ auto update_config_of(S& s) { return std::tie(s.spec.update, s.spec.rollback); }
 template <typename S>
 auto placement_of(S& s) { return std::tie(s.spec.constraints, s.spec.spread_label, s.spec.partition); }
 
+}  // namespace
+
 void copy_field(const Service& from, Service& to, ServiceField field) {
   switch (field) {
     case ServiceField::kScale: scale_of(to) = scale_of(from); return;
@@ -36,6 +38,8 @@ void copy_field(const Service& from, Service& to, ServiceField field) {
     case ServiceField::kLabels: to.spec.labels = from.spec.labels; return;
   }
 }
+
+namespace {
 
 std::string bounded(std::string text) {
   if (text.size() > kMaxConflictTextBytes) text = text.substr(0, kMaxConflictTextBytes - 3) + "...";
@@ -156,6 +160,7 @@ std::string field_text(const Service& s, ServiceField field) {
   return "";
 }
 
+
 LwwRegister<Service> resolve_concurrent(const ServiceWrites& live) {
   const LwwRegister<Service>* newest = nullptr;
   for (const auto& [dot, w] : live)
@@ -174,7 +179,8 @@ LwwRegister<Service> resolve_concurrent(const ServiceWrites& live) {
     for (const auto& [dot, w] : live) {
       FieldStamp s = field_stamp(w, field);
       if (s == best || same_field(w.value, winner->value, field) || saw(*winner, s.dot)) continue;
-      found.push_back(Conflict{field, field_text(w.value, field), s, field_text(winner->value, field), best});
+      found.push_back(Conflict{field, field_text(w.value, field), s, field_text(winner->value, field), best,
+                               w.value.spec});
     }
   }
   // Tasks run a version: if the sides hold different templates, reach a version none ran.

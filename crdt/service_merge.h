@@ -40,6 +40,9 @@ bool same_field(const Service& a, const Service& b, ServiceField field);
 // "replicas=5", "version 4: image r/web:2@sha256:0123456789ab, args [-p 80]", ...
 std::string field_text(const Service& s, ServiceField field);
 
+// `field` of `from` copied over `into` (the template with the previous spec riding along).
+void copy_field(const Service& from, Service& into, ServiceField field);
+
 // The visible service of two or more concurrent writes (see the rule above). Its `at` and `dot`
 // are the newest write's; every field's stamp is explicit in `stamps`.
 LwwRegister<Service> resolve_concurrent(const ServiceWrites& live);

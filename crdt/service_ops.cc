@@ -1,5 +1,7 @@
 #include "crdt/service_ops.h"
 
+#include "crdt/service_merge.h"
+
 #include <cmath>
 #include <utility>
 
@@ -200,6 +202,21 @@ Result<Service> rollback_service(const Service* current, const std::string& name
     return make_error("service " + name + " has no previous spec to roll back to");
   }
   return bump(*current, *current->previous_spec);
+}
+
+Result<Service> restore_conflict(const Service* current, const std::string& name, const Dot& entry) {
+  if (current == nullptr) return no_such(name);
+  const std::string id = entry.writer.name + ":" + std::to_string(entry.counter);
+  for (const Conflict& c : current->conflicts) {
+    if (c.lost_stamp.dot != entry) continue;
+    if (!c.lost_spec) return make_error("journal entry " + id + " of " + name + " was kept without its value (an older agent's journal): set it again by hand: " + c.lost);
+    Service lost, next = *current;
+    lost.spec = *c.lost_spec;
+    copy_field(lost, next, c.field);
+    if (next.spec == current->spec) return make_error("service " + name + " already has " + c.lost);
+    return update_service(current, name, next.spec);
+  }
+  return make_error("service " + name + " has no journal entry " + id + ": `shoal service history " + name + "` lists them");
 }
 
 }  // namespace shoal::crdt

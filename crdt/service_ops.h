@@ -34,5 +34,8 @@ Result<Service> update_service(const Service* current, const std::string& name, 
 // Writes back the previous spec (version + 1) and keeps the current one as previous, so a
 // second rollback undoes the first.
 Result<Service> rollback_service(const Service* current, const std::string& name);
+// Writes back the value a merge discarded: the field of journal entry `entry` (the lost write's
+// dot, Conflict::lost_stamp) as that write had it, over the current spec (version + 1).
+Result<Service> restore_conflict(const Service* current, const std::string& name, const Dot& entry);
 
 }  // namespace shoal::crdt

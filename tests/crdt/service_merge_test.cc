@@ -110,6 +110,40 @@ TEST(ServiceMerge, TheJournalKeepsTheNewestConflicts) {
   for (std::size_t i = 1; i < journal.size(); ++i) EXPECT_GT(journal[i - 1].lost_stamp, journal[i].lost_stamp);
 }
 
+// `service rollback --to ENTRY`: the discarded value comes back as a new write, only its field.
+TEST(ServiceMerge, AJournalEntryIsWrittenBackByRollbackTo) {
+  Split s;
+  auto from_a = s.a.update_service(2000, "web", s.with_args("from-a")).value();
+  auto from_b = s.b.scale_service(2500, "web", 7).value();
+  ServiceSpec b_args = s.b.state().service("web")->spec;
+  b_args.task.args = {"from-b"};
+  auto later_b = s.b.update_service(3000, "web", b_args).value();
+  s.b.merge(from_a);
+  s.a.merge(from_b);
+  s.a.merge(later_b);
+  ASSERT_EQ(s.a.state(), s.b.state());
+  const Service* web = s.a.state().service("web");
+  ASSERT_EQ(web->conflicts.size(), 1u);
+  const Conflict lost = web->conflicts[0];
+  EXPECT_EQ(lost.field, ServiceField::kTemplate);
+  EXPECT_EQ(lost.lost_stamp.dot.writer, node(0));
+  ASSERT_TRUE(lost.lost_spec);
+  const std::uint64_t version = web->version;
+  auto restored = s.b.restore_conflict(4000, "web", lost.lost_stamp.dot);
+  ASSERT_TRUE(restored) << restored.message();
+  s.a.merge(*restored);
+  web = s.a.state().service("web");
+  EXPECT_EQ(web->spec.task.args, std::vector<std::string>{"from-a"}) << "the lost template is back";
+  EXPECT_EQ(web->spec.replicas, 7u) << "and only it: the scale stays";
+  EXPECT_EQ(web->version, version + 1) << "a new write, tasks roll to it";
+  auto again = s.a.restore_conflict(5000, "web", lost.lost_stamp.dot);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.message().find("already has"), std::string::npos) << again.message();
+  auto unknown = s.a.restore_conflict(5000, "web", Dot{node(3), 9});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.message().find("no journal entry n3:9"), std::string::npos) << unknown.message();
+}
+
 TEST(ServiceMerge, StampsObservedWritesAndConflictsSurviveTheCodec) {
   Split s;
   s.heal(s.a.scale_service(2000, "web", 5).value(), s.b.scale_service(3000, "web", 2).value());

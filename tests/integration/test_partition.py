@@ -6,7 +6,8 @@ Usage: test_partition.py SHOAL_BINARY SCENARIO
 field_merge_across_partition: host c's link to the switch goes down (a 2|1 split); the a|b side changes the task template (--env) and a label, the c
 side scales and writes the same label later. After the heal every node has all three changes
 (different fields both survive), the label c wrote last wins, `service history` on every node
-shows the discarded label write with who wrote it, and `events` reports the conflict.
+shows the discarded label write with who wrote it, `events` reports the conflict, and
+`service rollback --to ENTRY` writes the discarded label back.
 
 majority_singleton_fences: see its docstring. Timeouts only keep a failure from hanging."""
 import json, os, subprocess, sys, time
@@ -75,8 +76,18 @@ def scenario_field_merge_across_partition(c):
                        api=c.api('na'))
     conflicts = [json.loads(l) for l in events.splitlines() if '"conflict"' in l]
     assert conflicts and conflicts[0]['attributes']['field'] == 'labels', events[-2000:]
+    # The discarded label comes back as a new write, from any node; the rest stays.
+    entry = history(c, 'nb')['conflicts'][0]['entry']
+    assert entry.startswith('na:') and history(c, 'nb')['conflicts'][0]['restorable'], history(c, 'nb')
+    assert f'[{entry}] labels' in text, text
+    c.cli('nb', 'service', 'rollback', '--detach', '--to', entry, 'web')
+    def restored(node):
+        w = web(c, node)
+        return (w['spec']['labels'] == {'owner': 'side-ab'} and w['spec']['replicas'] == 3 and
+                w['spec']['task']['env'] == {'COLOR': 'blue'})
+    wait_until(lambda: all(restored(n) for n in NODES), 30, 'every node has the restored label and kept the rest')
     print(f'healed: replicas=3 from nc, COLOR=blue from na, label from nc; versions {versions}; '
-          f'conflict journaled on {len(NODES)} nodes')
+          f'conflict journaled on {len(NODES)} nodes; rollback --to {entry} restored owner=side-ab')
 
 
 UP = ('starting', 'running', 'healthy')
