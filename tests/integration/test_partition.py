@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Partition semantics end to end (issue 14): hosts in network namespaces the test makes (the
-dataplane tests' topology), one agent each (three; five for the majority scenario).
+dataplane tests' topology), one agent each on five hosts. A split is made on the switch
+(nftables' bridge family drops between the groups), so each side stays whole inside.
 Usage: test_partition.py SHOAL_BINARY SCENARIO
 
-field_merge_across_partition: host c's link to the switch goes down (a 2|1 split); the a|b side changes the task template (--env) and a label, the c
-side scales and writes the same label later. After the heal every node has all three changes
+field_merge_across_partition: a 2|3 split; the a|b side changes the task template (--env) and
+a label, the c|d|e side scales and writes the same label later. After the heal every node has all three changes
 (different fields both survive), the label c wrote last wins, `service history` on every node
 shows the discarded label write with who wrote it, `events` reports the conflict, and
 `service rollback --to ENTRY` writes the discarded label back.
@@ -15,12 +16,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import wait_until
 from test_dataplane import HOSTS, PREFIX, run_in_topology, sh
 
-NODES = ['na', 'nb', 'nc']
+NODES = ['na', 'nb', 'nc', 'nd', 'ne']
 SWITCH_PORT = {host: f'p{i}' for i, host in enumerate(HOSTS)}  # veth ends on the switch's bridge
-
-
-def link(host, state):
-    sh('ip', '-n', f'{PREFIX}-sw', 'link', 'set', SWITCH_PORT[host], state)
 
 
 def alive(c, node):
@@ -39,15 +36,16 @@ def scenario_field_merge_across_partition(c):
     c.cli('na', 'service', 'create', '--name', 'web', '--replicas', '2', '--detach', '--', 'sleep', '1000')
     wait_until(lambda: all('web' in c.ls(n) for n in NODES), 30, 'every node has web')
 
-    link('c', 'down')
-    wait_until(lambda: alive(c, 'na') == ['na', 'nb'] and alive(c, 'nc') == ['nc'], 60, 'a 2|1 split seen by both sides')
+    split([['a', 'b'], ['c', 'd', 'e']])
+    wait_until(lambda: alive(c, 'na') == ['na', 'nb'] and alive(c, 'nc') == ['nc', 'nd', 'ne'], 60,
+               'a 2|3 split seen by both sides')
     c.cli('na', 'service', 'update', '--detach', '--env', 'COLOR=blue', '--label-add', 'owner=side-ab', 'web')
     c.cli('nc', 'service', 'scale', '--detach', 'web=3')
     c.cli('nc', 'service', 'update', '--detach', '--label-add', 'owner=side-c', 'web')  # later: wins the label
     assert web(c, 'nb')['spec']['task']['env'] == {'COLOR': 'blue'}, web(c, 'nb')
     assert web(c, 'nc')['spec']['replicas'] == 3 and web(c, 'nc')['spec']['task']['env'] == {}, web(c, 'nc')
 
-    link('c', 'up')
+    heal_split()
     wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 90, 'the split healed: all alive everywhere')
 
     def merged(node):
@@ -128,10 +126,7 @@ def scenario_majority_singleton_fences(c):
     its partner never starts it, the three start it only after detection + isolation timeout +
     the fence margin. Sampled every 100 ms by process count, it never runs twice. `service ps`
     on each side says why a slot waits. After the heal it runs exactly once."""
-    c.start_host('d', 'a', network=())
-    c.start_host('e', 'a', network=())
-    five = ['na', 'nb', 'nc', 'nd', 'ne']
-    wait_until(lambda: all(alive(c, n) == five for n in five), 60, 'five agents alive')
+    five = NODES
     c.cli('na', 'service', 'create', '--name', 'db', '--on-partition', 'majority', '--isolation-timeout', '2s',
           '--detach', '--', 'sleep', '4242')
 
@@ -180,9 +175,9 @@ def scenario_majority_singleton_fences(c):
 def start_agents(c):
     """One agent per host namespace, joined through host a; no overlay: this is about the state."""
     c.start_host('a', network=())
-    c.start_host('b', 'a', network=())
-    c.start_host('c', 'a', network=())
-    wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 60, 'three agents alive')
+    for host in 'bcde':
+        c.start_host(host, 'a', network=())
+    wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 60, 'five agents alive')
 
 
 if __name__ == '__main__':
