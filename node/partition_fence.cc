@@ -146,6 +146,7 @@ void PartitionFence::apply_majority(std::uint64_t now, const std::vector<members
       waits.push_back({t.slot, "waiting: catching up with the nodes that came back"});
       continue;
     }
+    if (global) continue;  // a node's global task is its own: it never moves in from another node
     for (const auto& [slot, runner] : active) {
       if (slot != t.slot || runner == node) continue;
       const membership::Member* m = find(members, runner);

@@ -142,6 +142,23 @@ TEST(PartitionFence, AMovedSlotStartsOnlyOnceItsOldTaskStopped) {
   EXPECT_EQ(reason(a), "waiting: catching up with the nodes that came back");
 }
 
+// Global tasks all share one slot number; another node running its own copy is no reason for a
+// node (one that joined, say) to wait.
+TEST(PartitionFence, AGlobalTaskDoesNotWaitForTheOtherNodesCopies) {
+  crdt::DesiredState state;
+  crdt::Replica creator(NodeId{"n1"}), n1(NodeId{"n1"}), n2(NodeId{"n2"});
+  crdt::ServiceSpec s = spec(OnPartition::kMajority);
+  s.mode = ServiceMode::kGlobal;
+  state.merge(*creator.create_service(1000, "agent", s));
+  state.merge(n1.put_task(1000, running("agent", 0)));
+  state.merge(n2.put_task(1000, running("agent", 0)));
+  PartitionFence fence("n3", kMargin);
+  std::vector<membership::Member> view = {member("n1"), member("n2"), member("n3")};
+  auto a = decide(fence, 5'000, view, state);
+  EXPECT_EQ(a.tasks.size(), 3u) << "n3 starts its own copy";
+  EXPECT_TRUE(a.unplaced.empty());
+}
+
 TEST(PartitionFence, ASlotThatAlreadyRunsOnThisSideIsNotHeldAgain) {
   Cluster c(OnPartition::kMajority, "n1");
   crdt::Replica n4(NodeId{"n4"});
