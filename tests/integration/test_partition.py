@@ -42,8 +42,11 @@ def scenario_field_merge_across_partition(c):
     c.cli('na', 'service', 'update', '--detach', '--env', 'COLOR=blue', '--label-add', 'owner=side-ab', 'web')
     c.cli('nc', 'service', 'scale', '--detach', 'web=3')
     c.cli('nc', 'service', 'update', '--detach', '--label-add', 'owner=side-c', 'web')  # later: wins the label
-    assert web(c, 'nb')['spec']['task']['env'] == {'COLOR': 'blue'}, web(c, 'nb')
-    assert web(c, 'nc')['spec']['replicas'] == 3 and web(c, 'nc')['spec']['task']['env'] == {}, web(c, 'nc')
+    # Each side's writes reach its other members by gossip (a wait: the ack is the writer's own).
+    wait_until(lambda: web(c, 'nb')['spec']['task']['env'] == {'COLOR': 'blue'}, 30, 'nb has na\'s env')
+    wait_until(lambda: all(web(c, n)['spec']['replicas'] == 3 and web(c, n)['spec']['labels'] == {'owner': 'side-c'}
+                           for n in ('nd', 'ne')), 30, 'nd and ne have nc\'s scale and label')
+    assert web(c, 'nc')['spec']['task']['env'] == {}, web(c, 'nc')  # the split holds: na's env is not there
 
     heal_split()
     wait_until(lambda: all(alive(c, n) == NODES for n in NODES), 90, 'the split healed: all alive everywhere')
